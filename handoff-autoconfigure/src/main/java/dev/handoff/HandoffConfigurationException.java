@@ -1,0 +1,34 @@
+package dev.handoff;
+
+/**
+ * Thrown at startup when Handoff is set up in a way that cannot work: a {@link Handoff} bean that is not a
+ * {@link HandoffParticipant}, two participants with one label, or contradictory properties. It names what to change.
+ */
+public class HandoffConfigurationException extends HandoffException {
+
+	private final String problem;
+
+	private final String action;
+
+	/**
+	 * Creates an exception.
+	 * @param problem what is wrong
+	 * @param action what to change
+	 */
+	public HandoffConfigurationException(String problem, String action) {
+		super(problem + " " + action);
+		this.problem = problem;
+		this.action = action;
+	}
+
+	/** @return what is wrong */
+	public String getProblem() {
+		return this.problem;
+	}
+
+	/** @return what to change */
+	public String getAction() {
+		return this.action;
+	}
+
+}

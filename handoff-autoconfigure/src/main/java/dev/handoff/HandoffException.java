@@ -1,0 +1,19 @@
+package dev.handoff;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Thrown when state cannot be handed off or received, or when Handoff is configured in a way that cannot work. The
+ * message says what to change.
+ */
+public class HandoffException extends RuntimeException {
+
+	public HandoffException(String message) {
+		super(message);
+	}
+
+	public HandoffException(String message, @Nullable Throwable cause) {
+		super(message, cause);
+	}
+
+}

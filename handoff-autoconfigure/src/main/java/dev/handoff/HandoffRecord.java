@@ -1,0 +1,38 @@
+package dev.handoff;
+
+import java.time.Instant;
+
+import org.springframework.util.Assert;
+
+/**
+ * State that one instance handed off, as another instance receives it.
+ *
+ * @param id unique id of this record, stable across redeliveries
+ * @param label the label the state was handed off under
+ * @param version the version of the state's shape when it was written
+ * @param data the state
+ * @param origin the instance that handed it off
+ * @param createdAt when it was handed off
+ * @param <S> the type of the state
+ */
+public record HandoffRecord<S>(String id, String label, int version, S data, String origin, Instant createdAt) {
+
+	public HandoffRecord {
+		Assert.hasText(id, "'id' must not be empty");
+		Assert.hasText(label, "'label' must not be empty");
+		Assert.notNull(data, "'data' must not be null");
+		Assert.hasText(origin, "'origin' must not be empty");
+		Assert.notNull(createdAt, "'createdAt' must not be null");
+	}
+
+	/**
+	 * Returns this record with other data, for example the deserialized form of stored bytes.
+	 * @param data the data
+	 * @param <T> the type of the data
+	 * @return a record with the same metadata
+	 */
+	public <T> HandoffRecord<T> withData(T data) {
+		return new HandoffRecord<>(this.id, this.label, this.version, data, this.origin, this.createdAt);
+	}
+
+}

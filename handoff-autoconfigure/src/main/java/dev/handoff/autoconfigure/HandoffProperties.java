@@ -1,0 +1,149 @@
+package dev.handoff.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for Handoff.
+ */
+@ConfigurationProperties("handoff")
+public class HandoffProperties {
+
+	/**
+	 * Whether to hand off the state of @Handoff beans.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Prefix of every Redis key and channel. Defaults to spring.application.name.
+	 */
+	private @Nullable String namespace;
+
+	/**
+	 * Id of this instance, recorded as the origin of its handoffs and the owner of its claims. Defaults to the host
+	 * name and process id.
+	 */
+	private @Nullable String instanceId;
+
+	/**
+	 * How long a handed-off record waits for a taker before it is dead-lettered. Must cover the time a new instance
+	 * needs to start.
+	 */
+	private Duration ttl = Duration.ofHours(1);
+
+	/**
+	 * How long a claim owns its records. If the receiver has not returned by then, or its JVM died, they are
+	 * delivered again.
+	 */
+	private Duration lease = Duration.ofSeconds(30);
+
+	/**
+	 * How many claims a record gets before it is dead-lettered.
+	 */
+	private int maxDeliveries = 5;
+
+	/**
+	 * How long dead letters are kept in the store for inspection.
+	 */
+	private Duration deadLetterTtl = Duration.ofDays(7);
+
+	/**
+	 * Longest time graceful shutdown spends capturing and writing state. Must not exceed
+	 * spring.lifecycle.timeout-per-shutdown-phase.
+	 */
+	private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+	/**
+	 * Longest time startup waits for waiting records before the application goes on and reports ready.
+	 */
+	private Duration startupTimeout = Duration.ofSeconds(10);
+
+	/**
+	 * How often each label is claimed without a notification: the backstop for notifications that pub/sub lost.
+	 */
+	private Duration pollInterval = Duration.ofSeconds(10);
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public @Nullable String getNamespace() {
+		return this.namespace;
+	}
+
+	public void setNamespace(@Nullable String namespace) {
+		this.namespace = namespace;
+	}
+
+	public @Nullable String getInstanceId() {
+		return this.instanceId;
+	}
+
+	public void setInstanceId(@Nullable String instanceId) {
+		this.instanceId = instanceId;
+	}
+
+	public Duration getTtl() {
+		return this.ttl;
+	}
+
+	public void setTtl(Duration ttl) {
+		this.ttl = ttl;
+	}
+
+	public Duration getLease() {
+		return this.lease;
+	}
+
+	public void setLease(Duration lease) {
+		this.lease = lease;
+	}
+
+	public int getMaxDeliveries() {
+		return this.maxDeliveries;
+	}
+
+	public void setMaxDeliveries(int maxDeliveries) {
+		this.maxDeliveries = maxDeliveries;
+	}
+
+	public Duration getDeadLetterTtl() {
+		return this.deadLetterTtl;
+	}
+
+	public void setDeadLetterTtl(Duration deadLetterTtl) {
+		this.deadLetterTtl = deadLetterTtl;
+	}
+
+	public Duration getShutdownTimeout() {
+		return this.shutdownTimeout;
+	}
+
+	public void setShutdownTimeout(Duration shutdownTimeout) {
+		this.shutdownTimeout = shutdownTimeout;
+	}
+
+	public Duration getStartupTimeout() {
+		return this.startupTimeout;
+	}
+
+	public void setStartupTimeout(Duration startupTimeout) {
+		this.startupTimeout = startupTimeout;
+	}
+
+	public Duration getPollInterval() {
+		return this.pollInterval;
+	}
+
+	public void setPollInterval(Duration pollInterval) {
+		this.pollInterval = pollInterval;
+	}
+
+}

@@ -1,0 +1,84 @@
+package dev.handoff.autoconfigure;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.handoff.HandoffConfigurationException;
+import dev.handoff.HandoffStore;
+import dev.handoff.core.HandoffTemplate;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
+
+/**
+ * {@link HandoffProperties} checked against each other and against the rest of the environment, with their defaults
+ * filled in. Contradictory settings fail startup with a message that names the property to change.
+ */
+record HandoffSettings(HandoffProperties properties, String namespace, String instanceId, HandoffStore.Policy policy) {
+
+	private static final Log logger = LogFactory.getLog(HandoffSettings.class);
+
+	static final Duration DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(30);
+
+	static HandoffSettings of(HandoffProperties properties, Environment environment) {
+		Map<String, Duration> durations = Map.of("ttl", properties.getTtl(), "lease", properties.getLease(),
+				"dead-letter-ttl", properties.getDeadLetterTtl(), "shutdown-timeout",
+				properties.getShutdownTimeout(), "startup-timeout", properties.getStartupTimeout(), "poll-interval",
+				properties.getPollInterval());
+		durations.forEach((name, value) -> {
+			if (value.toMillis() <= 0) {
+				throw invalid("handoff." + name + " is " + value + ".", "Set it to at least 1ms, for example 10s.");
+			}
+		});
+		if (properties.getMaxDeliveries() < 1) {
+			throw invalid("handoff.max-deliveries is " + properties.getMaxDeliveries() + ".",
+					"Set it to at least 1; 5 lets a record survive four failed receivers.");
+		}
+		Duration phaseTimeout = Binder.get(environment)
+			.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+			.orElse(DEFAULT_PHASE_TIMEOUT);
+		if (properties.getShutdownTimeout().compareTo(phaseTimeout) > 0) {
+			throw invalid("handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ") does not fit inside "
+					+ "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + ").",
+					"Lower handoff.shutdown-timeout, or raise spring.lifecycle.timeout-per-shutdown-phase (and the "
+							+ "pod's terminationGracePeriodSeconds with it).");
+		}
+		if (properties.getLease().compareTo(properties.getTtl()) > 0) {
+			throw invalid("handoff.lease (" + properties.getLease() + ") is longer than handoff.ttl ("
+					+ properties.getTtl() + "), so a record could expire while its lease still holds.",
+					"Lower handoff.lease or raise handoff.ttl.");
+		}
+		String namespace = namespace(properties, environment);
+		if (namespace.chars().anyMatch((c) -> c == '{' || c == '}' || Character.isWhitespace(c))) {
+			throw invalid("handoff.namespace '" + namespace + "' contains '{', '}' or whitespace.",
+					"Set handoff.namespace (or spring.application.name) to a name without them.");
+		}
+		String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
+				: HandoffTemplate.defaultInstanceId();
+		HandoffStore.Policy policy = new HandoffStore.Policy(properties.getTtl(), properties.getLease(),
+				properties.getMaxDeliveries(), properties.getDeadLetterTtl());
+		return new HandoffSettings(properties, namespace, instanceId, policy);
+	}
+
+	private static String namespace(HandoffProperties properties, Environment environment) {
+		if (StringUtils.hasText(properties.getNamespace())) {
+			return properties.getNamespace();
+		}
+		String applicationName = environment.getProperty("spring.application.name");
+		if (StringUtils.hasText(applicationName)) {
+			return applicationName;
+		}
+		logger.warn("Neither handoff.namespace nor spring.application.name is set; Handoff keys use the namespace "
+				+ "'application', which every application on the same Redis that leaves both unset shares. Set "
+				+ "spring.application.name.");
+		return "application";
+	}
+
+	private static HandoffConfigurationException invalid(String problem, String action) {
+		return new HandoffConfigurationException(problem, action);
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * Spring Boot auto-configuration for Handoff.
+ */
+@NullMarked
+package dev.handoff.autoconfigure;
+
+import org.jspecify.annotations.NullMarked;
