@@ -1,0 +1,235 @@
+package dev.handoff.it;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.handoff.test.RedisServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Rolling deploys with real JVMs against one real Redis: each instance is the test application in a child process,
+ * stopped with a real SIGTERM or SIGKILL.
+ */
+class RollingDeployTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static final Duration HANDOFF = Duration.ofSeconds(30);
+
+	private static RedisServerProcess redis;
+
+	private final String namespace = "it-" + UUID.randomUUID().toString().substring(0, 8);
+
+	private final List<AppProcess> processes = new ArrayList<>();
+
+	@BeforeAll
+	static void startRedis() {
+		redis = RedisServerProcess.start();
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		redis.close();
+	}
+
+	@AfterEach
+	void stopProcesses() {
+		this.processes.forEach(AppProcess::close);
+	}
+
+	@Test
+	void surgeHandsStateToTheRunningNewInstanceThroughPubSub() {
+		AppProcess old = start("old");
+		// A poll interval of an hour leaves pub/sub as the only way the running instance can learn of the record.
+		AppProcess next = start("new", "--handoff.poll-interval=1h");
+		old.awaitReady();
+		next.awaitReady();
+		Map<String, Long> state = mutate(old, 25);
+		old.post("/notes?text=first");
+
+		old.terminate();
+		old.awaitExit(HANDOFF);
+
+		next.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
+		next.awaitLine((line) -> line.startsWith("RECEIVED notes"), HANDOFF);
+		assertThat(counters(next)).isEqualTo(state);
+		assertThat(old.output()).anyMatch((line) -> line.contains("Handed off the state of label 'counters'"));
+	}
+
+	@Test
+	void recreateRestoresStateBeforeTheNewInstanceReportsReady() {
+		AppProcess old = start("old");
+		old.awaitReady();
+		Map<String, Long> state = mutate(old, 25);
+		old.terminate();
+		old.awaitExit(HANDOFF);
+
+		AppProcess next = start("new", "--handoff.poll-interval=1h");
+		String ready = next.awaitReady();
+
+		assertThat(countersIn(ready)).isEqualTo(state);
+		assertThat(next.output().indexOf(next.findLine((line) -> line.startsWith("RECEIVED counters")).orElseThrow()))
+			.isLessThan(next.output().indexOf(ready));
+	}
+
+	@Test
+	void exactlyOneOfThreeRacingInstancesTakesEachRecord() {
+		AppProcess old = start("old");
+		List<AppProcess> racers = List.of(start("racer-1", "--handoff.poll-interval=1h"),
+				start("racer-2", "--handoff.poll-interval=1h"), start("racer-3", "--handoff.poll-interval=1h"));
+		old.awaitReady();
+		racers.forEach(AppProcess::awaitReady);
+		Map<String, Long> state = mutate(old, 30);
+		old.post("/notes?text=only-once");
+
+		old.terminate();
+		old.awaitExit(HANDOFF);
+
+		await().atMost(HANDOFF)
+			.until(() -> racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED counters")).isPresent()).count() == 1
+					&& racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED notes")).isPresent()).count() == 1);
+		List<Map<String, Long>> held = racers.stream().map(this::counters).toList();
+		assertThat(held).filteredOn((counters) -> !counters.isEmpty()).containsExactly(state);
+		// Each racer claimed at least once (pub/sub reached all of them); the losers found nothing left.
+		assertThat(racers).allSatisfy((racer) -> assertThat(racer.output().stream()
+			.filter((line) -> line.startsWith("RECEIVED counters"))
+			.count()).isLessThanOrEqualTo(1));
+	}
+
+	@Test
+	void recordIsRedeliveredToAnotherInstanceWhenTheTakerIsKilledBeforeItAcknowledges() {
+		AppProcess old = start("old");
+		AppProcess taker = start("taker", "--test.block-receive=true", "--handoff.poll-interval=1h");
+		old.awaitReady();
+		taker.awaitReady();
+		Map<String, Long> state = mutate(old, 20);
+
+		old.terminate();
+		old.awaitExit(HANDOFF);
+		taker.awaitLine((line) -> line.startsWith("RECEIVING"), HANDOFF);
+		taker.kill();
+
+		// The survivor starts after the taker died: it finds the record in flight under the dead taker's lease and
+		// gets it once the lease (2s) has lapsed, through its startup claim or its poll.
+		AppProcess survivor = start("survivor", "--handoff.poll-interval=500ms");
+		survivor.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
+		assertThat(counters(survivor)).isEqualTo(state);
+		assertThat(survivor.output()).anyMatch((line) -> line.contains("lapsed before acknowledgement"));
+	}
+
+	@Test
+	void shutdownIsBoundedWhenRedisIsDown() {
+		try (RedisServerProcess lonely = RedisServerProcess.start()) {
+			AppProcess old = track(AppProcess.start("old", lonely.port(), this.namespace, "--handoff.shutdown-timeout=3s"));
+			old.awaitReady();
+			mutate(old, 5);
+			lonely.kill();
+
+			long start = System.nanoTime();
+			old.terminate();
+			old.awaitExit(Duration.ofSeconds(30));
+			Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+			assertThat(took).isLessThan(Duration.ofSeconds(3 + 2));
+			assertThat(old.output()).anyMatch((line) -> line.contains("ERROR")
+					&& line.contains("handoff.shutdown-timeout") && line.contains("counters"));
+		}
+	}
+
+	@Test
+	void changesMadeDuringShutdownAreHandedOffOrRefusedNeverLost() throws Exception {
+		AppProcess old = start("old", "--test.tick=true");
+		old.awaitReady();
+		AtomicLong accepted = new AtomicLong();
+		AtomicBoolean sending = new AtomicBoolean(true);
+		ExecutorService clients = Executors.newFixedThreadPool(4);
+		for (int i = 0; i < 4; i++) {
+			clients.execute(() -> {
+				while (sending.get()) {
+					try {
+						HttpResponse<String> response = old.post("/increment?key=requests&delay=200");
+						if (response.statusCode() == 200) {
+							accepted.incrementAndGet();
+						}
+					}
+					catch (RuntimeException ex) {
+						// Refused connections once the server has stopped: those changes never happened.
+					}
+				}
+			});
+		}
+		await().atMost(HANDOFF).until(() -> accepted.get() >= 8);
+
+		old.terminate();
+		old.awaitExit(HANDOFF);
+		sending.set(false);
+		clients.shutdown();
+		assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+
+		long ticks = finalCount(old, "FINAL ticks=(\\d+)");
+		AppProcess next = start("new");
+		Map<String, Long> received = countersIn(next.awaitReady());
+		assertThat(received.get("requests")).isEqualTo(accepted.get());
+		assertThat(received.get("ticks")).isEqualTo(ticks);
+	}
+
+	private AppProcess start(String name, String... arguments) {
+		return track(AppProcess.start(name, redis.port(), this.namespace, arguments));
+	}
+
+	private AppProcess track(AppProcess process) {
+		this.processes.add(process);
+		return process;
+	}
+
+	/** Sends increments to a few counters and returns what the instance holds afterwards. */
+	private Map<String, Long> mutate(AppProcess app, int requests) {
+		for (int i = 0; i < requests; i++) {
+			assertThat(app.post("/increment?key=client-" + (i % 4)).statusCode()).isEqualTo(200);
+		}
+		Map<String, Long> state = counters(app);
+		assertThat(state.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(requests);
+		return state;
+	}
+
+	private Map<String, Long> counters(AppProcess app) {
+		return new TreeMap<>(json.readValue(app.get("/counters"), new TypeReference<Map<String, Long>>() {
+		}));
+	}
+
+	private static Map<String, Long> countersIn(String readyLine) {
+		Matcher matcher = Pattern.compile(" counters=(\\{[^}]*}) ").matcher(readyLine);
+		assertThat(matcher.find()).as("counters in %s", readyLine).isTrue();
+		return new TreeMap<>(json.readValue(matcher.group(1), new TypeReference<Map<String, Long>>() {
+		}));
+	}
+
+	private static long finalCount(AppProcess app, String pattern) {
+		Pattern regex = Pattern.compile(pattern);
+		String line = app.findLine((candidate) -> regex.matcher(candidate).find()).orElseThrow();
+		Matcher matcher = regex.matcher(line);
+		assertThat(matcher.find()).isTrue();
+		return Long.parseLong(matcher.group(1));
+	}
+
+}
