@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -65,6 +66,8 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 	 * and the web server ({@code Integer.MAX_VALUE - 2048}), above the Redis connection factory (0).
 	 */
 	public static final int PHASE = Integer.MAX_VALUE / 2 - 1024;
+
+	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
 
 	private static final Log logger = LogFactory.getLog(HandoffLifecycle.class);
 
@@ -128,14 +131,7 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 			return;
 		}
 		this.executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
-		try {
-			this.subscription = this.store.subscribe(this.participants.keySet(),
-					(label) -> this.participants.get(label).trigger.request());
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not subscribe to handoff notifications (" + ex.getMessage() + "); records will be "
-					+ "claimed by the poll every " + this.pollInterval + " until the store answers");
-		}
+		subscribe(false);
 		restore();
 	}
 
@@ -182,9 +178,13 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 	}
 
 	private void execute(Runnable task) {
+		execute(task, Duration.ZERO);
+	}
+
+	private void execute(Runnable task, Duration delay) {
 		ScheduledExecutorService executor = this.executor;
 		Assert.state(executor != null, "Handoff has not started");
-		executor.execute(task);
+		executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	private void claim(Receiver<?> receiver) {
@@ -202,6 +202,44 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 					+ ex.getMessage() + "; trying again on the next notification or poll");
 			throw ex;
 		}
+	}
+
+	/**
+	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be reached. Establishing the
+	 * subscription triggers a claim of each label, so records handed off meanwhile are not left to the poll.
+	 */
+	private void subscribe(boolean retry) {
+		if (this.closing) {
+			return;
+		}
+		HandoffSubscription subscription;
+		try {
+			subscription = this.store.subscribe(this.participants.keySet(),
+					(label) -> this.participants.get(label).trigger.request());
+		}
+		catch (RuntimeException ex) {
+			if (!retry) {
+				logger.warn("Could not subscribe to handoff notifications of " + this.participants.keySet() + " ("
+						+ ex.getMessage() + "); trying again every " + SUBSCRIBE_RETRY.toSeconds() + "s");
+			}
+			try {
+				execute(() -> subscribe(true), SUBSCRIBE_RETRY);
+			}
+			catch (RejectedExecutionException rejected) {
+				// Shutting down.
+			}
+			return;
+		}
+		synchronized (this) {
+			if (!this.closing) {
+				this.subscription = subscription;
+				if (retry) {
+					logger.info("Subscribed to handoff notifications of " + this.participants.keySet());
+				}
+				return;
+			}
+		}
+		subscription.close();
 	}
 
 	private void restore() {
@@ -342,7 +380,7 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 		}
 	}
 
-	private void closeSubscription() {
+	private synchronized void closeSubscription() {
 		HandoffSubscription subscription = this.subscription;
 		this.subscription = null;
 		if (subscription != null) {

@@ -157,6 +157,28 @@ class RollingDeployTests {
 	}
 
 	@Test
+	void instanceThatStartedWhileRedisWasDownIsNotifiedOnceRedisIsBack() {
+		try (RedisServerProcess late = RedisServerProcess.start()) {
+			late.kill();
+			AppProcess next = track(AppProcess.start("new", late.port(), this.namespace,
+					"--handoff.poll-interval=1h", "--handoff.startup-timeout=2s"));
+			next.awaitReady();
+			assertThat(next.output()).anyMatch((line) -> line.contains("Could not subscribe"));
+
+			late.startAgain();
+			next.awaitLine((line) -> line.contains("Subscribed to handoff notifications"), HANDOFF);
+			AppProcess old = track(AppProcess.start("old", late.port(), this.namespace));
+			old.awaitReady();
+			Map<String, Long> state = mutate(old, 10);
+			old.terminate();
+			old.awaitExit(HANDOFF);
+
+			next.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
+			assertThat(counters(next)).isEqualTo(state);
+		}
+	}
+
+	@Test
 	void changesMadeDuringShutdownAreHandedOffOrRefusedNeverLost() throws Exception {
 		AppProcess old = start("old", "--test.tick=true");
 		old.awaitReady();
