@@ -31,13 +31,30 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @AutoConfiguration(after = DataRedisAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "handoff.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(HandoffProperties.class)
-@Import({ HandoffAutoConfiguration.RedisStoreConfiguration.class,
-		HandoffAutoConfiguration.InMemoryStoreConfiguration.class })
+@Import(HandoffAutoConfiguration.RedisStoreConfiguration.class)
 public final class HandoffAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(HandoffAutoConfiguration.class);
 
 	@Bean
 	HandoffSettings handoffSettings(HandoffProperties properties, Environment environment) {
 		return HandoffSettings.of(properties, environment);
+	}
+
+	/**
+	 * The fallback store. It is a bean of this class rather than of a nested configuration because Spring registers
+	 * nested configurations before the beans of the class that holds them, but among themselves in an order of its
+	 * own (the order of the class file's inner classes, not of {@code @Import}), which let the in-memory store win
+	 * over the Redis one.
+	 */
+	@Bean
+	@ConditionalOnMissingBean(HandoffStore.class)
+	InMemoryHandoffStore inMemoryHandoffStore(HandoffSettings handoffSettings) {
+		logger.warn("No single RedisConnectionFactory is available, so Handoff uses an in-memory store: state "
+				+ "handed off stays inside this JVM and does not survive a deploy. Add "
+				+ "spring-boot-starter-data-redis and configure spring.data.redis.* to hand off between "
+				+ "instances.");
+		return new InMemoryHandoffStore(handoffSettings.policy());
 	}
 
 	@Bean
@@ -67,23 +84,6 @@ public final class HandoffAutoConfiguration {
 				HandoffSettings handoffSettings) {
 			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
 					handoffSettings.policy());
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class InMemoryStoreConfiguration {
-
-		private static final Log logger = LogFactory.getLog(InMemoryStoreConfiguration.class);
-
-		@Bean
-		@ConditionalOnMissingBean(HandoffStore.class)
-		InMemoryHandoffStore inMemoryHandoffStore(HandoffSettings handoffSettings) {
-			logger.warn("No single RedisConnectionFactory is available, so Handoff uses an in-memory store: state "
-					+ "handed off stays inside this JVM and does not survive a deploy. Add "
-					+ "spring-boot-starter-data-redis and configure spring.data.redis.* to hand off between "
-					+ "instances.");
-			return new InMemoryHandoffStore(handoffSettings.policy());
 		}
 
 	}
