@@ -294,10 +294,10 @@ abstract class HandoffStoreContractTests {
 
 	@Test
 	void recordNobodyClaimsWithinTheTtlIsDeadLetteredAsExpired(CapturedOutput output) {
-		HandoffStore store = createStore(new Policy(SHORT_LEASE, SHORT_LEASE, 3, Duration.ofHours(1)));
+		HandoffStore store = createStore(new Policy(Duration.ofMillis(500), SHORT_LEASE, 3, Duration.ofHours(1)));
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
-		elapse(LAPSE);
+		elapse(Duration.ofMillis(600));
 		HandoffRecord<byte[]> fresh = record("cache");
 		store.initiate(fresh);
 		assertThat(ids(store.claim("cache", "late"))).containsExactly(fresh.id());
