@@ -103,6 +103,22 @@ abstract class HandoffStoreContractTests {
 	}
 
 	@Test
+	void claimTakesThousandsOfRecordsAtOnce() {
+		// More than a Lua unpack() can spread into one command's arguments (about 8000).
+		HandoffStore store = createStore(POLICY);
+		List<String> initiated = new ArrayList<>();
+		for (int i = 0; i < 8200; i++) {
+			HandoffRecord<byte[]> record = record("crowded");
+			store.initiate(record);
+			initiated.add(record.id());
+		}
+		HandoffClaim claim = store.claim("crowded", "taker");
+		assertThat(ids(claim)).containsExactlyElementsOf(initiated);
+		assertThat(claim.deliveries()).allSatisfy((delivery) -> assertThat(delivery.attempt()).isOne());
+		assertThat(store.acknowledge(claim, initiated)).isEqualTo(initiated.size());
+	}
+
+	@Test
 	void secondClaimGetsNoneWhileTheLeaseHolds() {
 		HandoffStore store = createStore(POLICY);
 		HandoffStore otherInstance = createStore(POLICY);

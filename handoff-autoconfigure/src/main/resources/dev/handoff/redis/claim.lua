@@ -9,13 +9,11 @@ local claimId = ARGV[1]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- One call per id: unpack() of a whole label's ids fails beyond about 8000 of them.
 local function attemptsOf(ids)
-  if #ids == 0 then
-    return {}
-  end
-  local attempts = redis.call('HMGET', KEYS[3], unpack(ids))
-  for i = 1, #attempts do
-    attempts[i] = tonumber(attempts[i]) or 0
+  local attempts = {}
+  for i, id in ipairs(ids) do
+    attempts[i] = tonumber(redis.call('HGET', KEYS[3], id)) or 0
   end
   return attempts
 end
@@ -46,17 +44,17 @@ end
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)
 
-local ids = {}
+local ids, attempts = {}, {}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   ids = redis.call('HKEYS', KEYS[1])
   redis.call('RENAME', KEYS[1], KEYS[6])
-  for _, id in ipairs(ids) do
+  for i, id in ipairs(ids) do
     redis.call('HSET', KEYS[4], id, claimId)
-    redis.call('HINCRBY', KEYS[3], id, 1)
+    attempts[i] = redis.call('HINCRBY', KEYS[3], id, 1)
   end
   redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), claimId)
   for _, i in ipairs({ 3, 4, 5, 6 }) do
     redis.call('PEXPIRE', KEYS[i], ARGV[3])
   end
 end
-return { ids, attemptsOf(ids), expired, lapsed }
+return { ids, attempts, expired, lapsed }
