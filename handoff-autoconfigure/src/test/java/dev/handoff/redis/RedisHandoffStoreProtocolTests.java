@@ -330,7 +330,8 @@ class RedisHandoffStoreProtocolTests {
 				attemptsById.put(string((byte[]) ids.get(i)), ((Number) attempts.get(i)).longValue());
 			}
 			Map<String, byte[]> envelopes = new LinkedHashMap<>();
-			((Map<?, ?>) results.get(1)).forEach((id, envelope) -> envelopes.put(string((byte[]) id), (byte[]) envelope));
+			((Map<?, ?>) results.get(1))
+				.forEach((id, envelope) -> envelopes.put(string((byte[]) id), (byte[]) envelope));
 			return new ClaimResult(attemptsById, envelopes);
 		}
 	}
