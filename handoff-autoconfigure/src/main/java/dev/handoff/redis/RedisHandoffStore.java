@@ -56,9 +56,10 @@ import org.springframework.util.Assert;
  * <tr><td>{@code dead}</td><td>hash</td><td>record id → envelope, for dead letters</td><td>dead-letter ttl</td></tr>
  * <tr><td>{@code dead-reasons}</td><td>hash</td><td>record id → why it was dead-lettered</td><td>dead-letter ttl</td></tr>
  * </table>
- * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write. Records expire by their {@code expiry} score
- * and are then dead-lettered with an ERROR log by the next instance that claims the label; the key ttl only frees
- * memory when no instance serving the label ever runs again. The notification channel is
+ * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write. Records that nobody claimed by their
+ * {@code expiry} score are dead-lettered with an ERROR log by the next instance that claims the label; once claimed,
+ * a record is governed by {@code max-deliveries} instead. The key ttl only frees memory when no instance serving the
+ * label ever runs again. The notification channel is
  * {@code <namespace>:handoff:{<label>}:notify}; its messages carry a record id.
  * <p>
  * <b>Commands.</b> Each operation is one round trip on a connection this store holds. Scripts read the clock with

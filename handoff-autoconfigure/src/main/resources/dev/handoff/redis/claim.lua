@@ -1,7 +1,7 @@
 -- Moves every pending record of a label to a new claim under a lease. The pending hash is RENAMEd to the claim's
 -- own hash, so the payloads never pass through Lua; the same MULTI/EXEC reads them with HGETALL <claim>.
 -- Idempotent per claim id: a replay returns what the first run claimed.
--- Before claiming, pending records whose ttl has passed are dead-lettered.
+-- Before claiming, pending records that nobody claimed within their ttl are dead-lettered.
 -- KEYS: 1 pending, 2 expiry, 3 attempts, 4 owner, 5 claims, 6 claim, 7 dead, 8 dead reasons
 -- ARGV: 1 claim id, 2 lease ms, 3 key ttl ms, 4 dead-letter ttl ms
 -- Returns { claimed ids, their attempt numbers, ids dead-lettered as expired, ids of lapsed claims to reclaim }.
@@ -9,13 +9,11 @@ local claimId = ARGV[1]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
+-- One call per id: unpack() of a whole label's ids fails beyond about 8000 of them.
 local function attemptsOf(ids)
-  if #ids == 0 then
-    return {}
-  end
-  local attempts = redis.call('HMGET', KEYS[3], unpack(ids))
-  for i = 1, #attempts do
-    attempts[i] = tonumber(attempts[i]) or 0
+  local attempts = {}
+  for i, id in ipairs(ids) do
+    attempts[i] = tonumber(redis.call('HGET', KEYS[3], id)) or 0
   end
   return attempts
 end
@@ -27,8 +25,9 @@ end
 
 local expired = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
-  -- Records in flight expire only once their lease has lapsed and they are pending again.
-  local envelope = redis.call('HGET', KEYS[1], id)
+  -- The ttl bounds the wait for a first taker only: a record that was claimed, even one whose lease lapsed after
+  -- its ttl, is governed by max deliveries (reclaim.lua). Records never claimed are still pending.
+  local envelope = (tonumber(redis.call('HGET', KEYS[3], id)) or 0) == 0 and redis.call('HGET', KEYS[1], id)
   if envelope then
     redis.call('HSET', KEYS[7], id, envelope)
     redis.call('HSET', KEYS[8], id, 'expired: nobody claimed it within the ttl')
@@ -45,17 +44,17 @@ end
 
 local lapsed = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)
 
-local ids = {}
+local ids, attempts = {}, {}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   ids = redis.call('HKEYS', KEYS[1])
   redis.call('RENAME', KEYS[1], KEYS[6])
-  for _, id in ipairs(ids) do
+  for i, id in ipairs(ids) do
     redis.call('HSET', KEYS[4], id, claimId)
-    redis.call('HINCRBY', KEYS[3], id, 1)
+    attempts[i] = redis.call('HINCRBY', KEYS[3], id, 1)
   end
   redis.call('ZADD', KEYS[5], now + tonumber(ARGV[2]), claimId)
   for _, i in ipairs({ 3, 4, 5, 6 }) do
     redis.call('PEXPIRE', KEYS[i], ARGV[3])
   end
 end
-return { ids, attemptsOf(ids), expired, lapsed }
+return { ids, attempts, expired, lapsed }

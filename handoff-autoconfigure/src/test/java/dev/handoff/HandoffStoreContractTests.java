@@ -1,0 +1,539 @@
+package dev.handoff;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import dev.handoff.HandoffClaim.Delivery;
+import dev.handoff.HandoffStore.Policy;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The {@link HandoffStore} contract, written once and run against every store by a subclass.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+abstract class HandoffStoreContractTests {
+
+	/** Long enough that nothing lapses or expires unless a test lets time pass on purpose. */
+	static final Policy POLICY = new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3, Duration.ofHours(1));
+
+	static final Duration SHORT_LEASE = Duration.ofMillis(300);
+
+	/** More than {@link #SHORT_LEASE}, so a lease taken before it has lapsed after it. */
+	static final Duration LAPSE = Duration.ofMillis(400);
+
+	private static final Instant EPOCH = Instant.parse("2026-03-01T10:00:00Z");
+
+	private static final AtomicLong sequence = new AtomicLong();
+
+	/**
+	 * Creates a store. Stores created during one test share their records, as instances of one application do, and
+	 * all of them use the policy of the first.
+	 * @param policy the policy
+	 * @return the store
+	 */
+	protected abstract HandoffStore createStore(Policy policy);
+
+	/**
+	 * Lets the given time pass on the stores' clock, so that leases lapse and records expire.
+	 * @param duration how much time
+	 */
+	protected abstract void elapse(Duration duration);
+
+	/**
+	 * Returns the dead letters of a label in the stores of the current test.
+	 * @param label the label
+	 * @return record id → reason
+	 */
+	protected abstract Map<String, String> deadLetters(String label);
+
+	@Test
+	void claimOfALabelWithoutRecordsIsEmpty() {
+		HandoffStore store = createStore(POLICY);
+		HandoffClaim claim = store.claim("empty", "taker");
+		assertThat(claim.isEmpty()).isTrue();
+		assertThat(claim.label()).isEqualTo("empty");
+	}
+
+	@Test
+	void claimTakesEveryRecordOfItsLabelOnFirstAttempt() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> first = record("cache");
+		HandoffRecord<byte[]> second = record("cache");
+		HandoffRecord<byte[]> other = record("sessions");
+		store.initiate(first);
+		store.initiate(second);
+		store.initiate(other);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(claim.label()).isEqualTo("cache");
+		assertThat(ids(claim)).containsExactly(first.id(), second.id());
+		assertThat(claim.deliveries()).extracting(Delivery::attempt).containsExactly(1, 1);
+		assertThat(ids(store.claim("sessions", "taker"))).containsExactly(other.id());
+	}
+
+	@Test
+	void claimTakesThousandsOfRecordsAtOnce() {
+		// More than a Lua unpack() can spread into one command's arguments (about 8000).
+		HandoffStore store = createStore(POLICY);
+		List<String> initiated = new ArrayList<>();
+		for (int i = 0; i < 8200; i++) {
+			HandoffRecord<byte[]> record = record("crowded");
+			store.initiate(record);
+			initiated.add(record.id());
+		}
+		HandoffClaim claim = store.claim("crowded", "taker");
+		assertThat(ids(claim)).containsExactlyElementsOf(initiated);
+		assertThat(claim.deliveries()).allSatisfy((delivery) -> assertThat(delivery.attempt()).isOne());
+		assertThat(store.acknowledge(claim, initiated)).isEqualTo(initiated.size());
+	}
+
+	@Test
+	void secondClaimGetsNoneWhileTheLeaseHolds() {
+		HandoffStore store = createStore(POLICY);
+		HandoffStore otherInstance = createStore(POLICY);
+		store.initiate(record("cache"));
+		store.initiate(record("cache"));
+		assertThat(store.claim("cache", "first").deliveries()).hasSize(2);
+		assertThat(otherInstance.claim("cache", "second").isEmpty()).isTrue();
+		assertThat(store.claim("cache", "first").isEmpty()).isTrue();
+	}
+
+	@Test
+	void claimTakesRecordsInitiatedAfterAnEarlierClaim() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> early = record("cache");
+		HandoffRecord<byte[]> late = record("cache");
+		store.initiate(early);
+		HandoffClaim first = store.claim("cache", "taker");
+		store.initiate(late);
+		HandoffClaim second = store.claim("cache", "taker");
+		assertThat(ids(first)).containsExactly(early.id());
+		assertThat(ids(second)).containsExactly(late.id());
+		assertThat(second.id()).isNotEqualTo(first.id());
+	}
+
+	@Test
+	void initiateIsIdempotentPerRecordId() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(ids(claim)).containsExactly(record.id());
+		assertThat(claim.deliveries().get(0).attempt()).isEqualTo(1);
+	}
+
+	@Test
+	void initiateOfAClaimedRecordDoesNotStoreItAgain() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		store.initiate(record);
+		assertThat(store.claim("cache", "other").isEmpty()).isTrue();
+		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
+		assertThat(store.claim("cache", "other").isEmpty()).isTrue();
+	}
+
+	@Test
+	void initiateOfAnAcknowledgedRecordDoesNotBringItBack() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		store.acknowledge(claim, List.of(record.id()));
+		store.initiate(record);
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+	}
+
+	@Test
+	void initiateOfADeadLetteredRecordDoesNotBringItBack() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		store.deadLetter(store.claim("cache", "taker"), record.id(), "unknown version");
+		store.initiate(record);
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+		assertThat(deadLetters("cache")).containsOnlyKeys(record.id());
+	}
+
+	@Test
+	void initiateOfARecordMadeAvailableAgainByALapsedLeaseKeepsOneCopy() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		store.claim("cache", "crashed");
+		elapse(LAPSE);
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(ids(claim)).containsExactly(record.id());
+		assertThat(claim.deliveries().get(0).attempt()).isEqualTo(2);
+	}
+
+	@Test
+	void acknowledgeRemovesRecordsForGood() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> first = record("cache");
+		HandoffRecord<byte[]> second = record("cache");
+		store.initiate(first);
+		store.initiate(second);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(store.acknowledge(claim, List.of(first.id(), second.id()))).isEqualTo(2);
+		elapse(LAPSE);
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+		assertThat(deadLetters("cache")).isEmpty();
+	}
+
+	@Test
+	void acknowledgeOfSomeRecordsLeavesTheOthersToBeDeliveredAgain() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> merged = record("cache");
+		HandoffRecord<byte[]> notMerged = record("cache");
+		store.initiate(merged);
+		store.initiate(notMerged);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(store.acknowledge(claim, List.of(merged.id()))).isOne();
+		elapse(LAPSE);
+		HandoffClaim again = store.claim("cache", "taker");
+		assertThat(ids(again)).containsExactly(notMerged.id());
+		assertThat(again.deliveries().get(0).attempt()).isEqualTo(2);
+	}
+
+	@Test
+	void acknowledgeCountsOnlyRecordsTheClaimHolds() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(store.acknowledge(claim, List.of(record.id(), "never-stored"))).isOne();
+		assertThat(store.acknowledge(claim, List.of())).isZero();
+	}
+
+	@Test
+	void acknowledgeIsIdempotentForTheClaimThatHeldTheRecords() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
+		// What a replay after a lost reply does: the answer must not tell the caller its lease lapsed.
+		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
+	}
+
+	@Test
+	void staleClaimCannotAcknowledgeRecordsThatAnotherClaimTookAfterItsLeaseLapsed() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim stale = store.claim("cache", "slow");
+		elapse(LAPSE);
+		HandoffClaim current = store.claim("cache", "fast");
+		assertThat(ids(current)).containsExactly(record.id());
+		assertThat(store.acknowledge(stale, List.of(record.id()))).isZero();
+		assertThat(store.acknowledge(current, List.of(record.id()))).isOne();
+		assertThat(store.claim("cache", "fast").isEmpty()).isTrue();
+	}
+
+	@Test
+	void claimWhoseLeaseLapsedCanStillAcknowledgeUntilAnotherClaimTakesTheRecords() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim slow = store.claim("cache", "slow");
+		elapse(LAPSE);
+		assertThat(store.acknowledge(slow, List.of(record.id()))).isOne();
+		assertThat(store.claim("cache", "other").isEmpty()).isTrue();
+	}
+
+	@Test
+	void recordIsRedeliveredWithItsAttemptRaisedWhenTheLeaseLapses() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		assertThat(store.claim("cache", "crashed").deliveries()).extracting(Delivery::attempt).containsExactly(1);
+		elapse(LAPSE);
+		HandoffClaim again = store.claim("cache", "taker");
+		assertThat(ids(again)).containsExactly(record.id());
+		assertThat(again.deliveries()).extracting(Delivery::attempt).containsExactly(2);
+		assertThat(again.deliveries().get(0).record().data()).isEqualTo(record.data());
+	}
+
+	@Test
+	void recordIsDeadLetteredAfterMaxDeliveriesClaimsWithoutAcknowledgement(CapturedOutput output) {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 2));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		assertThat(store.claim("cache", "crashed").deliveries()).extracting(Delivery::attempt).containsExactly(1);
+		elapse(LAPSE);
+		assertThat(store.claim("cache", "crashed").deliveries()).extracting(Delivery::attempt).containsExactly(2);
+		elapse(LAPSE);
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+		assertThat(deadLetters("cache")).hasEntrySatisfying(record.id(),
+				(reason) -> assertThat(reason).startsWith("max deliveries"));
+		assertThat(errorLines(output, record.id())).singleElement()
+			.asString()
+			.contains("of label 'cache' was claimed 2 times");
+		elapse(LAPSE);
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+	}
+
+	@Test
+	void recordNobodyClaimsWithinTheTtlIsDeadLetteredAsExpired(CapturedOutput output) {
+		HandoffStore store = createStore(new Policy(Duration.ofMillis(500), SHORT_LEASE, 3, Duration.ofHours(1)));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		elapse(Duration.ofMillis(600));
+		HandoffRecord<byte[]> fresh = record("cache");
+		store.initiate(fresh);
+		assertThat(ids(store.claim("cache", "late"))).containsExactly(fresh.id());
+		assertThat(deadLetters("cache")).containsOnlyKeys(record.id());
+		assertThat(deadLetters("cache").get(record.id())).startsWith("expired");
+		assertThat(errorLines(output, record.id())).singleElement()
+			.asString()
+			.contains("of label 'cache' expired");
+	}
+
+	@Test
+	void recordClaimedWithinTheTtlIsDeliveredAgainWhenItsLeaseLapsesAfterTheTtl() {
+		// The ttl bounds the wait for a first taker; once taken, max-deliveries governs the record.
+		HandoffStore store = createStore(new Policy(Duration.ofMillis(600), SHORT_LEASE, 3, Duration.ofHours(1)));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		store.claim("cache", "crashed");
+		elapse(Duration.ofMillis(700));
+		HandoffClaim again = store.claim("cache", "taker");
+		assertThat(ids(again)).containsExactly(record.id());
+		assertThat(again.deliveries()).extracting(Delivery::attempt).containsExactly(2);
+		assertThat(deadLetters("cache")).isEmpty();
+	}
+
+	@Test
+	void deadLetterMovesOneClaimedRecord() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> unreadable = record("cache");
+		HandoffRecord<byte[]> fine = record("cache");
+		store.initiate(unreadable);
+		store.initiate(fine);
+		HandoffClaim claim = store.claim("cache", "taker");
+		String where = store.deadLetter(claim, unreadable.id(), "version 3 while the receiver reads version 2");
+		assertThat(where).isNotBlank();
+		assertThat(deadLetters("cache"))
+			.containsExactly(Map.entry(unreadable.id(), "version 3 while the receiver reads version 2"));
+		assertThat(store.acknowledge(claim, List.of(unreadable.id()))).isZero();
+		elapse(LAPSE);
+		HandoffClaim again = store.claim("cache", "taker");
+		assertThat(ids(again)).containsExactly(fine.id());
+	}
+
+	@Test
+	void staleClaimCannotDeadLetterRecordsThatAnotherClaimTook() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		HandoffRecord<byte[]> record = record("cache");
+		store.initiate(record);
+		HandoffClaim stale = store.claim("cache", "slow");
+		elapse(LAPSE);
+		HandoffClaim current = store.claim("cache", "fast");
+		store.deadLetter(stale, record.id(), "too late");
+		assertThat(deadLetters("cache")).isEmpty();
+		assertThat(store.acknowledge(current, List.of(record.id()))).isOne();
+	}
+
+	@Test
+	void subscriberIsNotifiedWhenItSubscribesAndWhenARecordOfItsLabelsIsInitiated() {
+		HandoffStore store = createStore(POLICY);
+		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
+		try (HandoffSubscription subscription = store.subscribe(List.of("cache", "sessions"), notified::add)) {
+			await().untilAsserted(() -> assertThat(notified).containsExactlyInAnyOrder("cache", "sessions"));
+			notified.clear();
+			// One publisher, one subscriber connection: a notification for 'other' would arrive before 'sessions'.
+			store.initiate(record("other"));
+			store.initiate(record("sessions"));
+			await().untilAsserted(() -> assertThat(notified).containsExactly("sessions"));
+		}
+	}
+
+	@Test
+	void subscriberIsNotifiedOfRecordsAnotherInstanceInitiates() {
+		HandoffStore store = createStore(POLICY);
+		HandoffStore otherInstance = createStore(POLICY);
+		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
+		try (HandoffSubscription subscription = store.subscribe(List.of("cache"), notified::add)) {
+			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
+			notified.clear();
+			otherInstance.initiate(record("cache"));
+			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
+		}
+	}
+
+	@Test
+	void closedSubscriptionIsNotNotified() {
+		HandoffStore store = createStore(POLICY);
+		List<String> closed = new CopyOnWriteArrayList<>();
+		List<String> open = new CopyOnWriteArrayList<>();
+		HandoffSubscription closing = store.subscribe(List.of("cache"), closed::add);
+		try (HandoffSubscription subscription = store.subscribe(List.of("cache"), open::add)) {
+			await().untilAsserted(() -> {
+				assertThat(closed).containsExactly("cache");
+				assertThat(open).containsExactly("cache");
+			});
+			closing.close();
+			closed.clear();
+			open.clear();
+			store.initiate(record("cache"));
+			await().untilAsserted(() -> assertThat(open).containsExactly("cache"));
+			assertThat(closed).isEmpty();
+		}
+	}
+
+	@Test
+	void recordsComeBackOldestFirst() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> middle = record("cache", EPOCH.plusMillis(2));
+		HandoffRecord<byte[]> newest = record("cache", EPOCH.plusSeconds(60));
+		HandoffRecord<byte[]> oldest = record("cache", EPOCH.minusSeconds(3600));
+		HandoffRecord<byte[]> secondOldest = record("cache", EPOCH.plusNanos(1_000));
+		for (HandoffRecord<byte[]> record : List.of(middle, newest, oldest, secondOldest)) {
+			store.initiate(record);
+		}
+		assertThat(ids(store.claim("cache", "taker"))).containsExactly(oldest.id(), secondOldest.id(), middle.id(),
+				newest.id());
+	}
+
+	@ParameterizedTest
+	@MethodSource("payloads")
+	void recordRoundTripsExactly(byte[] payload) {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> record = new HandoffRecord<>("rec-" + UUID.randomUUID(), "cache.v2_eu-1", 7,
+				payload.clone(), "pod-7f9c\u00e9-\u2603:4711", Instant.parse("2026-03-01T10:15:30.123456789Z"));
+		store.initiate(record);
+		HandoffClaim claim = store.claim("cache.v2_eu-1", "taker");
+		assertThat(claim.deliveries()).singleElement().satisfies((delivery) -> {
+			HandoffRecord<byte[]> received = delivery.record();
+			assertThat(received.data()).isEqualTo(payload);
+			assertThat(received.id()).isEqualTo(record.id());
+			assertThat(received.label()).isEqualTo(record.label());
+			assertThat(received.version()).isEqualTo(7);
+			assertThat(received.origin()).isEqualTo(record.origin());
+			assertThat(received.createdAt()).isEqualTo(record.createdAt());
+		});
+	}
+
+	static Stream<Arguments> payloads() {
+		byte[] everyByte = new byte[512];
+		for (int i = 0; i < everyByte.length; i++) {
+			everyByte[i] = (byte) (255 - i);
+		}
+		byte[] mebibyte = new byte[1024 * 1024];
+		new Random(42).nextBytes(mebibyte);
+		byte[] notUtf8 = { (byte) 0xC3, 0x28, '\n', (byte) 0xFF, (byte) 0xFE, 0, '\n', '\r', (byte) 0xED, (byte) 0xA0,
+				(byte) 0x80, '{', '"', '}', (byte) 0x80 };
+		return Stream.of(Arguments.of(Named.of("empty", new byte[0])),
+				Arguments.of(Named.of("every byte value", everyByte)),
+				Arguments.of(Named.of("invalid UTF-8, NUL and newlines", notUtf8)),
+				Arguments.of(Named.of("1 MiB of random bytes", mebibyte)));
+	}
+
+	@Test
+	void concurrentClaimersNeverGetTheSameRecordTwiceAndLoseNone() throws Exception {
+		int claimers = 8;
+		int records = 30;
+		List<HandoffStore> stores = IntStream.range(0, claimers).mapToObj((i) -> createStore(POLICY)).toList();
+		HandoffStore initiator = createStore(POLICY);
+		ExecutorService executor = Executors.newFixedThreadPool(claimers);
+		try {
+			for (int round = 0; round < 25; round++) {
+				String label = "race-" + round;
+				Set<String> initiated = ConcurrentHashMap.newKeySet();
+				List<String> claimed = Collections.synchronizedList(new ArrayList<>());
+				AtomicInteger acknowledged = new AtomicInteger();
+				CyclicBarrier start = new CyclicBarrier(claimers + 1);
+				List<Future<?>> running = new ArrayList<>();
+				for (int i = 0; i < claimers; i++) {
+					HandoffStore store = stores.get(i);
+					String claimer = "claimer-" + i;
+					running.add(executor.submit(() -> {
+						start.await();
+						long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+						while (claimed.size() < records && System.nanoTime() < deadline) {
+							HandoffClaim claim = store.claim(label, claimer);
+							List<String> ids = ids(claim);
+							claimed.addAll(ids);
+							acknowledged.addAndGet(store.acknowledge(claim, ids));
+						}
+						return null;
+					}));
+				}
+				start.await();
+				for (int i = 0; i < records; i++) {
+					HandoffRecord<byte[]> record = record(label);
+					initiator.initiate(record);
+					initiated.add(record.id());
+				}
+				for (Future<?> claimer : running) {
+					claimer.get(30, TimeUnit.SECONDS);
+				}
+				assertThat(claimed).as("round %d", round)
+					.doesNotHaveDuplicates()
+					.containsExactlyInAnyOrderElementsOf(initiated);
+				assertThat(acknowledged).hasValue(records);
+			}
+		}
+		finally {
+			executor.shutdownNow();
+		}
+	}
+
+	static Policy policy(Duration lease, int maxDeliveries) {
+		return new Policy(Duration.ofMinutes(5), lease, maxDeliveries, Duration.ofHours(1));
+	}
+
+	static HandoffRecord<byte[]> record(String label) {
+		return record(label, EPOCH.plusMillis(sequence.incrementAndGet()));
+	}
+
+	static HandoffRecord<byte[]> record(String label, Instant createdAt) {
+		String id = UUID.randomUUID().toString();
+		return new HandoffRecord<>(id, label, 1, ("{\"record\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8),
+				"instance-a", createdAt);
+	}
+
+	static List<String> ids(HandoffClaim claim) {
+		return claim.deliveries().stream().map((delivery) -> delivery.record().id()).toList();
+	}
+
+	private static List<String> errorLines(CapturedOutput output, String recordId) {
+		return output.getAll().lines().filter((line) -> line.contains(recordId) && line.contains("ERROR")).toList();
+	}
+
+}

@@ -1,0 +1,401 @@
+package dev.handoff.redis;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore.Policy;
+import dev.handoff.HandoffSubscription;
+import dev.handoff.test.RedisExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The Redis protocol of {@link RedisHandoffStore} as its Javadoc documents it: round trips and the commands inside
+ * them, idempotence under Lettuce's replay after a reconnect, the shape and lifetime of its keys, and a Redis restart.
+ * The behaviour every store shares is in {@code HandoffStoreContractTests}.
+ */
+class RedisHandoffStoreProtocolTests {
+
+	@RegisterExtension
+	static final RedisExtension redis = new RedisExtension();
+
+	private static final Policy POLICY = new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
+			Duration.ofHours(1));
+
+	private static final Pattern CALLS = Pattern.compile("calls=(\\d+)");
+
+	private final List<RedisHandoffStore> stores = new ArrayList<>();
+
+	private RedisConnection connection;
+
+	private RedisHandoffStore store;
+
+	@BeforeEach
+	void setUp() {
+		this.connection = redis.connectionFactory().getConnection();
+		this.store = store(POLICY);
+	}
+
+	@AfterEach
+	void tearDown() {
+		this.stores.forEach(RedisHandoffStore::destroy);
+		this.connection.close();
+	}
+
+	@Test
+	void initiateIsOneTransactionOfAPlainHsetOfThePayloadAndOneScriptThatNeverTouchesIt() {
+		warmUp();
+		byte[] mebibyte = new byte[1024 * 1024];
+		new Random(7).nextBytes(mebibyte);
+		HandoffRecord<byte[]> record = record("cache", mebibyte);
+		Map<String, Long> commands = commandsDuring(() -> this.store.initiate(record));
+		// MULTI; HSET pending <id> <envelope>; EVAL initiate.lua; EXEC. Inside the script, for a new record: HEXISTS
+		// owner, ZSCORE acked, HEXISTS dead (replay checks), ZSCORE expiry, TIME, ZADD expiry, HSET attempts <id> 0,
+		// PEXPIRE pending/expiry/attempts, PUBLISH. So one HSET is the client's, with the payload, and the script
+		// neither reads nor writes the envelope: no HGET, no second write of pending.
+		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("multi", 1L, "hset", 2L, "eval", 1L, "exec",
+				1L, "hexists", 2L, "zscore", 2L, "time", 1L, "zadd", 1L, "pexpire", 3L, "publish", 1L));
+		assertThat(hashField(keys("cache").attempts(), record.id())).isEqualTo("0");
+		assertThat(Envelope.decode(hashField(keys("cache").pending(), record.id().getBytes(StandardCharsets.UTF_8)))
+			.data()).isEqualTo(mebibyte);
+	}
+
+	@Test
+	void claimIsOneTransactionOfAScriptThatRenamesThePayloadsAndOneHgetall() {
+		warmUp();
+		byte[] mebibyte = new byte[1024 * 1024];
+		new Random(8).nextBytes(mebibyte);
+		HandoffRecord<byte[]> record = record("cache", mebibyte);
+		this.store.initiate(record);
+		List<HandoffClaim> claims = new ArrayList<>();
+		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim("cache", "taker")));
+		// MULTI; EVAL claim.lua; HGETALL claim:<id>; EXEC. Inside the script: TIME, ZSCORE claims (replay check),
+		// ZRANGEBYSCORE expiry (nothing expired) and claims (nothing lapsed), EXISTS and HKEYS pending, RENAME
+		// pending to the claim (the payloads move without passing through Lua), HSET owner and HINCRBY attempts per
+		// record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET: the envelope is read by the client's
+		// HGETALL only.
+		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("multi", 1L),
+				Map.entry("eval", 1L), Map.entry("hgetall", 1L), Map.entry("exec", 1L), Map.entry("time", 1L),
+				Map.entry("zscore", 1L), Map.entry("zrangebyscore", 2L), Map.entry("exists", 1L),
+				Map.entry("hkeys", 1L), Map.entry("rename", 1L), Map.entry("hset", 1L), Map.entry("hincrby", 1L),
+				Map.entry("zadd", 1L), Map.entry("pexpire", 4L)));
+		assertThat(claims.get(0).deliveries()).singleElement()
+			.satisfies((delivery) -> assertThat(delivery.record().data()).isEqualTo(mebibyte));
+	}
+
+	@Test
+	void acknowledgeIsOneEvalsha() {
+		warmUp();
+		HandoffRecord<byte[]> record = record("cache");
+		this.store.initiate(record);
+		HandoffClaim claim = this.store.claim("cache", "taker");
+		List<Integer> acknowledged = new ArrayList<>();
+		Map<String, Long> commands = commandsDuring(
+				() -> acknowledged.add(this.store.acknowledge(claim, List.of(record.id()))));
+		// EVALSHA acknowledge.lua (cached by the warm-up). Inside: TIME; per record HGET owner, HDEL claim/owner/
+		// attempts, ZREM expiry, ZADD acked; then EXISTS claim, ZREM claims (the claim is empty now),
+		// ZREMRANGEBYSCORE and PEXPIRE acked.
+		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 1L, "time", 1L, "hget", 1L, "hdel",
+				3L, "zrem", 2L, "zadd", 1L, "exists", 1L, "zremrangebyscore", 1L, "pexpire", 1L));
+		assertThat(acknowledged).containsExactly(1);
+	}
+
+	@Test
+	void replayedInitiateNeitherStoresARecordTwiceNorBringsItBack() {
+		RedisHandoffStore.Keys keys = keys("cache");
+		HandoffRecord<byte[]> record = record("cache");
+		this.store.initiate(record);
+		// Lettuce replays the whole MULTI/EXEC after a reconnect; calling initiate again sends exactly that.
+		Map<String, Long> whilePending = commandsDuring(() -> this.store.initiate(record));
+		assertThat(whilePending).doesNotContainKeys("publish", "zadd");
+		assertThat(this.connection.hashCommands().hLen(keys.pending())).isOne();
+		assertThat(this.connection.zSetCommands().zCard(keys.expiry())).isOne();
+
+		HandoffClaim claim = this.store.claim("cache", "taker");
+		Map<String, Long> whileClaimed = commandsDuring(() -> this.store.initiate(record));
+		assertThat(whileClaimed).containsEntry("hdel", 1L).doesNotContainKeys("publish", "zadd");
+		assertThat(this.connection.keyCommands().exists(keys.pending())).isFalse();
+		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
+
+		assertThat(this.store.acknowledge(claim, List.of(record.id()))).isOne();
+		this.store.initiate(record);
+		assertThat(this.connection.keyCommands().exists(keys.pending())).isFalse();
+		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
+
+		HandoffRecord<byte[]> deadLetter = record("cache");
+		this.store.initiate(deadLetter);
+		this.store.deadLetter(this.store.claim("cache", "taker"), deadLetter.id(), "unknown version");
+		this.store.initiate(deadLetter);
+		assertThat(this.connection.keyCommands().exists(keys.pending())).isFalse();
+		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
+		assertThat(this.connection.zSetCommands().zCard(keys.expiry())).isZero();
+	}
+
+	@Test
+	void replayedClaimReturnsTheSameRecordsAndLosesNone() throws IOException {
+		RedisHandoffStore.Keys keys = keys("cache");
+		HandoffRecord<byte[]> first = record("cache");
+		HandoffRecord<byte[]> second = record("cache");
+		this.store.initiate(first);
+		this.store.initiate(second);
+		String claimId = "replayer/" + UUID.randomUUID();
+		ClaimResult claimed = runClaimTransaction(keys, claimId);
+		// A record that arrives between the first run and its replay belongs to a later claim.
+		HandoffRecord<byte[]> later = record("cache");
+		this.store.initiate(later);
+		ClaimResult replayed = runClaimTransaction(keys, claimId);
+
+		assertThat(claimed.attempts()).containsOnlyKeys(first.id(), second.id()).containsValues(1L, 1L);
+		assertThat(replayed.attempts()).isEqualTo(claimed.attempts());
+		assertThat(replayed.envelopes().keySet()).isEqualTo(claimed.envelopes().keySet());
+		replayed.envelopes()
+			.forEach((id, envelope) -> assertThat(envelope).isEqualTo(claimed.envelopes().get(id)));
+		assertThat(this.connection.zSetCommands().zCard(keys.claims())).isOne();
+
+		assertThat(ids(this.store.claim("cache", "next"))).containsExactly(later.id());
+		List<HandoffClaim.Delivery> deliveries = replayed.envelopes()
+			.values()
+			.stream()
+			.map((envelope) -> new HandoffClaim.Delivery(Envelope.decode(envelope), 1))
+			.toList();
+		HandoffClaim claim = new HandoffClaim(claimId, "cache", deliveries);
+		assertThat(this.store.acknowledge(claim, List.of(first.id(), second.id()))).isEqualTo(2);
+		assertThat(this.connection.keyCommands().exists(keys.claim(claimId))).isFalse();
+	}
+
+	@Test
+	void everyKeyOfALabelSharesItsHashTagUnderTheNamespaceAndExpires() {
+		RedisHandoffStore store = store(new Policy(Duration.ofMillis(500), Duration.ofMillis(300), 1,
+				Duration.ofHours(1)));
+		List<HandoffRecord<byte[]>> records = List.of(record("cache"), record("cache"), record("cache"));
+		records.forEach(store::initiate);
+		HandoffClaim lapsing = store.claim("cache", "crashed");
+		store.acknowledge(lapsing, List.of(records.get(0).id()));
+		store.deadLetter(lapsing, records.get(1).id(), "unknown version");
+		HandoffRecord<byte[]> expiring = record("cache");
+		store.initiate(expiring);
+		sleep(Duration.ofMillis(600));
+		// This claim dead-letters the expired record and the one left in the lapsed claim (max deliveries 1).
+		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+		HandoffRecord<byte[]> inFlight = record("cache");
+		store.initiate(inFlight);
+		HandoffClaim holding = store.claim("cache", "taker");
+		// Replays of settled and claimed records write to pending and take it back.
+		records.forEach(store::initiate);
+		store.initiate(expiring);
+		store.initiate(inFlight);
+		assertThat(this.connection.keyCommands().exists(keys("cache").pending())).isFalse();
+		store.initiate(record("cache"));
+
+		String prefix = redis.namespace() + ":handoff:{cache}:";
+		Set<String> keys = scan(redis.namespace() + "*");
+		assertThat(keys).allSatisfy((key) -> assertThat(key).startsWith(prefix));
+		assertThat(keys).extracting((key) -> key.substring(prefix.length()))
+			.containsExactlyInAnyOrder("pending", "claim:" + holding.id(), "claims", "owner", "expiry", "attempts",
+					"acked", "dead", "dead-reasons");
+		assertThat(keys).allSatisfy((key) -> assertThat(
+				this.connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
+			.as("PTTL of %s", key)
+			.isPositive());
+		assertThat(this.connection.hashCommands().hKeys(keys("cache").dead()))
+			.extracting((id) -> new String(id, StandardCharsets.UTF_8))
+			.containsExactlyInAnyOrder(records.get(1).id(), records.get(2).id(), expiring.id());
+	}
+
+	@Test
+	void notificationChannelOfALabelSharesItsHashTag() {
+		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
+		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"), notified::add)) {
+			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
+			notified.clear();
+			Long receivers = this.connection.publish(bytes(redis.namespace() + ":handoff:{cache}:notify"),
+					bytes("some-record-id"));
+			assertThat(receivers).isOne();
+			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
+		}
+	}
+
+	@Test
+	void subscriptionCallsBackAgainAndEveryOperationWorksAfterRedisRestarts() {
+		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
+		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"), notified::add)) {
+			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
+			handOffAndTake(this.store, record("cache"));
+			redis.server().stop();
+			notified.clear();
+			redis.server().startAgain();
+			// A new, empty Redis: re-subscribing counts as a notification, as records may have come meanwhile.
+			await().atMost(Duration.ofSeconds(20))
+				.untilAsserted(() -> assertThat(notified).contains("cache"));
+			notified.clear();
+
+			HandoffRecord<byte[]> unreadable = record("cache");
+			HandoffRecord<byte[]> fine = record("cache");
+			Map<String, Long> commands = commandsDuring(() -> {
+				this.store.initiate(unreadable);
+				this.store.initiate(fine);
+				HandoffClaim claim = this.store.claim("cache", "taker");
+				assertThat(ids(claim)).containsExactlyInAnyOrder(unreadable.id(), fine.id());
+				this.store.deadLetter(claim, unreadable.id(), "unknown version");
+				assertThat(this.store.acknowledge(claim, List.of(fine.id()))).isOne();
+			});
+			// The script cache is empty: dead-letter and acknowledge each got NOSCRIPT from EVALSHA and sent EVAL.
+			assertThat(commands).containsEntry("evalsha", 2L).containsEntry("eval", 5L);
+			await().untilAsserted(() -> assertThat(notified).contains("cache"));
+		}
+	}
+
+	private void handOffAndTake(RedisHandoffStore store, HandoffRecord<byte[]> record) {
+		store.initiate(record);
+		HandoffClaim claim = store.claim(record.label(), "taker");
+		assertThat(ids(claim)).containsExactly(record.id());
+		assertThat(store.acknowledge(claim, ids(claim))).isOne();
+	}
+
+	/**
+	 * Runs one cycle on another label, so that what a test counts is the operation alone: the first use of a
+	 * connection adds its handshake (HELLO, CLIENT SETINFO), and the first acknowledge loads its script (EVALSHA
+	 * answered with NOSCRIPT, then EVAL).
+	 */
+	private void warmUp() {
+		handOffAndTake(this.store, record("warm-up"));
+	}
+
+	/**
+	 * Returns the commands Redis executed while the action ran, by name, from {@code INFO commandstats}; commands that
+	 * scripts call are counted too. The test's own CONFIG RESETSTAT and INFO are left out.
+	 */
+	private Map<String, Long> commandsDuring(Runnable action) {
+		this.connection.serverCommands().resetConfigStats();
+		action.run();
+		Properties stats = this.connection.serverCommands().info("commandstats");
+		Map<String, Long> calls = new TreeMap<>();
+		stats.forEach((key, value) -> {
+			String command = ((String) key).substring("cmdstat_".length());
+			Matcher matcher = CALLS.matcher((String) value);
+			if (!command.startsWith("config") && !command.startsWith("info") && matcher.find()) {
+				calls.put(command, Long.parseLong(matcher.group(1)));
+			}
+		});
+		return calls;
+	}
+
+	/** What {@code claimOnce} sends, run by hand so the test can send it twice with one claim id. */
+	private ClaimResult runClaimTransaction(RedisHandoffStore.Keys keys, String claimId) throws IOException {
+		byte[] script = new ClassPathResource("claim.lua", RedisHandoffStore.class).getContentAsByteArray();
+		byte[][] keysAndArgs = { keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(),
+				keys.claim(claimId), keys.dead(), keys.deadReasons(), bytes(claimId),
+				bytes(String.valueOf(POLICY.lease().toMillis())),
+				bytes(String.valueOf(POLICY.ttl().plus(POLICY.deadLetterTtl()).toMillis())),
+				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())) };
+		try (RedisConnection connection = redis.connectionFactory().getConnection()) {
+			connection.multi();
+			connection.scriptingCommands().eval(script, ReturnType.MULTI, 8, keysAndArgs);
+			connection.hashCommands().hGetAll(keys.claim(claimId));
+			List<Object> results = connection.exec();
+			List<?> scriptResult = (List<?>) results.get(0);
+			List<?> ids = (List<?>) scriptResult.get(0);
+			List<?> attempts = (List<?>) scriptResult.get(1);
+			Map<String, Long> attemptsById = new LinkedHashMap<>();
+			for (int i = 0; i < ids.size(); i++) {
+				attemptsById.put(string((byte[]) ids.get(i)), ((Number) attempts.get(i)).longValue());
+			}
+			Map<String, byte[]> envelopes = new LinkedHashMap<>();
+			((Map<?, ?>) results.get(1))
+				.forEach((id, envelope) -> envelopes.put(string((byte[]) id), (byte[]) envelope));
+			return new ClaimResult(attemptsById, envelopes);
+		}
+	}
+
+	private RedisHandoffStore store(Policy policy) {
+		RedisHandoffStore store = new RedisHandoffStore(redis.connectionFactory(), redis.namespace(), policy);
+		this.stores.add(store);
+		return store;
+	}
+
+	private RedisHandoffStore.Keys keys(String label) {
+		return this.store.keys(label);
+	}
+
+	private byte[] hashField(byte[] key, byte[] field) {
+		return this.connection.hashCommands().hGet(key, field);
+	}
+
+	private String hashField(byte[] key, String field) {
+		byte[] value = hashField(key, bytes(field));
+		return (value != null) ? string(value) : null;
+	}
+
+	private Set<String> scan(String pattern) {
+		Set<String> keys = new HashSet<>();
+		try (Cursor<byte[]> cursor = this.connection.keyCommands()
+			.scan(ScanOptions.scanOptions().match(pattern).count(1000).build())) {
+			cursor.forEachRemaining((key) -> keys.add(string(key)));
+		}
+		return keys;
+	}
+
+	private static HandoffRecord<byte[]> record(String label) {
+		return record(label, ("{\"n\":" + UUID.randomUUID().hashCode() + "}").getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static HandoffRecord<byte[]> record(String label, byte[] data) {
+		return new HandoffRecord<>(UUID.randomUUID().toString(), label, 1, data, "instance-a", Instant.now());
+	}
+
+	private static List<String> ids(HandoffClaim claim) {
+		return claim.deliveries().stream().map((delivery) -> delivery.record().id()).toList();
+	}
+
+	private static byte[] bytes(String value) {
+		return value.getBytes(StandardCharsets.UTF_8);
+	}
+
+	private static String string(byte[] value) {
+		return new String(value, StandardCharsets.UTF_8);
+	}
+
+	private static void sleep(Duration duration) {
+		// Leases and ttls are measured with Redis TIME, so only real time lets them run out.
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private record ClaimResult(Map<String, Long> attempts, Map<String, byte[]> envelopes) {
+	}
+
+}
