@@ -30,8 +30,9 @@ public interface HandoffStore {
 	void initiate(HandoffRecord<byte[]> record);
 
 	/**
-	 * Claims every available record of a label under a lease owned by the claimer. Lapsed leases and expired records
-	 * of the label are settled first.
+	 * Claims every available record of a label under a lease owned by the claimer. The claim also settles the label's
+	 * lapsed leases and expired records; records that a lapsed lease makes available again are returned by this claim
+	 * or announced to subscribers for the next one.
 	 * @param label the label
 	 * @param claimer the instance that claims, for diagnostics
 	 * @return the claim; its records are empty when nothing was waiting
@@ -42,8 +43,8 @@ public interface HandoffStore {
 	 * Removes claimed records for good.
 	 * @param claim the claim that holds them
 	 * @param recordIds the records to remove
-	 * @return how many of them are acknowledged; fewer than asked means the lease lapsed and another claim took the
-	 * rest
+	 * @return how many of them are acknowledged, counting those already acknowledged (so a replayed call returns the
+	 * same); fewer than asked means the lease lapsed and another claim holds the rest
 	 */
 	int acknowledge(HandoffClaim claim, Collection<String> recordIds);
 
@@ -53,7 +54,7 @@ public interface HandoffStore {
 	 * @param claim the claim that holds it
 	 * @param recordId the record
 	 * @param reason why, for the person who inspects it
-	 * @return where the record went, for the log line
+	 * @return where the record went, for the log line, or a note that the claim no longer owned it
 	 */
 	String deadLetter(HandoffClaim claim, String recordId, String reason);
 

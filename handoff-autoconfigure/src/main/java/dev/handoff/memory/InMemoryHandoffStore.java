@@ -88,9 +88,10 @@ public class InMemoryHandoffStore implements HandoffStore {
 	public String deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Label state = label(claim.label());
 		synchronized (state) {
-			state.deadLetterClaimed(claim.id(), recordId, reason);
+			return state.deadLetterClaimed(claim.id(), recordId, reason)
+					? "the in-memory dead letters of label '" + claim.label() + "'"
+					: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
 		}
-		return "the in-memory dead letters of label '" + claim.label() + "'";
 	}
 
 	@Override
@@ -219,12 +220,14 @@ public class InMemoryHandoffStore implements HandoffStore {
 			return acknowledged;
 		}
 
-		void deadLetterClaimed(String claimId, String recordId, String reason) {
+		boolean deadLetterClaimed(String claimId, String recordId, String reason) {
 			Stored stored = this.inFlight.get(recordId);
-			if (stored != null && claimId.equals(stored.owner)) {
-				this.inFlight.remove(recordId);
-				deadLetter(stored, reason);
+			if (stored == null || !claimId.equals(stored.owner)) {
+				return false;
 			}
+			this.inFlight.remove(recordId);
+			deadLetter(stored, reason);
+			return true;
 		}
 
 		private void deadLetter(Stored stored, String reason) {

@@ -231,11 +231,12 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	@Override
 	public String deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Keys keys = keys(claim.label());
-		execute((connection) -> evalSha(connection, DEAD_LETTER,
+		Long moved = execute((connection) -> (Long) evalSha(connection, DEAD_LETTER,
 				List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(), keys.attempts(),
 						keys.dead(), keys.deadReasons()),
 				claim.id(), recordId, reason, this.policy.deadLetterTtl().toMillis()));
-		return "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'";
+		return (moved != null && moved == 1) ? "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'"
+				: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
 	}
 
 	@Override
