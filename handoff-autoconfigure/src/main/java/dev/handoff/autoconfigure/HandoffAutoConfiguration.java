@@ -31,13 +31,27 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 @AutoConfiguration(after = DataRedisAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "handoff.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(HandoffProperties.class)
-@Import({ HandoffAutoConfiguration.RedisStoreConfiguration.class,
-		HandoffAutoConfiguration.InMemoryStoreConfiguration.class })
+@Import(HandoffAutoConfiguration.RedisStoreConfiguration.class)
 public final class HandoffAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(HandoffAutoConfiguration.class);
 
 	@Bean
 	HandoffSettings handoffSettings(HandoffProperties properties, Environment environment) {
 		return HandoffSettings.of(properties, environment);
+	}
+
+	// Declared here rather than in a nested configuration: the bean methods of this class are registered after
+	// those of the imported RedisStoreConfiguration, so this fallback sees the Redis store. Nested configuration
+	// classes are registered in the order javac lists them in the class file, which put the fallback first.
+	@Bean
+	@ConditionalOnMissingBean(HandoffStore.class)
+	InMemoryHandoffStore inMemoryHandoffStore(HandoffSettings handoffSettings) {
+		logger.warn("No single RedisConnectionFactory is available, so Handoff uses an in-memory store: state "
+				+ "handed off stays inside this JVM and does not survive a deploy. Add "
+				+ "spring-boot-starter-data-redis and configure spring.data.redis.* to hand off between "
+				+ "instances.");
+		return new InMemoryHandoffStore(handoffSettings.policy());
 	}
 
 	@Bean
@@ -67,23 +81,6 @@ public final class HandoffAutoConfiguration {
 				HandoffSettings handoffSettings) {
 			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
 					handoffSettings.policy());
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	static class InMemoryStoreConfiguration {
-
-		private static final Log logger = LogFactory.getLog(InMemoryStoreConfiguration.class);
-
-		@Bean
-		@ConditionalOnMissingBean(HandoffStore.class)
-		InMemoryHandoffStore inMemoryHandoffStore(HandoffSettings handoffSettings) {
-			logger.warn("No single RedisConnectionFactory is available, so Handoff uses an in-memory store: state "
-					+ "handed off stays inside this JVM and does not survive a deploy. Add "
-					+ "spring-boot-starter-data-redis and configure spring.data.redis.* to hand off between "
-					+ "instances.");
-			return new InMemoryHandoffStore(handoffSettings.policy());
 		}
 
 	}
