@@ -75,6 +75,8 @@ else
 fi
 
 mkdir -p "$HERE/target/rolling-deploy"
+# Keeps the logs of the last few runs.
+ls -dt "$HERE"/target/rolling-deploy/run-* 2> /dev/null | tail -n +5 | while read -r old; do rm -rf "$old"; done
 RUN="$(mktemp -d "$HERE/target/rolling-deploy/run-XXXXXX")"
 REQUESTS="$RUN/requests.txt"
 : > "$REQUESTS"
