@@ -32,7 +32,8 @@ import org.springframework.stereotype.Component;
  * while the web server drains its last requests.
  * <p>
  * Tallies are kept per instance that served the requests, and each instance only ever raises its own. Merging takes
- * the larger of two copies, so a record that arrives twice, or through another stopping instance, counts once.
+ * the larger of two copies, so a record that arrives twice, or through another stopping instance, counts once. The
+ * price is one slice per instance that ever served; a long-lived service would fold old slices together, say daily.
  */
 @Component
 @Handoff("live-counters")
