@@ -452,7 +452,7 @@ records="$(wc -l < "$RUN/latencies" | tr -d ' ')"
 latencies="$(awk '{ for (i = 1; i <= NF; i++) if ($i == "latency") print $(i + 1) }' "$RUN/latencies" | sort -n)"
 
 if diff "$RUN/expected" "$RUN/actual" > "$RUN/diff"; then
-	say "check: the new instances hold exactly what the instances answered: $answered requests, including those" \
+	say "check: the new instances count each of the $answered answered requests exactly once, including those" \
 		"served while draining"
 	echo
 	echo "  served by  client  allowed  refused  in window"
