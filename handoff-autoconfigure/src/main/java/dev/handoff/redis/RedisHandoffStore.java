@@ -22,6 +22,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.Lifecycle;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
@@ -268,6 +269,12 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	public void destroy() {
 		this.connectionLock.lock();
 		try {
+			if (this.connectionFactory instanceof Lifecycle lifecycle && !lifecycle.isRunning()) {
+				// Stopping the factory (a SmartLifecycle at phase 0, before beans are destroyed) already closed the
+				// connection; closing it again only makes Lettuce log "Connection is already closed" as a WARN.
+				this.connection = null;
+				return;
+			}
 			closeConnection();
 		}
 		finally {
