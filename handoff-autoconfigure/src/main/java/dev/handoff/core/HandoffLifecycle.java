@@ -172,7 +172,7 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 
 	private <S> Participant<S> participant(String beanName, String label, int version, ResolvableType stateType,
 			HandoffParticipant<S> bean) {
-		Receiver<S> receiver = new Receiver<>(label, version, this.template.constructType(stateType.getType()),
+		Receiver<S> receiver = new Receiver<>(label, version, this.template.constructType(stateType),
 				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
 		return new Participant<>(beanName, bean, receiver, new ClaimTrigger(() -> claim(receiver), this::execute));
 	}

@@ -26,8 +26,10 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.TypeFactory;
 
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.ResolvableType;
 import org.springframework.util.Assert;
 
 /**
@@ -127,8 +129,28 @@ public class HandoffTemplate implements HandoffOperations {
 		return this.store.subscribe(List.of(label), (available) -> onAvailable.run());
 	}
 
-	JavaType constructType(java.lang.reflect.Type type) {
-		return this.mapper.constructType(type);
+	/**
+	 * Returns the Jackson type of a state type. It is built from the {@link ResolvableType} rather than from its
+	 * {@code java.lang.reflect.Type}: that is the type as declared, whose type variables (the {@code V} of a
+	 * superclass {@code implements HandoffParticipant<Map<String, V>>}) only the {@code ResolvableType} can resolve,
+	 * and Jackson would read them as {@code Object}.
+	 * @param type the state type, without unresolvable generics
+	 * @return the Jackson type
+	 */
+	JavaType constructType(ResolvableType type) {
+		TypeFactory typeFactory = this.mapper.getTypeFactory();
+		if (type.isArray()) {
+			return typeFactory.constructArrayType(constructType(type.getComponentType()));
+		}
+		ResolvableType[] generics = type.getGenerics();
+		if (generics.length == 0) {
+			return typeFactory.constructType(type.toClass());
+		}
+		JavaType[] parameters = new JavaType[generics.length];
+		for (int i = 0; i < generics.length; i++) {
+			parameters[i] = constructType(generics[i]);
+		}
+		return typeFactory.constructParametricType(type.toClass(), parameters);
 	}
 
 	/**
