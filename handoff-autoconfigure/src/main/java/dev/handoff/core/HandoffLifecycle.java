@@ -49,7 +49,8 @@ import org.springframework.util.StringUtils;
  * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts and so before the
  * application reports ready, it subscribes to the participants' labels and delivers what is waiting for them,
  * waiting at most the startup timeout. If the store cannot be reached, startup goes on and the records arrive once
- * it can.</li>
+ * it can. From then on it {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it
+ * and the restored state is handed off again.</li>
  * <li><b>Running.</b> Each notification, each (re)subscription and each poll triggers a claim of the label.</li>
  * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In {@link #stop()}, at {@link #PHASE}, after
  * the web server has drained and executors and schedulers have stopped, and before the Redis connection factory
@@ -133,6 +134,13 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 		this.executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
 		subscribe(false);
 		restore();
+		long poll = this.pollInterval.toMillis();
+		this.executor.scheduleWithFixedDelay(
+				() -> this.participants.values().forEach((participant) -> participant.trigger.request()), poll, poll,
+				TimeUnit.MILLISECONDS);
+		// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans only,
+		// and the state just restored must then be handed off again rather than lost.
+		this.running = true;
 	}
 
 	private void register(String beanName) {
@@ -259,15 +267,12 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 		}
 	}
 
+	/**
+	 * Marks this lifecycle running. With participants it is running already: it started when it restored their
+	 * state, before any {@link Lifecycle} bean started.
+	 */
 	@Override
 	public void start() {
-		ScheduledExecutorService executor = this.executor;
-		if (executor != null && !this.running) {
-			long poll = this.pollInterval.toMillis();
-			executor.scheduleWithFixedDelay(
-					() -> this.participants.values().forEach((participant) -> participant.trigger.request()), poll,
-					poll, TimeUnit.MILLISECONDS);
-		}
 		this.running = true;
 	}
 
