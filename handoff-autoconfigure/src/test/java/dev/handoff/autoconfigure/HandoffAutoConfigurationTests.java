@@ -1,6 +1,7 @@
 package dev.handoff.autoconfigure;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -33,6 +35,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -84,9 +87,9 @@ class HandoffAutoConfigurationTests {
 		this.redisRunner.withPropertyValues("handoff.namespace=autoconfig-roundtrip").run((context) -> {
 			HandoffOperations operations = context.getBean(HandoffOperations.class);
 			operations.initiate("roundtrip", 1, Map.of("count", 42L));
-			List<Map<String, Long>> received = new java.util.ArrayList<>();
+			List<Map<String, Long>> received = new ArrayList<>();
 			int count = operations.complete("roundtrip", 1,
-					new org.springframework.core.ParameterizedTypeReference<Map<String, Long>>() {
+					new ParameterizedTypeReference<Map<String, Long>>() {
 					}, (records) -> records.forEach((record) -> received.add(record.data())));
 			assertThat(count).isOne();
 			assertThat(received).containsExactly(Map.of("count", 42L));
@@ -540,7 +543,7 @@ class HandoffAutoConfigurationTests {
 	static class CustomLifecycleConfiguration {
 
 		@Bean
-		HandoffLifecycle myLifecycle(org.springframework.beans.factory.ListableBeanFactory beanFactory,
+		HandoffLifecycle myLifecycle(ListableBeanFactory beanFactory,
 				HandoffTemplate template, HandoffStore store) {
 			return new HandoffLifecycle(beanFactory, template, store, Duration.ofSeconds(1), Duration.ofSeconds(1),
 					Duration.ofSeconds(1));

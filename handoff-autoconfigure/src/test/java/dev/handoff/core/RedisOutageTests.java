@@ -1,0 +1,119 @@
+package dev.handoff.core;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.handoff.HandoffOperations;
+import dev.handoff.autoconfigure.HandoffAutoConfiguration;
+import dev.handoff.core.AbstractHandoffEngineTests.Counters;
+import dev.handoff.test.RedisServerProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the engine does while Redis is away: startup goes on and the records arrive once Redis is back; shutdown
+ * returns within its timeout and says what it lost. The connection settings are Boot's defaults, so Lettuce would
+ * wait 60 seconds for a command: every bound here is Handoff's own.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class RedisOutageTests {
+
+	private static final Map<String, List<Long>> STATE = AbstractHandoffEngineTests.STATE;
+
+	private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(3);
+
+	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+
+	private static RedisServerProcess redis;
+
+	private ApplicationContextRunner runner;
+
+	@BeforeAll
+	static void startRedis() {
+		redis = RedisServerProcess.start();
+	}
+
+	@AfterAll
+	static void stopRedis() {
+		redis.close();
+	}
+
+	@BeforeEach
+	void redisIsUp() {
+		redis.startAgain();
+		this.runner = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
+					"handoff.namespace=test-" + UUID.randomUUID(), "handoff.lease=1s",
+					"handoff.startup-timeout=" + STARTUP_TIMEOUT.toMillis() + "ms",
+					"handoff.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toMillis() + "ms",
+					// Only a notification or a (re)subscription can bring a record within the test.
+					"handoff.poll-interval=1h");
+	}
+
+	@Test
+	void applicationStartsWithoutRedisAndReceivesRecordsOnceRedisIsBack(CapturedOutput output) {
+		redis.stop();
+		long start = System.nanoTime();
+		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
+			Duration startup = Duration.ofNanos(System.nanoTime() - start);
+			assertThat(context).hasNotFailed();
+			assertThat(startup).isLessThan(STARTUP_TIMEOUT.plusSeconds(2));
+			assertThat(output).contains("WARN");
+			Counters counters = context.getBean(Counters.class);
+			assertThat(counters.events).containsSubsequence("start", "refreshed");
+			// A stopped redis-server comes back empty (persistence is off), so the record is handed off afterwards.
+			redis.startAgain();
+			this.runner.withPropertyValues("handoff.instance-id=old")
+				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
+			await().atMost(Duration.ofSeconds(15))
+				.untilAsserted(() -> assertThat(counters.received).singleElement()
+					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+		});
+	}
+
+	@Test
+	void runningApplicationReceivesRecordsAfterRedisRestarts() {
+		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
+			Counters counters = context.getBean(Counters.class);
+			redis.stop();
+			redis.startAgain();
+			this.runner.withPropertyValues("handoff.instance-id=old")
+				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
+			await().atMost(Duration.ofSeconds(15))
+				.untilAsserted(() -> assertThat(counters.received).singleElement()
+					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+		});
+	}
+
+	@Test
+	void shutdownWithRedisDownReturnsWithinTheShutdownTimeoutAndNamesTheLabelItLost(CapturedOutput output) {
+		this.runner.withPropertyValues("handoff.instance-id=old").withBean(Counters.class, () -> new Counters(STATE))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				Counters counters = context.getBean(Counters.class);
+				redis.stop();
+				long start = System.nanoTime();
+				context.close();
+				Duration shutdown = Duration.ofNanos(System.nanoTime() - start);
+				assertThat(shutdown).isLessThan(SHUTDOWN_TIMEOUT.plusSeconds(2));
+				assertThat(counters.captures).hasValue(1);
+			});
+		assertThat(output).contains("ERROR").containsPattern("ERROR.*(\\[counters\\]|label 'counters')");
+	}
+
+}
