@@ -1,9 +1,14 @@
 package dev.handoff.core;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
@@ -98,6 +103,77 @@ class RedisOutageTests {
 				.untilAsserted(() -> assertThat(counters.received).singleElement()
 					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
 		});
+	}
+
+	@Test
+	void applicationStartsWithinTheStartupTimeoutWhenRedisDoesNotAnswer(CapturedOutput output) throws IOException {
+		try (SilentServer silent = new SilentServer()) {
+			long start = System.nanoTime();
+			this.runner.withPropertyValues("spring.data.redis.port=" + silent.port(), "handoff.instance-id=new")
+				.withBean(Counters.class, Counters::new)
+				.run((context) -> {
+					Duration startup = Duration.ofNanos(System.nanoTime() - start);
+					assertThat(context).hasNotFailed();
+					assertThat(startup).isLessThan(STARTUP_TIMEOUT.plusSeconds(2));
+					assertThat(output).contains("WARN");
+				});
+		}
+	}
+
+	@Test
+	void shutdownReturnsWithinTheShutdownTimeoutWhenRedisStopsAnswering(CapturedOutput output) throws IOException {
+		try (SilentServer silent = new SilentServer()) {
+			this.runner.withPropertyValues("spring.data.redis.port=" + silent.port(), "handoff.instance-id=old",
+					"handoff.startup-timeout=500ms")
+				.withBean(Counters.class, () -> new Counters(STATE))
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					long start = System.nanoTime();
+					context.close();
+					Duration shutdown = Duration.ofNanos(System.nanoTime() - start);
+					assertThat(shutdown).isLessThan(SHUTDOWN_TIMEOUT.plusSeconds(2));
+				});
+		}
+		assertThat(output).containsPattern("ERROR.*(\\[counters\\]|label 'counters')");
+	}
+
+	/**
+	 * A server that accepts connections and never answers, like a Redis that hangs or a half-open connection.
+	 */
+	static final class SilentServer implements AutoCloseable {
+
+		private final ServerSocket serverSocket;
+
+		private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+		SilentServer() throws IOException {
+			this.serverSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+			Thread acceptor = new Thread(() -> {
+				while (!this.serverSocket.isClosed()) {
+					try {
+						this.accepted.add(this.serverSocket.accept());
+					}
+					catch (IOException ex) {
+						return;
+					}
+				}
+			}, "silent-redis");
+			acceptor.setDaemon(true);
+			acceptor.start();
+		}
+
+		int port() {
+			return this.serverSocket.getLocalPort();
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.serverSocket.close();
+			for (Socket socket : this.accepted) {
+				socket.close();
+			}
+		}
+
 	}
 
 	@Test
