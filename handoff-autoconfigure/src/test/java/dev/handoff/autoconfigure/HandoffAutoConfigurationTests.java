@@ -26,7 +26,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.annotation.ImportCandidates;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
@@ -80,6 +82,20 @@ class HandoffAutoConfigurationTests {
 				.doesNotHaveBean(InMemoryHandoffStore.class);
 			assertThat(context.getBean(HandoffLifecycle.class).isRunning()).isTrue();
 		});
+	}
+
+	@Test
+	void autoConfigurationIsRegistered() {
+		assertThat(ImportCandidates.load(AutoConfiguration.class, getClass().getClassLoader()))
+			.contains(HandoffAutoConfiguration.class.getName());
+	}
+
+	@Test
+	void redisStoreIsConfiguredWhateverTheOrderTheAutoConfigurationsAreListedIn() {
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class, DataRedisAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port())
+			.run((context) -> assertThat(context).hasSingleBean(RedisHandoffStore.class));
 	}
 
 	@Test
