@@ -76,7 +76,8 @@ fi
 
 mkdir -p "$HERE/target/rolling-deploy"
 # Keeps the logs of the last few runs.
-ls -dt "$HERE"/target/rolling-deploy/run-* 2> /dev/null | tail -n +5 | while read -r old; do rm -rf "$old"; done
+# (|| true: on a first run there is nothing to list, and pipefail would end the script.)
+{ ls -dt "$HERE"/target/rolling-deploy/run-* 2> /dev/null || true; } | tail -n +5 | while read -r old; do rm -rf "$old"; done
 RUN="$(mktemp -d "$HERE/target/rolling-deploy/run-XXXXXX")"
 REQUESTS="$RUN/requests.txt"
 : > "$REQUESTS"

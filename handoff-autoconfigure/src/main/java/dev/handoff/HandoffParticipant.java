@@ -19,6 +19,10 @@ import tools.jackson.databind.JsonNode;
  * again after the lease. A merge that may see a record twice should be idempotent, for example by remembering
  * {@link HandoffRecord#id()}.
  * <p>
+ * A participant that is a {@link org.springframework.context.SmartLifecycle} should use a phase below
+ * {@code HandoffLifecycle.PHASE} if its work must keep running while the web server drains requests: Handoff stops it
+ * right before capturing its state. With a higher phase, such as the default, Spring stops it before the drain.
+ * <p>
  * The state type {@code S} is read from the implemented interface, so it may be parameterized
  * ({@code Map<String, List<Long>>}). It is written as JSON, without type information.
  *

@@ -48,8 +48,9 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 		}
 		if (properties.getLease().compareTo(properties.getTtl()) > 0) {
 			throw invalid("handoff.lease (" + properties.getLease() + ") is longer than handoff.ttl ("
-					+ properties.getTtl() + "), so a record could expire while its lease still holds.",
-					"Lower handoff.lease or raise handoff.ttl.");
+					+ properties.getTtl() + ").",
+					"Set handoff.lease to the longest a merge may take, below handoff.ttl, the time a record "
+							+ "waits for its first taker.");
 		}
 		String namespace = namespace(properties, environment);
 		if (namespace.chars().anyMatch((c) -> c == '{' || c == '}' || Character.isWhitespace(c))) {

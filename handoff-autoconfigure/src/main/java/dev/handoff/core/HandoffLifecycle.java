@@ -96,6 +96,8 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 
 	private volatile boolean running;
 
+	private volatile boolean shutdownTimedOut;
+
 	/**
 	 * Creates the lifecycle.
 	 * @param beanFactory where to find {@link Handoff} beans
@@ -132,7 +134,10 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 			return;
 		}
 		this.executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
-		subscribe(false);
+		// In the background: a Redis that accepts connections but does not answer must not hold up startup longer
+		// than the startup timeout. The restore claims what is already waiting; the subscription, once established,
+		// triggers a claim of each label, so nothing handed off in between is left to the poll.
+		execute(() -> subscribe(false));
 		restore();
 		long poll = this.pollInterval.toMillis();
 		this.executor.scheduleWithFixedDelay(
@@ -295,11 +300,11 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 		if (this.participants.isEmpty()) {
 			return;
 		}
-		Set<String> handedOff = ConcurrentHashMap.newKeySet();
+		Set<String> settled = ConcurrentHashMap.newKeySet();
 		Thread capture = new HandoffThreads().newThread(() -> this.participants.values().forEach((participant) -> {
-			if (!Thread.currentThread().isInterrupted()) {
+			if (!this.shutdownTimedOut) {
 				handOff(participant);
-				handedOff.add(participant.receiver.label);
+				settled.add(participant.receiver.label);
 			}
 		}));
 		capture.start();
@@ -310,8 +315,9 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 			Thread.currentThread().interrupt();
 		}
 		if (capture.isAlive()) {
+			this.shutdownTimedOut = true;
 			capture.interrupt();
-			List<String> missing = this.participants.keySet().stream().filter((label) -> !handedOff.contains(label)).toList();
+			List<String> missing = this.participants.keySet().stream().filter((label) -> !settled.contains(label)).toList();
 			logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.shutdownTimeout
 					+ "); the state of " + missing + " was not handed off and is lost (a write still in flight may "
 					+ "yet land). Check that Redis is reachable, or raise handoff.shutdown-timeout together with "
@@ -348,8 +354,14 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 			Thread.currentThread().interrupt();
 		}
 		catch (RuntimeException ex) {
-			logger.error("Could not hand off the state of label '" + label + "' (participant '"
-					+ participant.beanName + "'); it is lost: " + ex.getMessage(), ex);
+			if (this.shutdownTimedOut) {
+				// Interrupted after the timeout, which is already reported with the labels it cost.
+				logger.debug("Handoff of label '" + label + "' interrupted", ex);
+			}
+			else {
+				logger.error("Could not hand off the state of label '" + label + "' (participant '"
+						+ participant.beanName + "'); it is lost: " + ex.getMessage(), ex);
+			}
 		}
 	}
 

@@ -345,7 +345,7 @@ class HandoffAutoConfigurationTests {
 		this.runner.withPropertyValues("handoff.lease=2h", "handoff.ttl=1h")
 			.run((context) -> assertConfigurationFailure(context,
 					"handoff.lease (PT2H) is longer than handoff.ttl (PT1H)",
-					"Lower handoff.lease or raise handoff.ttl."));
+					"Set handoff.lease to the longest a merge may take, below handoff.ttl"));
 	}
 
 	@ParameterizedTest(name = "{0}")
