@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * real JVMs, one real Redis (the binary from embedded-redis when none is on the PATH), SIGTERM during traffic. The
  * script runs the demo from this test's class path instead of the jar, which is built only after the tests.
  */
-class RollingDeployTests {
+class RollingDeployScriptTests {
 
 	private static final long TIMEOUT_SECONDS = 150;
 
