@@ -15,11 +15,10 @@ import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.core.HandoffTemplate;
 import dev.handoff.memory.InMemoryHandoffStore;
 import dev.handoff.redis.RedisHandoffStore;
-import dev.handoff.test.RedisServerProcess;
+import dev.handoff.test.RedisExtension;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -51,25 +50,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffAutoConfigurationTests {
 
-	private static RedisServerProcess redis;
+	@RegisterExtension
+	static final RedisExtension redis = new RedisExtension();
 
 	private final ApplicationContextRunner redisRunner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
-		.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port());
+		.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.server().port());
 
 	/** Without Redis: the in-memory store, which needs no server. */
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class));
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisServerProcess.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
 
 	@Test
 	void redisStoreTemplateAndLifecycleAreConfiguredWhenThereIsOneRedisConnectionFactory() {
@@ -94,7 +84,7 @@ class HandoffAutoConfigurationTests {
 	void redisStoreIsConfiguredWhateverTheOrderTheAutoConfigurationsAreListedIn() {
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class, DataRedisAutoConfiguration.class))
-			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port())
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.server().port())
 			.run((context) -> assertThat(context).hasSingleBean(RedisHandoffStore.class));
 	}
 
@@ -268,7 +258,7 @@ class HandoffAutoConfigurationTests {
 	void redisStoreWhenOneOfTwoRedisConnectionFactoriesIsPrimary() {
 		this.redisRunner.withUserConfiguration(TwoConnectionFactoriesConfiguration.class)
 			.withBean("primaryConnectionFactory", RedisConnectionFactory.class,
-					() -> new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port())),
+					() -> new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.server().port())),
 					(definition) -> definition.setPrimary(true))
 			.run((context) -> assertThat(context).hasSingleBean(RedisHandoffStore.class));
 	}
@@ -572,12 +562,12 @@ class HandoffAutoConfigurationTests {
 
 		@Bean
 		LettuceConnectionFactory firstConnectionFactory() {
-			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
+			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.server().port()));
 		}
 
 		@Bean
 		LettuceConnectionFactory secondConnectionFactory() {
-			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.port()));
+			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.server().port()));
 		}
 
 	}

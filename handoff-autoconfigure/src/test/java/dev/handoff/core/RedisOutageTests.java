@@ -13,11 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.core.AbstractHandoffEngineTests.Counters;
-import dev.handoff.test.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.handoff.test.RedisExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -43,26 +42,17 @@ class RedisOutageTests {
 
 	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
-	private static RedisServerProcess redis;
+	@RegisterExtension
+	static final RedisExtension redis = new RedisExtension();
 
 	private ApplicationContextRunner runner;
 
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisServerProcess.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
-
 	@BeforeEach
 	void redisIsUp() {
-		redis.startAgain();
+		redis.server().startAgain();
 		this.runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
-			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.server().port(),
 					"handoff.namespace=test-" + UUID.randomUUID(), "handoff.lease=1s",
 					"handoff.startup-timeout=" + STARTUP_TIMEOUT.toMillis() + "ms",
 					"handoff.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toMillis() + "ms",
@@ -72,7 +62,7 @@ class RedisOutageTests {
 
 	@Test
 	void applicationStartsWithoutRedisAndReceivesRecordsOnceRedisIsBack(CapturedOutput output) {
-		redis.stop();
+		redis.server().stop();
 		long start = System.nanoTime();
 		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
 			Duration startup = Duration.ofNanos(System.nanoTime() - start);
@@ -82,7 +72,7 @@ class RedisOutageTests {
 			Counters counters = context.getBean(Counters.class);
 			assertThat(counters.events).containsSubsequence("start", "refreshed");
 			// A stopped redis-server comes back empty (persistence is off), so the record is handed off afterwards.
-			redis.startAgain();
+			redis.server().startAgain();
 			this.runner.withPropertyValues("handoff.instance-id=old")
 				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
 			await().atMost(Duration.ofSeconds(15))
@@ -95,8 +85,8 @@ class RedisOutageTests {
 	void runningApplicationReceivesRecordsAfterRedisRestarts() {
 		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
 			Counters counters = context.getBean(Counters.class);
-			redis.stop();
-			redis.startAgain();
+			redis.server().stop();
+			redis.server().startAgain();
 			this.runner.withPropertyValues("handoff.instance-id=old")
 				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
 			await().atMost(Duration.ofSeconds(15))
@@ -182,7 +172,7 @@ class RedisOutageTests {
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				Counters counters = context.getBean(Counters.class);
-				redis.stop();
+				redis.server().stop();
 				long start = System.nanoTime();
 				context.close();
 				Duration shutdown = Duration.ofNanos(System.nanoTime() - start);

@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.handoff.test.RedisExtension;
 import dev.handoff.test.RedisServerProcess;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,21 +36,12 @@ class RollingDeployTests {
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
 
-	private static RedisServerProcess redis;
+	@RegisterExtension
+	static final RedisExtension redis = new RedisExtension();
 
 	private final String namespace = "it-" + UUID.randomUUID().toString().substring(0, 8);
 
 	private final List<AppProcess> processes = new ArrayList<>();
-
-	@BeforeAll
-	static void startRedis() {
-		redis = RedisServerProcess.start();
-	}
-
-	@AfterAll
-	static void stopRedis() {
-		redis.close();
-	}
 
 	@AfterEach
 	void stopProcesses() {
@@ -216,7 +207,7 @@ class RollingDeployTests {
 	}
 
 	private AppProcess start(String name, String... arguments) {
-		return track(AppProcess.start(name, redis.port(), this.namespace, arguments));
+		return track(AppProcess.start(name, redis.server().port(), this.namespace, arguments));
 	}
 
 	private AppProcess track(AppProcess process) {
