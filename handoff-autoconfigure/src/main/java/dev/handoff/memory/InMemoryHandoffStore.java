@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,11 @@ public class InMemoryHandoffStore implements HandoffStore {
 
 	@Override
 	public void initiate(HandoffRecord<byte[]> record) {
-		boolean added = label(record.label()).add(record, this.clock.instant().plus(this.policy.ttl()));
+		Label state = label(record.label());
+		boolean added;
+		synchronized (state) {
+			added = state.add(record, this.clock.instant().plus(this.policy.ttl()));
+		}
 		if (added) {
 			notify(record.label());
 		}
@@ -124,6 +129,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 		return this.labels.computeIfAbsent(label, Label::new);
 	}
 
+	/** The records of one label; every access holds the label's monitor. */
 	private final class Label {
 
 		private final String name;
@@ -134,7 +140,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 
 		private final Map<String, Instant> leases = new LinkedHashMap<>();
 
-		private final Set<String> settled = ConcurrentHashMap.newKeySet();
+		private final Set<String> settled = new HashSet<>();
 
 		private final Map<String, HandoffRecord<byte[]>> dead = new LinkedHashMap<>();
 
@@ -144,7 +150,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 			this.name = name;
 		}
 
-		synchronized boolean add(HandoffRecord<byte[]> record, Instant expiresAt) {
+		boolean add(HandoffRecord<byte[]> record, Instant expiresAt) {
 			String id = record.id();
 			if (this.pending.containsKey(id) || this.inFlight.containsKey(id) || this.settled.contains(id)) {
 				return false;

@@ -131,15 +131,11 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	public void initiate(HandoffRecord<byte[]> record) {
 		Keys keys = keys(record.label());
 		byte[] envelope = Envelope.encode(record);
-		transaction(execute((connection) -> {
-			connection.openPipeline();
-			connection.multi();
+		transaction((connection) -> {
 			connection.hashCommands().hSet(keys.pending(), bytes(record.id()), envelope);
 			eval(connection, INITIATE, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
 					keys.acked(), keys.dead()), record.id(), keys.channel(), this.policy.ttl().toMillis(), keyTtl());
-			connection.exec();
-			return connection.closePipeline();
-		}));
+		});
 	}
 
 	@Override
@@ -156,16 +152,12 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private Claimed claimOnce(Keys keys, String claimer) {
 		String claimId = claimer + "/" + UUID.randomUUID();
 		byte[] claimKey = keys.claim(claimId);
-		List<Object> results = transaction(execute((connection) -> {
-			connection.openPipeline();
-			connection.multi();
+		List<Object> results = transaction((connection) -> {
 			eval(connection, CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
 					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId,
 					this.policy.lease().toMillis(), keyTtl(), this.policy.deadLetterTtl().toMillis());
 			connection.hashCommands().hGetAll(claimKey);
-			connection.exec();
-			return connection.closePipeline();
-		}));
+		});
 		List<?> script = (List<?>) results.get(0);
 		@SuppressWarnings("unchecked")
 		Map<byte[], byte[]> envelopes = (Map<byte[], byte[]>) results.get(1);
@@ -361,10 +353,20 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return keysAndArgs;
 	}
 
-	/** Returns the results of the commands between MULTI and EXEC in a pipeline. */
+	/**
+	 * Runs commands as one MULTI/EXEC, pipelined so that the whole transaction is one round trip.
+	 * @return the results of the commands, in order
+	 */
 	@SuppressWarnings("unchecked")
-	private static List<Object> transaction(@Nullable List<Object> pipelineResults) {
-		if (pipelineResults == null || pipelineResults.isEmpty() || !(pipelineResults.get(0) instanceof List<?> exec)) {
+	private List<Object> transaction(Consumer<RedisConnection> commands) {
+		List<Object> results = execute((connection) -> {
+			connection.openPipeline();
+			connection.multi();
+			commands.accept(connection);
+			connection.exec();
+			return connection.closePipeline();
+		});
+		if (results == null || results.isEmpty() || !(results.get(0) instanceof List<?> exec)) {
 			throw new HandoffException("Redis discarded the handoff transaction");
 		}
 		return (List<Object>) exec;
