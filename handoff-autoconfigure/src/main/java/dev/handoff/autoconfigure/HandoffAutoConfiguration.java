@@ -10,7 +10,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
@@ -21,7 +20,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
  * in-memory store that keeps handoffs inside this JVM; a {@link HandoffTemplate}; and the {@link HandoffLifecycle}
  * that runs the {@code @Handoff} beans.
  */
-@AutoConfiguration(after = DataRedisAutoConfiguration.class)
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "handoff.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(HandoffProperties.class)
 // Imported in this order: the in-memory store backs off from the Redis store.
@@ -45,8 +44,9 @@ public final class HandoffAutoConfiguration {
 	HandoffLifecycle handoffLifecycle(ListableBeanFactory beanFactory, HandoffTemplate handoffTemplate,
 			HandoffStore handoffStore, HandoffSettings handoffSettings) {
 		HandoffProperties properties = handoffSettings.properties();
-		return new HandoffLifecycle(beanFactory, handoffTemplate, handoffStore, properties.getStartupTimeout(),
-				properties.getShutdownTimeout(), properties.getPollInterval());
+		return new HandoffLifecycle(beanFactory, handoffTemplate, handoffStore,
+				new HandoffLifecycle.Settings(properties.getStartupTimeout(), properties.getShutdownTimeout(),
+						properties.getPollInterval(), properties.getStoreCheck()));
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.handoff.autoconfigure;
 
 import java.time.Duration;
 
+import dev.handoff.core.HandoffLifecycle;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -65,6 +66,12 @@ public class HandoffProperties {
 	 * How often each label is claimed without a notification: the backstop for notifications that pub/sub lost.
 	 */
 	private Duration pollInterval = Duration.ofSeconds(10);
+
+	/**
+	 * What a failed startup check of the store does: 'fail' startup, 'log' an ERROR and start anyway, or 'off' to
+	 * skip the check. The check runs each of the store's operations once on keys of its own.
+	 */
+	private HandoffLifecycle.StoreCheck storeCheck = HandoffLifecycle.StoreCheck.FAIL;
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -136,6 +143,14 @@ public class HandoffProperties {
 
 	public void setStartupTimeout(Duration startupTimeout) {
 		this.startupTimeout = startupTimeout;
+	}
+
+	public HandoffLifecycle.StoreCheck getStoreCheck() {
+		return this.storeCheck;
+	}
+
+	public void setStoreCheck(HandoffLifecycle.StoreCheck storeCheck) {
+		this.storeCheck = storeCheck;
 	}
 
 	public Duration getPollInterval() {

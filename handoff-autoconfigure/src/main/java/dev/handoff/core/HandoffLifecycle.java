@@ -1,16 +1,9 @@
 package dev.handoff.core;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -18,18 +11,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.handoff.Handoff;
 import dev.handoff.HandoffConfigurationException;
-import dev.handoff.HandoffException;
 import dev.handoff.HandoffParticipant;
-import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
-import dev.handoff.HandoffSubscription;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -39,27 +27,26 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.core.ResolvableType;
 import org.springframework.util.Assert;
-import org.springframework.util.StringUtils;
 
 /**
  * Runs the {@link HandoffParticipant participants} of an application context.
  * <ul>
  * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts and so before the
- * application reports ready, it subscribes to the participants' labels and delivers what is waiting for them,
- * waiting at most the startup timeout. If the store cannot be reached, startup goes on and the records arrive once
- * it can. From then on it {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it
- * and the restored state is handed off again.</li>
- * <li><b>Running.</b> Each notification, each (re)subscription and each poll triggers a claim of the label.</li>
+ * application reports ready, it checks the store (see {@link HandoffStore#verify()}), subscribes to the
+ * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. If the store
+ * cannot be reached, startup goes on and the records arrive once it can. From then on it
+ * {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it and the restored state
+ * is handed off again.</li>
+ * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
+ * ({@link ClaimScheduler}).</li>
  * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In {@link #stop()}, at {@link #PHASE}, after
  * the web server has drained and executors and schedulers have stopped, and before the Redis connection factory
- * stops at phase 0, it stops each participant that is itself a running {@link Lifecycle}, captures its state once
- * and initiates the handoff. The whole of it is bounded by the shutdown timeout; labels not handed off by then are
- * named in an ERROR log.</li>
+ * stops at phase 0, it captures each participant's state once and hands it all off in one batch, bounded by the
+ * shutdown timeout ({@link StateCapture}).</li>
  * </ul>
  */
-public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingleton,
+public final class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingleton,
 		ApplicationListener<ContextClosedEvent>, ApplicationContextAware, DisposableBean {
 
 	/**
@@ -67,8 +54,6 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 	 * and the web server ({@code Integer.MAX_VALUE - 2048}), above the Redis connection factory (0).
 	 */
 	public static final int PHASE = Integer.MAX_VALUE / 2 - 1024;
-
-	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
 
 	private static final Log logger = LogFactory.getLog(HandoffLifecycle.class);
 
@@ -78,46 +63,37 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 
 	private final HandoffStore store;
 
-	private final Duration startupTimeout;
+	private final Settings settings;
 
-	private final Duration shutdownTimeout;
-
-	private final Duration pollInterval;
-
-	private final Map<String, Participant<?>> participants = new LinkedHashMap<>();
+	private final Object lifecycleMonitor = new Object();
 
 	private @Nullable ApplicationContext applicationContext;
 
+	private @Nullable ParticipantRegistry participants;
+
 	private @Nullable ScheduledExecutorService executor;
 
-	private @Nullable HandoffSubscription subscription;
-
-	private volatile boolean closing;
+	private @Nullable ClaimScheduler scheduler;
 
 	private volatile boolean running;
 
-	private volatile boolean shutdownTimedOut;
-
 	/**
 	 * Creates the lifecycle.
-	 * @param beanFactory where to find {@link Handoff} beans
+	 * @param beanFactory where to find {@code @Handoff} beans
 	 * @param template the template that claims and initiates
-	 * @param store the store, for notifications
-	 * @param startupTimeout how long startup waits for waiting records
-	 * @param shutdownTimeout how long shutdown may spend handing off
-	 * @param pollInterval how often each label is claimed without a notification
+	 * @param store the store
+	 * @param settings the timeouts and the startup check
 	 */
 	public HandoffLifecycle(ListableBeanFactory beanFactory, HandoffTemplate template, HandoffStore store,
-			Duration startupTimeout, Duration shutdownTimeout, Duration pollInterval) {
+			Settings settings) {
 		Assert.notNull(beanFactory, "'beanFactory' must not be null");
 		Assert.notNull(template, "'template' must not be null");
 		Assert.notNull(store, "'store' must not be null");
+		Assert.notNull(settings, "'settings' must not be null");
 		this.beanFactory = beanFactory;
 		this.template = template;
 		this.store = store;
-		this.startupTimeout = startupTimeout;
-		this.shutdownTimeout = shutdownTimeout;
-		this.pollInterval = pollInterval;
+		this.settings = settings;
 	}
 
 	@Override
@@ -127,145 +103,67 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 
 	@Override
 	public void afterSingletonsInstantiated() {
-		for (String beanName : this.beanFactory.getBeanNamesForAnnotation(Handoff.class)) {
-			register(beanName);
-		}
-		if (this.participants.isEmpty()) {
+		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template);
+		this.participants = participants;
+		long start = System.nanoTime();
+		checkStore();
+		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
+		if (participants.isEmpty()) {
 			return;
 		}
-		this.executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
-		// In the background: a Redis that accepts connections but does not answer must not hold up startup longer
-		// than the startup timeout. The restore claims what is already waiting; the subscription, once established,
-		// triggers a claim of each label, so nothing handed off in between is left to the poll.
-		execute(() -> subscribe(false));
-		restore();
-		long poll = this.pollInterval.toMillis();
-		this.executor.scheduleWithFixedDelay(
-				() -> this.participants.values().forEach((participant) -> participant.trigger.request()), poll, poll,
-				TimeUnit.MILLISECONDS);
+		ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
+		ClaimScheduler scheduler = new ClaimScheduler(this.store, this.template, participants, executor);
+		synchronized (this.lifecycleMonitor) {
+			this.executor = executor;
+			this.scheduler = scheduler;
+		}
+		scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
 		// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans only,
 		// and the state just restored must then be handed off again rather than lost.
 		this.running = true;
 	}
 
-	private void register(String beanName) {
-		Object bean = this.beanFactory.getBean(beanName);
-		Class<?> beanClass = AopUtils.getTargetClass(bean);
-		if (!(bean instanceof HandoffParticipant<?> participant)) {
-			throw new HandoffConfigurationException("Bean '" + beanName + "' of type " + beanClass.getName()
-					+ " is annotated with @Handoff but does not implement HandoffParticipant.",
-					"Implement HandoffParticipant<S>, where S is the type of the state to hand off, or remove "
-							+ "@Handoff.");
-		}
-		Handoff annotation = this.beanFactory.findAnnotationOnBean(beanName, Handoff.class);
-		Assert.state(annotation != null, "@Handoff disappeared from bean '" + beanName + "'");
-		String label = StringUtils.hasText(annotation.value()) ? annotation.value() : beanName;
-		try {
-			HandoffTemplate.checkLabel(label);
-		}
-		catch (HandoffException ex) {
-			throw new HandoffConfigurationException(ex.getMessage() + " (bean '" + beanName + "').",
-					"Set a valid label with @Handoff(\"...\") on bean '" + beanName + "'.");
-		}
-		Participant<?> existing = this.participants.get(label);
-		if (existing != null) {
-			throw new HandoffConfigurationException("Beans '" + existing.beanName + "' and '" + beanName
-					+ "' both hand off under label '" + label + "'.",
-					"Give each participant a label of its own with @Handoff(\"...\") on either bean.");
-		}
-		ResolvableType stateType = ResolvableType.forClass(beanClass).as(HandoffParticipant.class).getGeneric(0);
-		if (stateType.resolve() == null || stateType.hasUnresolvableGenerics()) {
-			throw new HandoffConfigurationException("Cannot tell the state type of @Handoff bean '" + beanName
-					+ "' (" + beanClass.getName() + "): it implements HandoffParticipant<" + stateType + ">.",
-					"Declare its class with a concrete state type, such as "
-							+ "'implements HandoffParticipant<Map<String, Long>>'.");
-		}
-		this.participants.put(label, participant(beanName, label, annotation.version(), stateType, participant));
-	}
-
-	private <S> Participant<S> participant(String beanName, String label, int version, ResolvableType stateType,
-			HandoffParticipant<S> bean) {
-		Receiver<S> receiver = new Receiver<>(label, version, this.template.constructType(stateType),
-				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
-		return new Participant<>(beanName, bean, receiver, new ClaimTrigger(() -> claim(receiver), this::execute));
-	}
-
-	private void execute(Runnable task) {
-		execute(task, Duration.ZERO);
-	}
-
-	private void execute(Runnable task, Duration delay) {
-		ScheduledExecutorService executor = this.executor;
-		Assert.state(executor != null, "Handoff has not started");
-		executor.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	private void claim(Receiver<?> receiver) {
-		if (this.closing) {
-			return;
-		}
-		try {
-			this.template.receive(receiver);
-		}
-		catch (HandoffException ex) {
-			logger.warn(ex.getMessage(), ex.getCause());
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not claim handoff records of label '" + receiver.label + "': "
-					+ ex.getMessage() + "; trying again on the next notification or poll");
-			throw ex;
-		}
-	}
-
 	/**
-	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be reached. Establishing the
-	 * subscription triggers a claim of each label, so records handed off meanwhile are not left to the poll.
+	 * Runs the store's check, on a thread of its own so that a store that does not answer holds startup no longer
+	 * than the startup timeout.
 	 */
-	private void subscribe(boolean retry) {
-		if (this.closing) {
+	private void checkStore() {
+		if (this.settings.storeCheck() == StoreCheck.OFF) {
 			return;
 		}
-		HandoffSubscription subscription;
-		try {
-			subscription = this.store.subscribe(this.participants.keySet(),
-					(label) -> this.participants.get(label).trigger.request());
-		}
-		catch (RuntimeException ex) {
-			if (!retry) {
-				logger.warn("Could not subscribe to handoff notifications of " + this.participants.keySet() + " ("
-						+ ex.getMessage() + "); trying again every " + SUBSCRIBE_RETRY.toSeconds() + "s");
-			}
+		CompletableFuture<Void> check = new CompletableFuture<>();
+		Thread checking = new HandoffThreads().newThread(() -> {
 			try {
-				execute(() -> subscribe(true), SUBSCRIBE_RETRY);
+				this.store.verify();
+				check.complete(null);
 			}
-			catch (RejectedExecutionException rejected) {
-				// Shutting down.
+			catch (Throwable ex) {
+				check.completeExceptionally(ex);
 			}
-			return;
-		}
-		synchronized (this) {
-			if (!this.closing) {
-				this.subscription = subscription;
-				if (retry) {
-					logger.info("Subscribed to handoff notifications of " + this.participants.keySet());
-				}
-				return;
-			}
-		}
-		subscription.close();
-	}
-
-	private void restore() {
-		List<CompletableFuture<Void>> restores = new ArrayList<>();
-		this.participants.values().forEach((participant) -> restores.add(participant.trigger.request()));
+		});
+		checking.start();
 		try {
-			CompletableFuture.allOf(restores.toArray(CompletableFuture[]::new))
-				.get(this.startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
+			check.get(this.settings.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
-		catch (TimeoutException | ExecutionException ex) {
-			logger.warn("Could not restore handed-off state of " + this.participants.keySet() + " within "
-					+ "handoff.startup-timeout (" + this.startupTimeout + "); starting without it. Waiting records "
-					+ "will be delivered as soon as the store answers.");
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof HandoffConfigurationException configuration) {
+				if (this.settings.storeCheck() == StoreCheck.FAIL) {
+					throw configuration;
+				}
+				logger.error(configuration.getProblem() + " " + configuration.getAction());
+			}
+			else {
+				logger.warn("Could not check the handoff store " + this.store.describe() + " at startup: "
+						+ ex.getCause().getMessage() + ". Going on; handoffs will work once it can be reached.");
+			}
+		}
+		catch (TimeoutException ex) {
+			// Interrupted, a connection attempt gives up and releases the connection factory's lock, which the
+			// factory's own stop() would otherwise wait for.
+			checking.interrupt();
+			logger.warn("The handoff store " + this.store.describe() + " did not answer Handoff's startup check "
+					+ "within handoff.startup-timeout (" + this.settings.startupTimeout() + "). Going on; handoffs "
+					+ "will work once it answers.");
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -285,98 +183,22 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 	public void onApplicationEvent(ContextClosedEvent event) {
 		if (event.getApplicationContext() == this.applicationContext) {
 			// From here on this instance claims nothing: it is about to hand its own state off.
-			this.closing = true;
+			closeScheduler();
 		}
 	}
 
 	@Override
 	public void stop() {
-		this.closing = true;
 		this.running = false;
-		closeSubscription();
-		if (this.executor != null) {
-			this.executor.shutdown();
-		}
-		if (this.participants.isEmpty()) {
+		closeScheduler();
+		ParticipantRegistry participants = this.participants;
+		if (participants == null || participants.isEmpty()) {
+			shutdownExecutor();
 			return;
 		}
-		Set<String> settled = ConcurrentHashMap.newKeySet();
-		Thread capture = new HandoffThreads().newThread(() -> this.participants.values().forEach((participant) -> {
-			if (!this.shutdownTimedOut) {
-				handOff(participant);
-				settled.add(participant.receiver.label);
-			}
-		}));
-		capture.start();
-		try {
-			capture.join(this.shutdownTimeout.toMillis());
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		if (capture.isAlive()) {
-			this.shutdownTimedOut = true;
-			capture.interrupt();
-			List<String> missing = this.participants.keySet().stream().filter((label) -> !settled.contains(label)).toList();
-			logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.shutdownTimeout
-					+ "); the state of " + missing + " was not handed off and is lost (a write still in flight may "
-					+ "yet land). Check that Redis is reachable, or raise handoff.shutdown-timeout together with "
-					+ "spring.lifecycle.timeout-per-shutdown-phase.");
-		}
-		if (this.executor != null) {
-			this.executor.shutdownNow();
-		}
-	}
-
-	private <S> void handOff(Participant<S> participant) {
-		String label = participant.receiver.label;
-		try {
-			stopIfRunning(participant);
-			S state;
-			participant.receiver.lock.lockInterruptibly();
-			try {
-				participant.receiver.seal();
-				state = participant.bean.handoffState();
-			}
-			finally {
-				participant.receiver.lock.unlock();
-			}
-			if (state == null) {
-				logger.info("Participant '" + participant.beanName + "' has no state to hand off");
-				return;
-			}
-			long start = System.nanoTime();
-			HandoffRecord<S> record = this.template.initiate(label, participant.receiver.version, state);
-			logger.info("Handed off the state of label '" + label + "' as record " + record.id() + " in "
-					+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-		catch (RuntimeException ex) {
-			if (this.shutdownTimedOut) {
-				// Interrupted after the timeout, which is already reported with the labels it cost.
-				logger.debug("Handoff of label '" + label + "' interrupted", ex);
-			}
-			else {
-				logger.error("Could not hand off the state of label '" + label + "' (participant '"
-						+ participant.beanName + "'); it is lost: " + ex.getMessage(), ex);
-			}
-		}
-	}
-
-	private void stopIfRunning(Participant<?> participant) throws InterruptedException {
-		if (!(participant.bean instanceof Lifecycle lifecycle) || !lifecycle.isRunning()) {
-			return;
-		}
-		if (lifecycle instanceof SmartLifecycle smart) {
-			CountDownLatch stopped = new CountDownLatch(1);
-			smart.stop(stopped::countDown);
-			stopped.await();
-		}
-		else {
-			lifecycle.stop();
-		}
+		new StateCapture(this.template, this.store, this.settings.shutdownTimeout(), new HandoffThreads())
+			.handOff(List.copyOf(participants.all()));
+		shutdownExecutor();
 	}
 
 	@Override
@@ -391,42 +213,56 @@ public class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingle
 
 	@Override
 	public void destroy() {
-		closeSubscription();
-		if (this.executor != null) {
-			this.executor.shutdownNow();
+		closeScheduler();
+		shutdownExecutor();
+	}
+
+	private void closeScheduler() {
+		ClaimScheduler scheduler;
+		synchronized (this.lifecycleMonitor) {
+			scheduler = this.scheduler;
+		}
+		if (scheduler != null) {
+			scheduler.close();
 		}
 	}
 
-	private synchronized void closeSubscription() {
-		HandoffSubscription subscription = this.subscription;
-		this.subscription = null;
-		if (subscription != null) {
-			try {
-				subscription.close();
-			}
-			catch (RuntimeException ex) {
-				logger.debug("Could not close the handoff subscription", ex);
-			}
+	private void shutdownExecutor() {
+		ScheduledExecutorService executor;
+		synchronized (this.lifecycleMonitor) {
+			executor = this.executor;
+		}
+		if (executor != null) {
+			executor.shutdownNow();
 		}
 	}
 
-	private static final class Participant<S> {
+	/**
+	 * What to do when the store's startup check finds that it cannot do its job.
+	 */
+	public enum StoreCheck {
 
-		final String beanName;
+		/** Fail startup with a message that says what the store answered and what to change. */
+		FAIL,
 
-		final HandoffParticipant<S> bean;
+		/** Log an ERROR and start anyway. */
+		LOG,
 
-		final Receiver<S> receiver;
+		/** Do not check. */
+		OFF
 
-		final ClaimTrigger trigger;
+	}
 
-		Participant(String beanName, HandoffParticipant<S> bean, Receiver<S> receiver, ClaimTrigger trigger) {
-			this.beanName = beanName;
-			this.bean = bean;
-			this.receiver = receiver;
-			this.trigger = trigger;
-		}
-
+	/**
+	 * How the lifecycle runs.
+	 *
+	 * @param startupTimeout how long startup waits for waiting records
+	 * @param shutdownTimeout how long shutdown may spend handing off
+	 * @param pollInterval how often each label is claimed without a notification
+	 * @param storeCheck what a failed startup check of the store does
+	 */
+	public record Settings(Duration startupTimeout, Duration shutdownTimeout, Duration pollInterval,
+			StoreCheck storeCheck) {
 	}
 
 	private static final class HandoffThreads implements ThreadFactory {

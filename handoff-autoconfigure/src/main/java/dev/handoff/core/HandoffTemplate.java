@@ -86,6 +86,22 @@ public class HandoffTemplate implements HandoffOperations {
 
 	@Override
 	public <S> HandoffRecord<S> initiate(String label, int version, S state) {
+		HandoffRecord<byte[]> record = serialize(label, version, state);
+		HandoffStore.Initiated initiated = this.store.initiate(record);
+		if (!initiated.isStored()) {
+			throw new HandoffException(notStored(record, initiated));
+		}
+		return record.withData(state);
+	}
+
+	/**
+	 * Writes state as a record, ready for the store, under a fresh record id.
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state
+	 * @return the record
+	 */
+	HandoffRecord<byte[]> serialize(String label, int version, Object state) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
 		byte[] data;
@@ -97,10 +113,22 @@ public class HandoffTemplate implements HandoffOperations {
 					+ ex.getOriginalMessage() + ". Handoff state must be plain data that Jackson can write and read "
 					+ "back: records, beans with a default constructor, collections and maps of them.", ex);
 		}
-		HandoffRecord<byte[]> record = new HandoffRecord<>(UUID.randomUUID().toString(), label, version, data,
-				this.instanceId, this.clock.instant());
-		this.store.initiate(record);
-		return record.withData(state);
+		return new HandoffRecord<>(UUID.randomUUID().toString(), label, version, data, this.instanceId,
+				this.clock.instant());
+	}
+
+	/**
+	 * Says what became of a record that is not known to be stored.
+	 * @param record the record
+	 * @param initiated what the store said
+	 * @return the sentence
+	 */
+	static String notStored(HandoffRecord<?> record, HandoffStore.Initiated initiated) {
+		if (initiated.outcome() == HandoffStore.Outcome.UNKNOWN) {
+			return "The handoff of label '" + record.label() + "' may not have been stored: " + initiated.problem()
+					+ ". If it was, the next instance receives it as record " + record.id() + ".";
+		}
+		return "The handoff of label '" + record.label() + "' was not stored: " + initiated.problem() + ".";
 	}
 
 	@Override
@@ -155,17 +183,28 @@ public class HandoffTemplate implements HandoffOperations {
 
 	/**
 	 * Claims the records of the receiver's label, passes those it can read to it and acknowledges them when it
-	 * returns normally. Records of another version go through the receiver's upgrader or to the dead letters.
+	 * returns normally.
 	 * @return the number of records the receiver got
 	 * @throws HandoffException when the receiver threw; the records are delivered again after the lease
 	 */
-	<S> int receive(Receiver<S> receiver) {
+	int receive(Receiver<?> receiver) {
 		if (receiver.isSealed()) {
 			return 0;
 		}
-		HandoffClaim claim = this.store.claim(receiver.label, this.instanceId);
+		Delivered delivered = deliver(receiver, this.store.claim(receiver.label, this.instanceId));
+		acknowledge(List.of(delivered));
+		return delivered.records.size();
+	}
+
+	/**
+	 * Passes the records of a claim that the receiver can read to it. Records of another version go through the
+	 * receiver's upgrader or to the dead letters.
+	 * @return what the receiver got, to {@link #acknowledge}
+	 * @throws HandoffException when the receiver threw; the records are delivered again after the lease
+	 */
+	<S> Delivered deliver(Receiver<S> receiver, HandoffClaim claim) {
 		if (claim.isEmpty()) {
-			return 0;
+			return new Delivered(receiver, claim, List.of());
 		}
 		receiver.lock.lock();
 		try {
@@ -173,21 +212,19 @@ public class HandoffTemplate implements HandoffOperations {
 				logger.warn("Claimed " + claim.deliveries().size() + " handoff record(s) of label '" + receiver.label
 						+ "' after its state was handed off; they will be delivered to another instance once the "
 						+ "lease of claim " + claim.id() + " lapses");
-				return 0;
+				return new Delivered(receiver, claim, List.of());
 			}
 			List<HandoffRecord<S>> accepted = new ArrayList<>();
-			Set<String> origins = new LinkedHashSet<>();
 			int attempt = 0;
 			for (HandoffClaim.Delivery delivery : claim.deliveries()) {
 				S data = read(receiver, claim, delivery.record());
 				if (data != null) {
 					accepted.add(delivery.record().withData(data));
-					origins.add(delivery.record().origin());
 					attempt = Math.max(attempt, delivery.attempt());
 				}
 			}
 			if (accepted.isEmpty()) {
-				return 0;
+				return new Delivered(receiver, claim, List.of());
 			}
 			try {
 				receiver.consumer.accept(List.copyOf(accepted));
@@ -197,21 +234,41 @@ public class HandoffTemplate implements HandoffOperations {
 						+ " of " + accepted.size() + " handoff record(s); they will be delivered again once the lease "
 						+ "of claim " + claim.id() + " lapses", ex);
 			}
-			List<String> ids = accepted.stream().map(HandoffRecord::id).toList();
-			int acknowledged = this.store.acknowledge(claim, ids);
-			if (acknowledged < ids.size()) {
-				logger.warn("The lease of claim " + claim.id() + " lapsed before " + receiver.description
-						+ " returned; " + (ids.size() - acknowledged) + " of " + ids.size() + " record(s) may be "
-						+ "delivered again. Raise handoff.lease above the time a merge takes.");
-			}
-			Instant oldest = accepted.get(0).createdAt();
-			logger.info("Received " + accepted.size() + " handoff record(s) of label '" + receiver.label + "' from "
-					+ origins + ", handed off " + Duration.between(oldest, this.clock.instant()).toMillis()
-					+ " ms earlier");
-			return accepted.size();
+			return new Delivered(receiver, claim, List.copyOf(accepted));
 		}
 		finally {
 			receiver.lock.unlock();
+		}
+	}
+
+	/**
+	 * Acknowledges what receivers got, in one batch, and logs it.
+	 * @param deliveries what each receiver got
+	 */
+	void acknowledge(List<Delivered> deliveries) {
+		List<Delivered> received = deliveries.stream().filter((delivered) -> !delivered.records.isEmpty()).toList();
+		if (received.isEmpty()) {
+			return;
+		}
+		List<Integer> acknowledged = this.store.acknowledge(received.stream()
+			.map((delivered) -> new HandoffStore.Acknowledgement(delivered.claim,
+					delivered.records.stream().map(HandoffRecord::id).toList()))
+			.toList());
+		Instant now = this.clock.instant();
+		for (int i = 0; i < received.size(); i++) {
+			Delivered delivered = received.get(i);
+			int count = delivered.records.size();
+			if (acknowledged.get(i) < count) {
+				logger.warn("The lease of claim " + delivered.claim.id() + " lapsed before "
+						+ delivered.receiver.description + " returned; " + (count - acknowledged.get(i)) + " of "
+						+ count + " record(s) may be delivered again. Raise handoff.lease above the time a merge "
+						+ "takes.");
+			}
+			Set<String> origins = new LinkedHashSet<>();
+			delivered.records.forEach((record) -> origins.add(record.origin()));
+			logger.info("Received " + count + " handoff record(s) of label '" + delivered.receiver.label + "' from "
+					+ origins + ", handed off "
+					+ Duration.between(delivered.records.get(0).createdAt(), now).toMillis() + " ms earlier");
 		}
 	}
 
@@ -266,6 +323,25 @@ public class HandoffTemplate implements HandoffOperations {
 
 	private static String capitalize(String text) {
 		return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+	}
+
+	/**
+	 * What a receiver got from one claim.
+	 */
+	static final class Delivered {
+
+		final Receiver<?> receiver;
+
+		final HandoffClaim claim;
+
+		final List<? extends HandoffRecord<?>> records;
+
+		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records) {
+			this.receiver = receiver;
+			this.claim = claim;
+			this.records = records;
+		}
+
 	}
 
 }

@@ -40,7 +40,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 
 	private final Map<String, Label> labels = new ConcurrentHashMap<>();
 
-	private final Map<String, List<Consumer<String>>> subscribers = new ConcurrentHashMap<>();
+	private final Map<String, List<Consumer<Collection<String>>>> subscribers = new ConcurrentHashMap<>();
 
 	public InMemoryHandoffStore(Policy policy) {
 		this(policy, Clock.systemUTC());
@@ -59,26 +59,35 @@ public class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
-	public void initiate(HandoffRecord<byte[]> record) {
-		Label state = label(record.label());
-		boolean added;
-		synchronized (state) {
-			added = state.add(record, this.clock.instant().plus(this.policy.ttl()));
+	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records) {
+		List<Initiated> results = new ArrayList<>(records.size());
+		for (HandoffRecord<byte[]> record : records) {
+			Label state = label(record.label());
+			boolean added;
+			synchronized (state) {
+				added = state.add(record, this.clock.instant().plus(this.policy.ttl()));
+			}
+			if (added) {
+				notify(record.label());
+			}
+			results.add(Initiated.stored(record.id()));
 		}
-		if (added) {
-			notify(record.label());
-		}
+		return results;
 	}
 
 	@Override
-	public HandoffClaim claim(String label, String claimer) {
-		Label state = label(label);
-		synchronized (state) {
-			Instant now = this.clock.instant();
-			state.expire(now);
-			state.reclaim(now);
-			return state.claim(claimer + "/" + UUID.randomUUID(), now.plus(this.policy.lease()));
+	public Claims claim(Collection<String> labels, String claimer) {
+		Map<String, HandoffClaim> claims = new LinkedHashMap<>();
+		for (String label : labels) {
+			Label state = label(label);
+			synchronized (state) {
+				Instant now = this.clock.instant();
+				state.expire(now);
+				state.reclaim(now);
+				claims.put(label, state.claim(claimer + "/" + UUID.randomUUID(), now.plus(this.policy.lease())));
+			}
 		}
+		return new Claims(claims, Map.of());
 	}
 
 	@Override
@@ -100,12 +109,12 @@ public class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
-	public HandoffSubscription subscribe(Collection<String> labels, Consumer<String> onAvailable) {
+	public HandoffSubscription subscribe(Collection<String> labels, Consumer<Collection<String>> onAvailable) {
 		List<String> subscribed = List.copyOf(labels);
 		subscribed.forEach((label) -> this.subscribers.computeIfAbsent(label, (key) -> new CopyOnWriteArrayList<>())
 			.add(onAvailable));
 		// As with Redis, establishing the subscription counts as a notification.
-		subscribed.forEach(onAvailable);
+		onAvailable.accept(subscribed);
 		return () -> subscribed.forEach((label) -> this.subscribers.get(label).remove(onAvailable));
 	}
 
@@ -122,7 +131,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	private void notify(String label) {
-		this.subscribers.getOrDefault(label, List.of()).forEach((subscriber) -> subscriber.accept(label));
+		this.subscribers.getOrDefault(label, List.of()).forEach((subscriber) -> subscriber.accept(List.of(label)));
 	}
 
 	private Label label(String label) {

@@ -1,6 +1,8 @@
 package dev.handoff.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -8,11 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
@@ -22,24 +26,19 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.context.Lifecycle;
-import org.springframework.core.io.ClassPathResource;
-import org.springframework.data.redis.connection.Message;
-import org.springframework.data.redis.connection.MessageListener;
-import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.connection.ReturnType;
-import org.springframework.data.redis.connection.SubscriptionListener;
-import org.springframework.data.redis.core.script.RedisScript;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.data.redis.connection.RedisNode;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.Assert;
+import org.springframework.util.ClassUtils;
 
 /**
- * A {@link HandoffStore} in Redis. This class is the whole Redis protocol of Handoff.
+ * A {@link HandoffStore} in Redis. This class is the whole Redis protocol of Handoff; it runs on Redis standalone,
+ * Sentinel, master/replica and Cluster, through Lettuce or Jedis, as Spring Boot's {@code spring.data.redis.*}
+ * configures them.
  * <p>
  * <b>Keys.</b> Every key of a label starts with {@code <namespace>:handoff:{<label>}:}, so all keys of one label
- * share a hash tag and every script also runs on Redis Cluster.
+ * share a hash tag: on Redis Cluster they live in one slot, and each script touches one node.
  * <table>
  * <caption>Keys of one label</caption>
  * <tr><th>Key suffix</th><th>Type</th><th>Holds</th><th>TTL</th></tr>
@@ -51,54 +50,54 @@ import org.springframework.util.Assert;
  * <tr><td>{@code owner}</td><td>hash</td><td>record id → claim id, for records in flight</td><td>key ttl</td></tr>
  * <tr><td>{@code expiry}</td><td>sorted set</td><td>record id, scored by the time it expires (ms), for every record not
  * yet settled</td><td>key ttl</td></tr>
- * <tr><td>{@code attempts}</td><td>hash</td><td>record id → number of claims so far</td><td>key ttl</td></tr>
+ * <tr><td>{@code attempts}</td><td>hash</td><td>record id → number of claims so far (absent: never claimed)</td>
+ * <td>key ttl</td></tr>
  * <tr><td>{@code acked}</td><td>sorted set</td><td>record id, scored by when it was acknowledged; entries older than
  * the key ttl are trimmed</td><td>key ttl</td></tr>
  * <tr><td>{@code dead}</td><td>hash</td><td>record id → envelope, for dead letters</td><td>dead-letter ttl</td></tr>
  * <tr><td>{@code dead-reasons}</td><td>hash</td><td>record id → why it was dead-lettered</td><td>dead-letter ttl</td></tr>
  * </table>
  * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write. Records that nobody claimed by their
- * {@code expiry} score are dead-lettered with an ERROR log by the next instance that claims the label; once claimed,
- * a record is governed by {@code max-deliveries} instead. The key ttl only frees memory when no instance serving the
- * label ever runs again. The notification channel is
- * {@code <namespace>:handoff:{<label>}:notify}; its messages carry a record id.
+ * {@code expiry} score are dead-lettered with an ERROR log by the next claim of the label; once claimed, a record is
+ * governed by {@code max-deliveries} instead. The key ttl only frees memory when no instance serving the label ever
+ * runs again. The notification channel is {@code <namespace>:handoff:{<label>}:notify}; its messages carry a record
+ * id. The store's startup check uses the label {@code :check} (no user label contains a colon) with a ttl of one
+ * minute.
  * <p>
- * <b>Commands.</b> Each operation is one round trip on a connection this store holds. Scripts read the clock with
- * {@code TIME}, so leases do not depend on the instances' clocks. Every script is idempotent, because Lettuce replays
- * commands after a reconnect.
+ * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
+ * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
+ * {@code EVALSHA}; a node that answers {@code NOSCRIPT} (after a restart or a failover, or a Cluster node that has
+ * not seen the script yet) gets {@code EVAL} with the body once, which also loads it. Scripts read the clock with
+ * {@code TIME}, so leases do not depend on the instances' clocks.
  * <ul>
- * <li><b>initiate</b>: {@code MULTI; HSET pending <id> <envelope>; EVAL initiate.lua; EXEC}. The payload travels
- * in a plain command; the script adds the record to {@code expiry} and {@code attempts} and {@code PUBLISH}es its id,
- * or, for a replay of a record already claimed or settled, deletes the field the HSET just wrote.</li>
- * <li><b>claim</b>: {@code MULTI; EVAL claim.lua; HGETALL claim:<claim id>; EXEC}. The script dead-letters expired
- * pending records, {@code RENAME}s {@code pending} to the new claim's hash (no payload passes through Lua), records
- * the owner and raises the attempt count of each record, and adds the claim to {@code claims} with its lease
- * deadline. It also returns the claims whose lease has lapsed; each is settled by
- * <b>reclaim</b> ({@code EVALSHA reclaim.lua}): its records go back to {@code pending}, or to {@code dead} after
- * {@code max-deliveries} claims. The claim is then tried once more.</li>
+ * <li><b>initiate</b>: {@code EVALSHA initiate.lua}: {@code HSET pending} of the envelope, then the record's
+ * {@code expiry}, then {@code PUBLISH} of its id; nothing for a record the label already knows. A batch of records
+ * (all participants at shutdown) is one pipeline, so one round trip per node. When no reply comes, the store asks
+ * {@code EVALSHA locate.lua} where the record is before it reports it not stored.</li>
+ * <li><b>claim</b>: {@code EVALSHA claim.lua} then {@code HGETALL claim:<claim id>}, in one flush. The script gives
+ * the records of lapsed claims back to {@code pending} (or to {@code dead} after {@code max-deliveries} claims),
+ * dead-letters expired records, {@code RENAME}s {@code pending} to the new claim's hash (no payload passes through
+ * Lua), records the owner and raises the attempt count of each record, and adds the claim to {@code claims} with
+ * its lease deadline. Claims of several labels (startup, each poll) are one pipeline.</li>
  * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim still owns and remembers
  * their ids in {@code acked}.</li>
  * <li><b>dead-letter</b>: {@code EVALSHA dead-letter.lua}. Moves one claimed record to {@code dead}.</li>
- * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels on a {@link RedisMessageListenerContainer} of the
- * store's own; every (re)subscription counts as a notification, so records published while it was down are
- * claimed at once.</li>
+ * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
+ * of all of them, so records published while it was down are claimed at once.</li>
  * </ul>
+ * With Lettuce the commands go through Lettuce's native connection that Spring Data Redis shares; with Jedis
+ * through Spring Data Redis' connections from the pool, two round trips for a claim on Redis Cluster, where Jedis
+ * cannot pipeline.
  */
 public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(RedisHandoffStore.class);
 
-	private static final RedisScript<Long> INITIATE = script("initiate.lua", Long.class);
+	static final String CHECK_LABEL = ":check";
 
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> CLAIM = script("claim.lua", List.class);
+	private static final Duration CHECK_TTL = Duration.ofMinutes(1);
 
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> RECLAIM = script("reclaim.lua", List.class);
-
-	private static final RedisScript<Long> ACKNOWLEDGE = script("acknowledge.lua", Long.class);
-
-	private static final RedisScript<Long> DEAD_LETTER = script("dead-letter.lua", Long.class);
+	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -106,9 +105,11 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private final Policy policy;
 
-	private final ReentrantLock connectionLock = new ReentrantLock();
+	private final CommandRunner runner;
 
-	private @Nullable RedisConnection connection;
+	private final Subscriptions subscriptions;
+
+	private final Duration timeout;
 
 	/**
 	 * Creates a store.
@@ -117,6 +118,18 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * @param policy the ttl, lease and delivery limits
 	 */
 	public RedisHandoffStore(RedisConnectionFactory connectionFactory, String namespace, Policy policy) {
+		this(connectionFactory, namespace, policy, MasterReplica.NONE);
+	}
+
+	/**
+	 * Creates a store for a connection factory that may be static master/replica, on which Lettuce refuses pub/sub.
+	 * @param connectionFactory the connection factory
+	 * @param namespace the first part of every key, usually the application name
+	 * @param policy the ttl, lease and delivery limits
+	 * @param masterReplica the master/replica nodes and user, to subscribe to one of them for notifications
+	 */
+	public RedisHandoffStore(RedisConnectionFactory connectionFactory, String namespace, Policy policy,
+			MasterReplica masterReplica) {
 		Assert.notNull(connectionFactory, "'connectionFactory' must not be null");
 		Assert.hasText(namespace, "'namespace' must not be empty");
 		Assert.isTrue(namespace.chars().noneMatch((c) -> c == '{' || c == '}' || Character.isWhitespace(c)),
@@ -125,42 +138,136 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		this.connectionFactory = connectionFactory;
 		this.namespace = namespace;
 		this.policy = policy;
-	}
-
-	@Override
-	public void initiate(HandoffRecord<byte[]> record) {
-		Keys keys = keys(record.label());
-		byte[] envelope = Envelope.encode(record);
-		transaction((connection) -> {
-			connection.hashCommands().hSet(keys.pending(), bytes(record.id()), envelope);
-			eval(connection, INITIATE, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
-					keys.acked(), keys.dead()), record.id(), keys.channel(), this.policy.ttl().toMillis(), keyTtl());
-		});
-	}
-
-	@Override
-	public HandoffClaim claim(String label, String claimer) {
-		Keys keys = keys(label);
-		Claimed claimed = claimOnce(keys, claimer);
-		boolean requeued = false;
-		for (String lapsed : claimed.lapsed()) {
-			requeued |= reclaim(keys, lapsed);
+		if (isLettuce(connectionFactory)) {
+			LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
+			this.runner = new LettuceCommandRunner(lettuce);
+			this.timeout = lettuce.getClientConfiguration().getCommandTimeout();
 		}
-		return (requeued && claimed.claim().isEmpty()) ? claimOnce(keys, claimer).claim() : claimed.claim();
+		else {
+			this.runner = new SpringDataCommandRunner(connectionFactory);
+			this.timeout = DEFAULT_TIMEOUT;
+		}
+		Assert.notNull(masterReplica, "'masterReplica' must not be null");
+		this.subscriptions = (!masterReplica.nodes().isEmpty() && isLettuce(connectionFactory))
+				? new MasterReplicaNotifications((LettuceConnectionFactory) connectionFactory, masterReplica.nodes(),
+						masterReplica.username())
+				: new Notifications(connectionFactory);
 	}
 
-	private Claimed claimOnce(Keys keys, String claimer) {
-		String claimId = claimer + "/" + UUID.randomUUID();
-		byte[] claimKey = keys.claim(claimId);
-		List<Object> results = transaction((connection) -> {
-			eval(connection, CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
-					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId,
-					this.policy.lease().toMillis(), keyTtl(), this.policy.deadLetterTtl().toMillis());
-			connection.hashCommands().hGetAll(claimKey);
+	private static boolean isLettuce(RedisConnectionFactory connectionFactory) {
+		return ClassUtils.isPresent("io.lettuce.core.RedisClient", RedisHandoffStore.class.getClassLoader())
+				&& connectionFactory instanceof LettuceConnectionFactory;
+	}
+
+	@Override
+	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records) {
+		return initiate(records, this.policy.ttl(), keyTtl(), this.timeout);
+	}
+
+	@Override
+	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records, Duration timeout) {
+		return initiate(records, this.policy.ttl(), keyTtl(), timeout);
+	}
+
+	private List<Initiated> initiate(List<HandoffRecord<byte[]>> records, Duration ttl, long keyTtl,
+			Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		List<Command> commands = new ArrayList<>(records.size());
+		for (HandoffRecord<byte[]> record : records) {
+			Keys keys = keys(record.label());
+			commands.add(eval(Script.INITIATE, List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(),
+					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), ttl.toMillis(), keyTtl));
+		}
+		List<Reply> replies = runScripts(commands, timeout);
+		List<Initiated> results = new ArrayList<>(records.size());
+		Map<Integer, HandoffRecord<byte[]>> unanswered = new LinkedHashMap<>();
+		for (int i = 0; i < records.size(); i++) {
+			String id = records.get(i).id();
+			Reply reply = replies.get(i);
+			if (reply instanceof Reply.Value) {
+				results.add(Initiated.stored(id));
+			}
+			else if (reply instanceof Reply.Error error) {
+				results.add(new Initiated(id, Outcome.NOT_STORED, "Redis refused it: " + error.message(), false));
+			}
+			else {
+				results.add(null);
+				unanswered.put(i, records.get(i));
+			}
+		}
+		if (!unanswered.isEmpty()) {
+			locate(unanswered, replies, results, remaining(deadline));
+		}
+		return results;
+	}
+
+	/** Settles initiates whose reply did not come, by asking Redis where each record is. */
+	private void locate(Map<Integer, HandoffRecord<byte[]>> unanswered, List<Reply> replies,
+			List<Initiated> results, Duration timeout) {
+		List<Command> commands = new ArrayList<>(unanswered.size());
+		unanswered.values().forEach((record) -> {
+			Keys keys = keys(record.label());
+			commands.add(eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(), keys.dead()),
+					record.id()));
 		});
-		List<?> script = (List<?>) results.get(0);
-		@SuppressWarnings("unchecked")
-		Map<byte[], byte[]> envelopes = (Map<byte[], byte[]>) results.get(1);
+		List<Reply> located = runScripts(commands, timeout);
+		int j = 0;
+		for (Map.Entry<Integer, HandoffRecord<byte[]>> entry : unanswered.entrySet()) {
+			String id = entry.getValue().id();
+			String lost = RedisErrors.describe(((Reply.NoAnswer) replies.get(entry.getKey())).cause());
+			Reply reply = located.get(j++);
+			if (reply instanceof Reply.Value value && value.value() instanceof byte[] where) {
+				String place = string(where);
+				results.set(entry.getKey(), "absent".equals(place)
+						? new Initiated(id, Outcome.NOT_STORED, "no reply from Redis (" + lost
+								+ "), and the record is not in Redis", true)
+						: Initiated.stored(id));
+			}
+			else {
+				results.set(entry.getKey(), new Initiated(id, Outcome.UNKNOWN, "no reply from Redis (" + lost
+						+ "), and Redis could not be asked whether the record arrived", true));
+			}
+		}
+	}
+
+	@Override
+	public Claims claim(Collection<String> labels, String claimer) {
+		Map<String, String> claimIds = new LinkedHashMap<>();
+		List<Command> commands = new ArrayList<>(labels.size() * 2);
+		for (String label : labels) {
+			Keys keys = keys(label);
+			String claimId = claimer + "/" + UUID.randomUUID();
+			claimIds.put(label, claimId);
+			byte[] claimKey = keys.claim(claimId);
+			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
+					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId,
+					this.policy.lease().toMillis(), keyTtl(), this.policy.deadLetterTtl().toMillis(),
+					this.policy.maxDeliveries()));
+			commands.add(new Command.HashGetAll(claimKey));
+		}
+		List<Reply> replies = runScripts(commands, this.timeout);
+		Map<String, HandoffClaim> claims = new LinkedHashMap<>();
+		Map<String, RuntimeException> failures = new LinkedHashMap<>();
+		int i = 0;
+		for (Map.Entry<String, String> entry : claimIds.entrySet()) {
+			String label = entry.getKey();
+			Reply script = replies.get(i++);
+			Reply payloads = replies.get(i++);
+			try {
+				claims.put(label, claimed(keys(label), entry.getValue(), value(script, "claim", label),
+						value(payloads, "claim", label)));
+			}
+			catch (RuntimeException ex) {
+				failures.put(label, ex);
+			}
+		}
+		return new Claims(claims, failures);
+	}
+
+	private HandoffClaim claimed(Keys keys, String claimId, @Nullable Object scriptReply,
+			@Nullable Object payloads) {
+		List<?> script = (List<?>) scriptReply;
+		Assert.state(script != null && payloads instanceof Map<?, ?>, "Unexpected reply to a claim");
 		List<String> ids = strings(script.get(0));
 		List<?> attempts = (List<?>) script.get(1);
 		for (String expired : strings(script.get(2))) {
@@ -168,8 +275,18 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 					+ this.policy.ttl() + " without a taker; moved to the dead letters at '" + string(keys.dead())
 					+ "'. Raise handoff.ttl if the next instance can start later than that.");
 		}
+		List<String> requeued = strings(script.get(3));
+		if (!requeued.isEmpty()) {
+			logger.warn("A lease on label '" + keys.label() + "' lapsed before acknowledgement; " + requeued.size()
+					+ " record(s) will be delivered again: " + requeued);
+		}
+		for (String dead : strings(script.get(4))) {
+			logger.error("Handoff record " + dead + " of label '" + keys.label() + "' was claimed "
+					+ this.policy.maxDeliveries() + " times without an acknowledgement; moved to the dead letters at '"
+					+ string(keys.dead()) + "'. Check the receiver's logs for the failure.");
+		}
 		Map<String, byte[]> byId = new LinkedHashMap<>();
-		envelopes.forEach((id, envelope) -> byId.put(string(id), envelope));
+		((Map<?, ?>) payloads).forEach((id, envelope) -> byId.put(string((byte[]) id), (byte[]) envelope));
 		List<HandoffClaim.Delivery> deliveries = new ArrayList<>(ids.size());
 		for (int i = 0; i < ids.size(); i++) {
 			byte[] envelope = byId.get(ids.get(i));
@@ -179,79 +296,136 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 			}
 		}
 		deliveries.sort(Comparator.comparing((delivery) -> delivery.record().createdAt()));
-		return new Claimed(new HandoffClaim(claimId, keys.label(), deliveries), strings(script.get(3)));
-	}
-
-	/**
-	 * Settles a claim whose lease lapsed.
-	 * @return whether any of its records became pending again
-	 */
-	private boolean reclaim(Keys keys, String lapsedClaim) {
-		List<?> result = execute((connection) -> (List<?>) evalSha(connection, RECLAIM,
-				List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(),
-						keys.claim(lapsedClaim), keys.dead(), keys.deadReasons()),
-				lapsedClaim, this.policy.maxDeliveries(), keyTtl(), this.policy.deadLetterTtl().toMillis(),
-				keys.channel()));
-		List<String> requeued = strings(result.get(0));
-		if (!requeued.isEmpty()) {
-			logger.warn("Lease of claim " + lapsedClaim + " on label '" + keys.label() + "' lapsed before "
-					+ "acknowledgement; " + requeued.size() + " record(s) will be delivered again: " + requeued);
-		}
-		for (String dead : strings(result.get(1))) {
-			logger.error("Handoff record " + dead + " of label '" + keys.label() + "' was claimed "
-					+ this.policy.maxDeliveries() + " times without an acknowledgement; moved to the dead letters at '"
-					+ string(keys.dead()) + "'. Check the receiver's logs for the failure.");
-		}
-		return !requeued.isEmpty();
+		return new HandoffClaim(claimId, keys.label(), deliveries);
 	}
 
 	@Override
 	public int acknowledge(HandoffClaim claim, Collection<String> recordIds) {
-		if (recordIds.isEmpty()) {
-			return 0;
+		return acknowledge(List.of(new Acknowledgement(claim, recordIds))).get(0);
+	}
+
+	/**
+	 * Acknowledges the records of several claims in one pipeline.
+	 * @throws HandoffException when Redis refused or did not answer any of them; the others are acknowledged
+	 */
+	@Override
+	public List<Integer> acknowledge(List<Acknowledgement> acknowledgements) {
+		List<Command> commands = new ArrayList<>(acknowledgements.size());
+		for (Acknowledgement acknowledgement : acknowledgements) {
+			HandoffClaim claim = acknowledgement.claim();
+			Keys keys = keys(claim.label());
+			List<Object> args = new ArrayList<>(acknowledgement.recordIds().size() + 2);
+			args.add(claim.id());
+			args.add(keyTtl());
+			args.addAll(acknowledgement.recordIds());
+			commands.add(eval(Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
+					keys.expiry(), keys.attempts(), keys.acked()), args.toArray()));
 		}
-		Keys keys = keys(claim.label());
-		List<Object> args = new ArrayList<>(recordIds.size() + 2);
-		args.add(claim.id());
-		args.add(keyTtl());
-		args.addAll(recordIds);
-		Long acknowledged = execute((connection) -> (Long) evalSha(connection, ACKNOWLEDGE, List.of(
-				keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(), keys.attempts(), keys.acked()),
-				args.toArray()));
-		return (acknowledged != null) ? acknowledged.intValue() : 0;
+		List<Reply> replies = runScripts(commands, this.timeout);
+		List<Integer> counts = new ArrayList<>(replies.size());
+		for (int i = 0; i < replies.size(); i++) {
+			Object acknowledged = value(replies.get(i), "acknowledge", acknowledgements.get(i).claim().label());
+			counts.add((acknowledged instanceof Number number) ? number.intValue() : 0);
+		}
+		return counts;
 	}
 
 	@Override
 	public String deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Keys keys = keys(claim.label());
-		Long moved = execute((connection) -> (Long) evalSha(connection, DEAD_LETTER,
-				List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(), keys.attempts(),
-						keys.dead(), keys.deadReasons()),
-				claim.id(), recordId, reason, this.policy.deadLetterTtl().toMillis()));
-		return (moved != null && moved == 1) ? "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'"
+		Object moved = value(runScript(eval(Script.DEAD_LETTER, List.of(keys.claim(claim.id()), keys.claims(),
+				keys.owner(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons()), claim.id(), recordId,
+				reason, this.policy.deadLetterTtl().toMillis())), "dead-letter", claim.label());
+		return (moved instanceof Number number && number.intValue() == 1)
+				? "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'"
 				: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
 	}
 
 	@Override
-	public HandoffSubscription subscribe(Collection<String> labels, Consumer<String> onAvailable) {
+	public HandoffSubscription subscribe(Collection<String> labels, Consumer<Collection<String>> onAvailable) {
 		Map<String, String> labelsByChannel = new LinkedHashMap<>();
 		labels.forEach((label) -> labelsByChannel.put(string(keys(label).channel()), label));
-		Notifications listener = new Notifications(labelsByChannel, onAvailable);
-		RedisMessageListenerContainer container = new RedisMessageListenerContainer();
-		container.setConnectionFactory(this.connectionFactory);
-		container.setBeanName("handoffNotifications");
-		container.setRecoveryInterval(1000);
-		container.setMessageListeners(Map.of(listener, labelsByChannel.keySet().stream().map(ChannelTopic::of).toList()));
-		container.afterPropertiesSet();
-		container.start();
-		return () -> {
-			try {
-				container.destroy();
+		return this.subscriptions.subscribe(labelsByChannel, onAvailable::accept);
+	}
+
+	/**
+	 * Runs every operation of the protocol once on the label {@code :check}, whose keys live one minute: initiate
+	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, dead-letter and acknowledge.
+	 * A missing ACL permission, a script Redis refuses or a topology that delivers no notifications fails here, at
+	 * startup, rather than at the first deploy.
+	 */
+	@Override
+	public void verify() {
+		Keys keys = keys(CHECK_LABEL);
+		BlockingQueue<Collection<String>> notified = new LinkedBlockingQueue<>();
+		HandoffSubscription subscription;
+		try {
+			subscription = subscribe(List.of(CHECK_LABEL), notified::add);
+		}
+		catch (RuntimeException ex) {
+			String refusal = RedisErrors.errorReply(ex);
+			if (refusal != null) {
+				throw checkFailed("SUBSCRIBE to " + string(keys.channel()), refusal);
 			}
-			catch (Exception ex) {
-				logger.debug("Could not close the handoff notification subscription", ex);
+			throw new HandoffException("Could not subscribe to " + string(keys.channel()) + ": "
+					+ RedisErrors.describe(ex), ex);
+		}
+		try {
+			awaitNotification(notified, "the subscription to " + string(keys.channel()) + " was not confirmed");
+			notified.clear();
+			Instant now = Instant.now();
+			HandoffRecord<byte[]> kept = new HandoffRecord<>(UUID.randomUUID().toString(), CHECK_LABEL, 1,
+					new byte[] { '{', '}' }, "check", now);
+			HandoffRecord<byte[]> dropped = new HandoffRecord<>(UUID.randomUUID().toString(), CHECK_LABEL, 1,
+					new byte[] { '{', '}' }, "check", now);
+			long keyTtl = CHECK_TTL.toMillis();
+			for (Initiated initiated : initiate(List.of(kept, dropped), CHECK_TTL, keyTtl, this.timeout)) {
+				if (!initiated.isStored()) {
+					throw checkFailed("initiate (EVALSHA initiate.lua)", initiated.problem());
+				}
 			}
-		};
+			awaitNotification(notified, "the PUBLISH of initiate.lua reached no subscriber");
+			Object located = value(runScript(eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(),
+					keys.dead()), kept.id())), "locate", CHECK_LABEL);
+			Assert.state(located != null && "pending".equals(string((byte[]) located)), "Unexpected reply to locate");
+			HandoffClaim claim = claim(CHECK_LABEL, "check");
+			Assert.state(claim.deliveries().size() == 2, "The check's claim did not return its two records");
+			deadLetter(claim, dropped.id(), "startup check");
+			Assert.state(acknowledge(claim, List.of(kept.id())) == 1, "The check's acknowledge did not count");
+		}
+		catch (HandoffConfigurationException ex) {
+			throw ex;
+		}
+		catch (RedisRefusedException ex) {
+			throw checkFailed("the " + ex.operation(), ex.reply());
+		}
+		finally {
+			subscription.close();
+		}
+	}
+
+	private void awaitNotification(BlockingQueue<Collection<String>> notified, String problem) {
+		try {
+			if (notified.poll(this.timeout.toMillis(), TimeUnit.MILLISECONDS) == null) {
+				throw checkFailed("notifications", problem + " within " + this.timeout);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new HandoffException("Interrupted while checking the Redis store", ex);
+		}
+	}
+
+	private HandoffConfigurationException checkFailed(String what, @Nullable String answer) {
+		return new HandoffConfigurationException("Handoff's check of its Redis store (" + describe() + ", keys "
+				+ this.namespace + ":handoff:*) failed at " + what + ": " + answer,
+				"Grant the Redis user what Handoff needs (README.md, 'Least privilege', has the ACL SETUSER line), "
+						+ "or set handoff.store-check=log to start anyway.");
+	}
+
+	@Override
+	public String describe() {
+		return "Redis (" + this.runner.describe() + ")";
 	}
 
 	/**
@@ -259,117 +433,64 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 */
 	@Override
 	public void destroy() {
-		this.connectionLock.lock();
-		try {
-			if (this.connectionFactory instanceof Lifecycle lifecycle && !lifecycle.isRunning()) {
-				// Stopping the factory (a SmartLifecycle at phase 0, before beans are destroyed) already closed the
-				// connection; closing it again only makes Lettuce log "Connection is already closed" as a WARN.
-				this.connection = null;
-				return;
-			}
-			closeConnection();
-		}
-		finally {
-			this.connectionLock.unlock();
-		}
+		this.runner.close();
 	}
 
-	private <T> T execute(Function<RedisConnection, T> action) {
-		this.connectionLock.lock();
-		try {
-			if (this.connection == null || this.connection.isClosed()) {
-				this.connection = this.connectionFactory.getConnection();
-			}
-			try {
-				return action.apply(this.connection);
-			}
-			catch (RuntimeException ex) {
-				// A failure can leave the connection inside a pipeline or transaction: start afresh.
-				closeConnection();
-				throw ex;
-			}
-		}
-		finally {
-			this.connectionLock.unlock();
-		}
-	}
-
-	private void closeConnection() {
-		RedisConnection connection = this.connection;
-		this.connection = null;
-		if (connection != null) {
-			try {
-				connection.close();
-			}
-			catch (RuntimeException ex) {
-				logger.debug("Could not close the handoff connection", ex);
-			}
-		}
-	}
-
-	/** Inside MULTI, EVALSHA's NOSCRIPT fallback is impossible, so the (small) script body is sent each time. */
-	private static void eval(RedisConnection connection, RedisScript<?> script, List<byte[]> keys, Object... args) {
-		connection.scriptingCommands().eval(bytes(script.getScriptAsString()), returnType(script), keys.size(),
-				keysAndArgs(keys, args));
-	}
-
-	private static @Nullable Object evalSha(RedisConnection connection, RedisScript<?> script, List<byte[]> keys,
-			Object... args) {
-		byte[][] keysAndArgs = keysAndArgs(keys, args);
-		try {
-			return connection.scriptingCommands().evalSha(script.getSha1(), returnType(script), keys.size(),
-					keysAndArgs);
-		}
-		catch (RuntimeException ex) {
-			if (!isNoScript(ex)) {
-				throw ex;
-			}
-			return connection.scriptingCommands().eval(bytes(script.getScriptAsString()), returnType(script),
-					keys.size(), keysAndArgs);
-		}
-	}
-
-	private static boolean isNoScript(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause.getMessage() != null && cause.getMessage().contains("NOSCRIPT")) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static ReturnType returnType(RedisScript<?> script) {
-		return ReturnType.fromJavaType(script.getResultType());
-	}
-
-	private static byte[][] keysAndArgs(List<byte[]> keys, Object... args) {
-		byte[][] keysAndArgs = new byte[keys.size() + args.length][];
-		for (int i = 0; i < keys.size(); i++) {
-			keysAndArgs[i] = keys.get(i);
-		}
-		for (int i = 0; i < args.length; i++) {
-			keysAndArgs[keys.size() + i] = (args[i] instanceof byte[] raw) ? raw : bytes(String.valueOf(args[i]));
-		}
-		return keysAndArgs;
+	private Reply runScript(Command.Eval command) {
+		return runScripts(List.of(command), this.timeout).get(0);
 	}
 
 	/**
-	 * Runs commands as one MULTI/EXEC, pipelined so that the whole transaction is one round trip.
-	 * @return the results of the commands, in order
+	 * Runs commands as one pipeline; where a script's node answers {@code NOSCRIPT}, sends the script with its body,
+	 * together with the commands that followed it up to the next script (a claim's {@code HGETALL}), once more.
 	 */
-	@SuppressWarnings("unchecked")
-	private List<Object> transaction(Consumer<RedisConnection> commands) {
-		List<Object> results = execute((connection) -> {
-			connection.openPipeline();
-			connection.multi();
-			commands.accept(connection);
-			connection.exec();
-			return connection.closePipeline();
-		});
-		if (results == null || results.isEmpty() || !(results.get(0) instanceof List<?> exec)) {
-			throw new HandoffException("Redis discarded the handoff transaction");
+	private List<Reply> runScripts(List<? extends Command> commands, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		List<Reply> replies = new ArrayList<>(this.runner.run(commands, timeout));
+		List<Integer> retried = new ArrayList<>();
+		List<Command> again = new ArrayList<>();
+		for (int i = 0; i < commands.size(); i++) {
+			if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
+					&& error.isNoScript()) {
+				retried.add(i);
+				again.add(eval.withBody());
+				for (int j = i + 1; j < commands.size() && !(commands.get(j) instanceof Command.Eval); j++) {
+					retried.add(j);
+					again.add(commands.get(j));
+				}
+			}
 		}
-		return (List<Object>) exec;
+		if (!again.isEmpty()) {
+			List<Reply> second = this.runner.run(again, remaining(deadline));
+			for (int k = 0; k < retried.size(); k++) {
+				replies.set(retried.get(k), second.get(k));
+			}
+		}
+		return replies;
+	}
+
+	private static @Nullable Object value(Reply reply, String operation, String label) {
+		if (reply instanceof Reply.Value value) {
+			return value.value();
+		}
+		if (reply instanceof Reply.Error error) {
+			throw new RedisRefusedException(error.message(), operation, label);
+		}
+		RuntimeException cause = ((Reply.NoAnswer) reply).cause();
+		throw new HandoffException("No answer from Redis to the " + operation + " of label '" + label + "': "
+				+ RedisErrors.describe(cause), cause);
+	}
+
+	private static Command.Eval eval(Script script, List<byte[]> keys, Object... args) {
+		byte[][] values = new byte[args.length][];
+		for (int i = 0; i < args.length; i++) {
+			values[i] = (args[i] instanceof byte[] raw) ? raw : bytes(String.valueOf(args[i]));
+		}
+		return new Command.Eval(script, keys.toArray(byte[][]::new), values, false);
+	}
+
+	private static Duration remaining(long deadline) {
+		return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
 	}
 
 	private long keyTtl() {
@@ -378,6 +499,28 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	Keys keys(String label) {
 		return new Keys(this.namespace, label);
+	}
+
+	RedisConnectionFactory connectionFactory() {
+		return this.connectionFactory;
+	}
+
+	/**
+	 * The nodes of a static master/replica setup ({@code spring.data.redis.masterreplica.nodes}), where Lettuce's
+	 * connection refuses pub/sub, so the store subscribes on a connection of its own to one of them.
+	 *
+	 * @param nodes the nodes; empty for every other topology
+	 * @param username the Redis user, or null for the default user; the password is the connection factory's
+	 */
+	public record MasterReplica(List<RedisNode> nodes, @Nullable String username) {
+
+		/** Not master/replica. */
+		public static final MasterReplica NONE = new MasterReplica(List.of(), null);
+
+		public MasterReplica {
+			nodes = List.copyOf(nodes);
+		}
+
 	}
 
 	private static List<String> strings(Object list) {
@@ -390,97 +533,6 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static String string(byte[] value) {
 		return new String(value, StandardCharsets.UTF_8);
-	}
-
-	private static <T> RedisScript<T> script(String name, Class<T> resultType) {
-		return RedisScript.of(new ClassPathResource(name, RedisHandoffStore.class), resultType);
-	}
-
-	private record Claimed(HandoffClaim claim, List<String> lapsed) {
-	}
-
-	/**
-	 * Builds every key and channel name of one label.
-	 */
-	record Keys(String namespace, String label) {
-
-		private byte[] key(String suffix) {
-			return bytes(this.namespace + ":handoff:{" + this.label + "}:" + suffix);
-		}
-
-		byte[] pending() {
-			return key("pending");
-		}
-
-		byte[] claim(String claimId) {
-			return key("claim:" + claimId);
-		}
-
-		byte[] claims() {
-			return key("claims");
-		}
-
-		byte[] owner() {
-			return key("owner");
-		}
-
-		byte[] expiry() {
-			return key("expiry");
-		}
-
-		byte[] attempts() {
-			return key("attempts");
-		}
-
-		byte[] acked() {
-			return key("acked");
-		}
-
-		byte[] dead() {
-			return key("dead");
-		}
-
-		byte[] deadReasons() {
-			return key("dead-reasons");
-		}
-
-		byte[] channel() {
-			return key("notify");
-		}
-
-	}
-
-	/**
-	 * Turns notifications and (re)subscriptions into calls of the store's subscriber.
-	 */
-	private static final class Notifications implements MessageListener, SubscriptionListener {
-
-		private final Map<String, String> labelsByChannel;
-
-		private final Consumer<String> onAvailable;
-
-		Notifications(Map<String, String> labelsByChannel, Consumer<String> onAvailable) {
-			this.labelsByChannel = labelsByChannel;
-			this.onAvailable = onAvailable;
-		}
-
-		@Override
-		public void onMessage(Message message, byte @Nullable [] pattern) {
-			notify(message.getChannel());
-		}
-
-		@Override
-		public void onChannelSubscribed(byte[] channel, long count) {
-			notify(channel);
-		}
-
-		private void notify(byte[] channel) {
-			String label = this.labelsByChannel.get(string(channel));
-			if (label != null) {
-				this.onAvailable.accept(label);
-			}
-		}
-
 	}
 
 }

@@ -220,7 +220,7 @@ class HandoffAutoConfigurationTests {
 
 	@Test
 	void inMemoryStoreWithAWarningWhenRedisIsNotOnTheClasspath(CapturedOutput output) {
-		this.redisRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class)).run((context) -> {
+		this.redisRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class.getName(), "redis.clients.jedis")).run((context) -> {
 			assertThat(context).hasSingleBean(InMemoryHandoffStore.class)
 				.doesNotHaveBean(RedisHandoffStore.class)
 				.hasSingleBean(HandoffTemplate.class)
@@ -551,8 +551,8 @@ class HandoffAutoConfigurationTests {
 		@Bean
 		HandoffLifecycle myLifecycle(ListableBeanFactory beanFactory,
 				HandoffTemplate template, HandoffStore store) {
-			return new HandoffLifecycle(beanFactory, template, store, Duration.ofSeconds(1), Duration.ofSeconds(1),
-					Duration.ofSeconds(1));
+			return new HandoffLifecycle(beanFactory, template, store, new HandoffLifecycle.Settings(
+					Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), HandoffLifecycle.StoreCheck.FAIL));
 		}
 
 	}

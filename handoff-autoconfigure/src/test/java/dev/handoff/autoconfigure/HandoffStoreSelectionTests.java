@@ -40,7 +40,7 @@ class HandoffStoreSelectionTests {
 
 	@Test
 	void inMemoryStoreIsUsedWithoutSpringDataRedisOnTheClasspath() {
-		this.contextRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class))
+		this.contextRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class.getName(), "redis.clients.jedis"))
 			.run((context) -> assertThat(context).hasSingleBean(HandoffStore.class)
 				.hasSingleBean(InMemoryHandoffStore.class));
 	}

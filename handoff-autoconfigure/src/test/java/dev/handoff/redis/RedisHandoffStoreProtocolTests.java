@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 
 import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore;
 import dev.handoff.HandoffStore.Policy;
 import dev.handoff.HandoffSubscription;
 import dev.handoff.test.RedisExtension;
@@ -72,25 +73,23 @@ class RedisHandoffStoreProtocolTests {
 	}
 
 	@Test
-	void initiateIsOneTransactionOfAPlainHsetOfThePayloadAndOneScriptThatNeverTouchesIt() {
+	void initiateIsOneEvalshaThatWritesThePayloadBeforeItIndexesAndAnnouncesIt() {
 		warmUp();
 		byte[] mebibyte = new byte[1024 * 1024];
 		new Random(7).nextBytes(mebibyte);
 		HandoffRecord<byte[]> record = record("cache", mebibyte);
 		Map<String, Long> commands = commandsDuring(() -> this.store.initiate(record));
-		// MULTI; HSET pending <id> <envelope>; EVAL initiate.lua; EXEC. Inside the script, for a new record: HEXISTS
-		// owner, ZSCORE acked, HEXISTS dead (replay checks), ZSCORE expiry, TIME, ZADD expiry, HSET attempts <id> 0,
-		// PEXPIRE pending/expiry/attempts, PUBLISH. So one HSET is the client's, with the payload, and the script
-		// neither reads nor writes the envelope: no HGET, no second write of pending.
-		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("multi", 1L, "hset", 2L, "eval", 1L, "exec",
-				1L, "hexists", 2L, "zscore", 2L, "time", 1L, "zadd", 1L, "pexpire", 3L, "publish", 1L));
-		assertThat(hashField(keys("cache").attempts(), record.id())).isEqualTo("0");
+		// EVALSHA initiate.lua, no MULTI. Inside the script, for a new record: HEXISTS pending/owner/dead and
+		// ZSCORE acked (replay checks), HSET pending <id> <envelope>, TIME, ZADD expiry, PEXPIRE pending/expiry,
+		// PUBLISH.
+		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 1L, "hexists", 3L, "zscore", 1L,
+				"hset", 1L, "time", 1L, "zadd", 1L, "pexpire", 2L, "publish", 1L));
 		assertThat(Envelope.decode(hashField(keys("cache").pending(), record.id().getBytes(StandardCharsets.UTF_8)))
 			.data()).isEqualTo(mebibyte);
 	}
 
 	@Test
-	void claimIsOneTransactionOfAScriptThatRenamesThePayloadsAndOneHgetall() {
+	void claimIsOneEvalshaThatRenamesThePayloadsAndOneHgetallInTheSameFlush() {
 		warmUp();
 		byte[] mebibyte = new byte[1024 * 1024];
 		new Random(8).nextBytes(mebibyte);
@@ -98,18 +97,39 @@ class RedisHandoffStoreProtocolTests {
 		this.store.initiate(record);
 		List<HandoffClaim> claims = new ArrayList<>();
 		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim("cache", "taker")));
-		// MULTI; EVAL claim.lua; HGETALL claim:<id>; EXEC. Inside the script: TIME, ZSCORE claims (replay check),
-		// ZRANGEBYSCORE expiry (nothing expired) and claims (nothing lapsed), EXISTS and HKEYS pending, RENAME
+		// EVALSHA claim.lua, then HGETALL claim:<id>, no MULTI. Inside the script: ZSCORE claims (replay check),
+		// TIME, ZRANGEBYSCORE claims (nothing lapsed) and expiry (nothing expired), EXISTS and HKEYS pending, RENAME
 		// pending to the claim (the payloads move without passing through Lua), HSET owner and HINCRBY attempts per
-		// record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET: the envelope is read by the client's
-		// HGETALL only.
-		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("multi", 1L),
-				Map.entry("eval", 1L), Map.entry("hgetall", 1L), Map.entry("exec", 1L), Map.entry("time", 1L),
-				Map.entry("zscore", 1L), Map.entry("zrangebyscore", 2L), Map.entry("exists", 1L),
-				Map.entry("hkeys", 1L), Map.entry("rename", 1L), Map.entry("hset", 1L), Map.entry("hincrby", 1L),
-				Map.entry("zadd", 1L), Map.entry("pexpire", 4L)));
+		// record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET: the envelope is read by HGETALL only.
+		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
+				Map.entry("hgetall", 1L), Map.entry("time", 1L), Map.entry("zscore", 1L),
+				Map.entry("zrangebyscore", 2L), Map.entry("exists", 1L), Map.entry("hkeys", 1L),
+				Map.entry("rename", 1L), Map.entry("hset", 1L), Map.entry("hincrby", 1L), Map.entry("zadd", 1L),
+				Map.entry("pexpire", 4L)));
 		assertThat(claims.get(0).deliveries()).singleElement()
 			.satisfies((delivery) -> assertThat(delivery.record().data()).isEqualTo(mebibyte));
+	}
+
+	@Test
+	void claimsOfManyLabelsAndTheirAcknowledgementsAreOneEvalshaEachWithoutMulti() {
+		warmUp();
+		List<String> labels = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			labels.add("label-" + i);
+			this.store.initiate(record("label-" + i));
+		}
+		List<HandoffStore.Claims> claims = new ArrayList<>();
+		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim(labels, "taker")));
+		assertThat(commands).containsEntry("evalsha", 20L).containsEntry("hgetall", 20L).doesNotContainKeys("multi",
+				"exec", "eval");
+		assertThat(claims.get(0).failures()).isEmpty();
+		List<HandoffStore.Acknowledgement> acknowledgements = claims.get(0)
+			.claims()
+			.values()
+			.stream()
+			.map((claim) -> new HandoffStore.Acknowledgement(claim, ids(claim)))
+			.toList();
+		assertThat(this.store.acknowledge(acknowledgements)).hasSize(20).containsOnly(1);
 	}
 
 	@Test
@@ -131,10 +151,10 @@ class RedisHandoffStoreProtocolTests {
 
 	@Test
 	void replayedInitiateNeitherStoresARecordTwiceNorBringsItBack() {
-		RedisHandoffStore.Keys keys = keys("cache");
+		Keys keys = keys("cache");
 		HandoffRecord<byte[]> record = record("cache");
 		this.store.initiate(record);
-		// Lettuce replays the whole MULTI/EXEC after a reconnect; calling initiate again sends exactly that.
+		// Lettuce re-sends the EVALSHA after a reconnect; calling initiate again sends exactly that.
 		Map<String, Long> whilePending = commandsDuring(() -> this.store.initiate(record));
 		assertThat(whilePending).doesNotContainKeys("publish", "zadd");
 		assertThat(this.connection.hashCommands().hLen(keys.pending())).isOne();
@@ -142,7 +162,7 @@ class RedisHandoffStoreProtocolTests {
 
 		HandoffClaim claim = this.store.claim("cache", "taker");
 		Map<String, Long> whileClaimed = commandsDuring(() -> this.store.initiate(record));
-		assertThat(whileClaimed).containsEntry("hdel", 1L).doesNotContainKeys("publish", "zadd");
+		assertThat(whileClaimed).doesNotContainKeys("hset", "publish", "zadd");
 		assertThat(this.connection.keyCommands().exists(keys.pending())).isFalse();
 		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
 
@@ -162,7 +182,7 @@ class RedisHandoffStoreProtocolTests {
 
 	@Test
 	void replayedClaimReturnsTheSameRecordsAndLosesNone() throws IOException {
-		RedisHandoffStore.Keys keys = keys("cache");
+		Keys keys = keys("cache");
 		HandoffRecord<byte[]> first = record("cache");
 		HandoffRecord<byte[]> second = record("cache");
 		this.store.initiate(first);
@@ -209,7 +229,7 @@ class RedisHandoffStoreProtocolTests {
 		HandoffRecord<byte[]> inFlight = record("cache");
 		store.initiate(inFlight);
 		HandoffClaim holding = store.claim("cache", "taker");
-		// Replays of settled and claimed records write to pending and take it back.
+		// Replays of settled and claimed records write nothing.
 		records.forEach(store::initiate);
 		store.initiate(expiring);
 		store.initiate(inFlight);
@@ -234,7 +254,8 @@ class RedisHandoffStoreProtocolTests {
 	@Test
 	void notificationChannelOfALabelSharesItsHashTag() {
 		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
-		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"), notified::add)) {
+		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"),
+				(labels) -> notified.addAll(labels))) {
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
 			notified.clear();
 			Long receivers = this.connection.publish(bytes(redis.namespace() + ":handoff:{cache}:notify"),
@@ -247,7 +268,8 @@ class RedisHandoffStoreProtocolTests {
 	@Test
 	void subscriptionCallsBackAgainAndEveryOperationWorksAfterRedisRestarts() {
 		BlockingQueue<String> notified = new LinkedBlockingQueue<>();
-		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"), notified::add)) {
+		try (HandoffSubscription subscription = this.store.subscribe(List.of("cache"),
+				(labels) -> notified.addAll(labels))) {
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
 			handOffAndTake(this.store, record("cache"));
 			redis.server().stop();
@@ -268,8 +290,9 @@ class RedisHandoffStoreProtocolTests {
 				this.store.deadLetter(claim, unreadable.id(), "unknown version");
 				assertThat(this.store.acknowledge(claim, List.of(fine.id()))).isOne();
 			});
-			// The script cache is empty: dead-letter and acknowledge each got NOSCRIPT from EVALSHA and sent EVAL.
-			assertThat(commands).containsEntry("evalsha", 2L).containsEntry("eval", 5L);
+			// The script cache is empty: the first use of each script got NOSCRIPT from EVALSHA and sent EVAL, which
+			// loaded it; the second initiate found it loaded.
+			assertThat(commands).containsEntry("evalsha", 5L).containsEntry("eval", 4L);
 			await().untilAsserted(() -> assertThat(notified).contains("cache"));
 		}
 	}
@@ -309,20 +332,18 @@ class RedisHandoffStoreProtocolTests {
 		return calls;
 	}
 
-	/** What {@code claimOnce} sends, run by hand so the test can send it twice with one claim id. */
-	private ClaimResult runClaimTransaction(RedisHandoffStore.Keys keys, String claimId) throws IOException {
+	/** What {@code claim} sends, run by hand so the test can send it twice with one claim id. */
+	private ClaimResult runClaimTransaction(Keys keys, String claimId) throws IOException {
 		byte[] script = new ClassPathResource("claim.lua", RedisHandoffStore.class).getContentAsByteArray();
 		byte[][] keysAndArgs = { keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(),
 				keys.claim(claimId), keys.dead(), keys.deadReasons(), bytes(claimId),
 				bytes(String.valueOf(POLICY.lease().toMillis())),
 				bytes(String.valueOf(POLICY.ttl().plus(POLICY.deadLetterTtl()).toMillis())),
-				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())) };
+				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())),
+				bytes(String.valueOf(POLICY.maxDeliveries())) };
 		try (RedisConnection connection = redis.connectionFactory().getConnection()) {
-			connection.multi();
-			connection.scriptingCommands().eval(script, ReturnType.MULTI, 8, keysAndArgs);
-			connection.hashCommands().hGetAll(keys.claim(claimId));
-			List<Object> results = connection.exec();
-			List<?> scriptResult = (List<?>) results.get(0);
+			List<?> scriptResult = connection.scriptingCommands().eval(script, ReturnType.MULTI, 8, keysAndArgs);
+			Map<byte[], byte[]> payloads = connection.hashCommands().hGetAll(keys.claim(claimId));
 			List<?> ids = (List<?>) scriptResult.get(0);
 			List<?> attempts = (List<?>) scriptResult.get(1);
 			Map<String, Long> attemptsById = new LinkedHashMap<>();
@@ -330,8 +351,7 @@ class RedisHandoffStoreProtocolTests {
 				attemptsById.put(string((byte[]) ids.get(i)), ((Number) attempts.get(i)).longValue());
 			}
 			Map<String, byte[]> envelopes = new LinkedHashMap<>();
-			((Map<?, ?>) results.get(1))
-				.forEach((id, envelope) -> envelopes.put(string((byte[]) id), (byte[]) envelope));
+			payloads.forEach((id, envelope) -> envelopes.put(string(id), envelope));
 			return new ClaimResult(attemptsById, envelopes);
 		}
 	}
@@ -342,7 +362,7 @@ class RedisHandoffStoreProtocolTests {
 		return store;
 	}
 
-	private RedisHandoffStore.Keys keys(String label) {
+	private Keys keys(String label) {
 		return this.store.keys(label);
 	}
 

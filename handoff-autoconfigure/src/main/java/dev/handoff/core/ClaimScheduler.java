@@ -1,0 +1,266 @@
+package dev.handoff.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffException;
+import dev.handoff.HandoffStore;
+import dev.handoff.HandoffSubscription;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Decides when the participants' labels are claimed, and claims them in batches: one batch claim of every label
+ * requested, then each claim delivered to its participant, then one batch acknowledgement. Requests come from
+ * notifications, from (re)subscriptions, from the poll and from the startup restore; requests that arrive while a
+ * batch runs are folded into the next one, so a burst costs one more batch, not one each. All of its state is behind
+ * a private monitor.
+ */
+final class ClaimScheduler {
+
+	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
+
+	private static final Log logger = LogFactory.getLog(ClaimScheduler.class);
+
+	private final HandoffStore store;
+
+	private final HandoffTemplate template;
+
+	private final ParticipantRegistry participants;
+
+	private final ScheduledExecutorService executor;
+
+	private final Object monitor = new Object();
+
+	private final Set<String> requested = new LinkedHashSet<>();
+
+	private @Nullable CompletableFuture<Void> next;
+
+	private boolean running;
+
+	private boolean closed;
+
+	private @Nullable HandoffSubscription subscription;
+
+	/** Until the restore begins, a confirmed subscription needs no claim of its own: the restore covers it. */
+	private volatile boolean restoring;
+
+	private final CountDownLatch firstSubscription = new CountDownLatch(1);
+
+	ClaimScheduler(HandoffStore store, HandoffTemplate template, ParticipantRegistry participants,
+			ScheduledExecutorService executor) {
+		this.store = store;
+		this.template = template;
+		this.participants = participants;
+		this.executor = executor;
+	}
+
+	/**
+	 * Subscribes to the labels' notifications, waits a little for the subscription to be confirmed, then claims
+	 * every label and waits for their delivery, at most the startup timeout in all.
+	 * @param startupTimeout how long to wait
+	 * @param pollInterval how often to claim every label without a notification
+	 */
+	void start(Duration startupTimeout, Duration pollInterval) {
+		long deadline = System.nanoTime() + startupTimeout.toNanos();
+		this.executor.execute(() -> subscribe(false));
+		try {
+			// So that the subscription's confirmation is covered by the restore rather than a claim of its own.
+			this.firstSubscription.await(startupTimeout.toMillis() / 4, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.restoring = true;
+		CompletableFuture<Void> restore = request(this.participants.labels());
+		try {
+			restore.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (Exception ex) {
+			logger.warn("Could not restore handed-off state of " + this.participants.labels() + " within "
+					+ "handoff.startup-timeout (" + startupTimeout + "); starting without it. Waiting records "
+					+ "will be delivered as soon as the store answers.");
+		}
+		long poll = pollInterval.toMillis();
+		this.executor.scheduleWithFixedDelay(() -> request(this.participants.labels()), poll, poll,
+				TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Asks for a claim of labels.
+	 * @param labels the labels
+	 * @return completes when a batch that started after this request has delivered
+	 */
+	CompletableFuture<Void> request(Collection<String> labels) {
+		synchronized (this.monitor) {
+			if (this.closed) {
+				return CompletableFuture.completedFuture(null);
+			}
+			this.requested.addAll(labels);
+			CompletableFuture<Void> requested = this.next;
+			if (requested == null) {
+				requested = new CompletableFuture<>();
+				this.next = requested;
+			}
+			if (!this.running) {
+				this.running = true;
+				try {
+					this.executor.execute(this::run);
+				}
+				catch (RejectedExecutionException ex) {
+					this.running = false;
+					this.next = null;
+					requested.completeExceptionally(ex);
+				}
+			}
+			return requested;
+		}
+	}
+
+	private void run() {
+		while (true) {
+			List<String> labels;
+			CompletableFuture<Void> batch;
+			synchronized (this.monitor) {
+				batch = this.next;
+				labels = new ArrayList<>(this.requested);
+				this.next = null;
+				this.requested.clear();
+				if (batch == null || this.closed) {
+					this.running = false;
+					if (batch != null) {
+						batch.complete(null);
+					}
+					return;
+				}
+			}
+			try {
+				claim(labels);
+				batch.complete(null);
+			}
+			catch (Throwable ex) {
+				batch.completeExceptionally(ex);
+			}
+		}
+	}
+
+	private void claim(List<String> labels) {
+		HandoffStore.Claims claims;
+		try {
+			claims = this.store.claim(labels, this.template.getInstanceId());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not claim handoff records of " + labels + ": " + ex.getMessage()
+					+ "; trying again on the next notification or poll");
+			throw ex;
+		}
+		List<HandoffTemplate.Delivered> delivered = new ArrayList<>();
+		for (Map.Entry<String, HandoffClaim> entry : claims.claims().entrySet()) {
+			Participant<?> participant = this.participants.get(entry.getKey());
+			if (participant == null || entry.getValue().isEmpty()) {
+				continue;
+			}
+			try {
+				delivered.add(this.template.deliver(participant.receiver(), entry.getValue()));
+			}
+			catch (HandoffException ex) {
+				logger.warn(ex.getMessage(), ex.getCause());
+			}
+		}
+		try {
+			this.template.acknowledge(delivered);
+		}
+		catch (HandoffException ex) {
+			logger.warn(ex.getMessage() + "; the records may be delivered again once their lease lapses",
+					ex.getCause());
+		}
+		claims.failures().forEach((label, ex) -> logger.warn("Could not claim handoff records of label '" + label
+				+ "': " + ex.getMessage() + "; trying again on the next notification or poll"));
+		if (!claims.failures().isEmpty()) {
+			throw new HandoffException("Could not claim " + claims.failures().keySet());
+		}
+	}
+
+	/**
+	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be reached.
+	 */
+	private void subscribe(boolean retry) {
+		synchronized (this.monitor) {
+			if (this.closed) {
+				return;
+			}
+		}
+		HandoffSubscription subscription;
+		try {
+			subscription = this.store.subscribe(this.participants.labels(), this::available);
+		}
+		catch (RuntimeException ex) {
+			if (!retry) {
+				logger.warn("Could not subscribe to handoff notifications of " + this.participants.labels() + " ("
+						+ ex.getMessage() + "); trying again every " + SUBSCRIBE_RETRY.toSeconds() + "s");
+			}
+			try {
+				this.executor.schedule(() -> subscribe(true), SUBSCRIBE_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+			}
+			catch (RejectedExecutionException rejected) {
+				// Shutting down.
+			}
+			return;
+		}
+		synchronized (this.monitor) {
+			if (!this.closed) {
+				this.subscription = subscription;
+				if (retry) {
+					logger.info("Subscribed to handoff notifications of " + this.participants.labels());
+				}
+				return;
+			}
+		}
+		subscription.close();
+	}
+
+	private void available(Collection<String> labels) {
+		this.firstSubscription.countDown();
+		if (this.restoring) {
+			request(labels);
+		}
+		// Before the restore begins there is nothing to claim that the restore will not claim.
+	}
+
+	/**
+	 * Stops claiming: no batch starts after this, and the subscription is closed.
+	 */
+	void close() {
+		HandoffSubscription subscription;
+		synchronized (this.monitor) {
+			this.closed = true;
+			this.requested.clear();
+			subscription = this.subscription;
+			this.subscription = null;
+		}
+		if (subscription != null) {
+			try {
+				subscription.close();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not close the handoff subscription", ex);
+			}
+		}
+	}
+
+}

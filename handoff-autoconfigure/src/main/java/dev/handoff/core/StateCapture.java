@@ -1,0 +1,207 @@
+package dev.handoff.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.Lifecycle;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Hands off every participant's state at shutdown, within one deadline: each participant is stopped (if it is a
+ * running {@link Lifecycle}), sealed and captured on its own, so that one that fails is reported and the others are
+ * still handed off; then all records are initiated in one batch, and those whose write did not arrive are initiated
+ * again, with the same record ids, while time remains. One ERROR names every label that was not handed off.
+ */
+final class StateCapture {
+
+	private static final Log logger = LogFactory.getLog(StateCapture.class);
+
+	private static final Duration RETRY_PAUSE = Duration.ofMillis(200);
+
+	private final HandoffTemplate template;
+
+	private final HandoffStore store;
+
+	private final Duration timeout;
+
+	private final ThreadFactory threads;
+
+	/** Labels whose state is settled: handed off, empty, or reported as failed. */
+	private final Map<String, String> settled = new LinkedHashMap<>();
+
+	private volatile boolean timedOut;
+
+	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads) {
+		this.template = template;
+		this.store = store;
+		this.timeout = timeout;
+		this.threads = threads;
+	}
+
+	/**
+	 * Hands off the participants' state, returning after at most the timeout.
+	 * @param participants the participants
+	 */
+	void handOff(List<Participant<?>> participants) {
+		long deadline = System.nanoTime() + this.timeout.toNanos();
+		Thread capture = this.threads.newThread(() -> run(participants, deadline));
+		capture.start();
+		try {
+			capture.join(this.timeout.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (capture.isAlive()) {
+			this.timedOut = true;
+			capture.interrupt();
+			List<String> missing;
+			synchronized (this.settled) {
+				missing = participants.stream().map(Participant::label).filter((label) -> !this.settled.containsKey(label)).toList();
+			}
+			logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.timeout + "); the state of "
+					+ missing + " was not handed off and is lost (a write still in flight may yet land). Check that "
+					+ "Redis is reachable, or raise handoff.shutdown-timeout together with "
+					+ "spring.lifecycle.timeout-per-shutdown-phase.");
+		}
+	}
+
+	private void run(List<Participant<?>> participants, long deadline) {
+		List<HandoffRecord<byte[]>> records = new ArrayList<>();
+		Map<String, Participant<?>> byRecord = new LinkedHashMap<>();
+		for (Participant<?> participant : participants) {
+			if (this.timedOut) {
+				return;
+			}
+			HandoffRecord<byte[]> record = capture(participant);
+			if (record != null) {
+				records.add(record);
+				byRecord.put(record.id(), participant);
+			}
+		}
+		long start = System.nanoTime();
+		List<HandoffRecord<byte[]>> unsettled = records;
+		Map<String, HandoffStore.Initiated> last = new LinkedHashMap<>();
+		while (!unsettled.isEmpty() && !this.timedOut) {
+			List<HandoffStore.Initiated> results = this.store.initiate(unsettled, remaining(deadline));
+			List<HandoffRecord<byte[]>> again = new ArrayList<>();
+			for (int i = 0; i < unsettled.size(); i++) {
+				HandoffRecord<byte[]> record = unsettled.get(i);
+				HandoffStore.Initiated result = results.get(i);
+				last.put(record.id(), result);
+				if (result.isStored()) {
+					settle(record.label(), "handed off");
+					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
+							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+				}
+				else if (result.retryable() && remaining(deadline).compareTo(RETRY_PAUSE.multipliedBy(2)) > 0) {
+					again.add(record);
+				}
+				else {
+					settle(record.label(), "failed");
+					Participant<?> participant = byRecord.get(record.id());
+					logger.error(HandoffTemplate.notStored(record, result) + " The state of participant '"
+							+ participant.beanName() + "' is lost unless it arrived. Check that Redis is reachable "
+							+ "and accepts Handoff's commands within handoff.shutdown-timeout (" + this.timeout
+							+ ").");
+				}
+			}
+			unsettled = again;
+			if (!unsettled.isEmpty() && !pause()) {
+				return;
+			}
+		}
+	}
+
+	private HandoffRecord<byte[]> capture(Participant<?> participant) {
+		String label = participant.label();
+		try {
+			stopIfRunning(participant);
+			Object state;
+			Receiver<?> receiver = participant.receiver();
+			receiver.lock.lockInterruptibly();
+			try {
+				receiver.seal();
+				state = participant.bean().handoffState();
+			}
+			finally {
+				receiver.lock.unlock();
+			}
+			if (state == null) {
+				settle(label, "empty");
+				logger.info("Participant '" + participant.beanName() + "' has no state to hand off");
+				return null;
+			}
+			return this.template.serialize(label, receiver.version, state);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+		catch (Throwable ex) {
+			if (this.timedOut) {
+				// Interrupted after the timeout, which is already reported with the labels it cost.
+				logger.debug("Handoff of label '" + label + "' interrupted", ex);
+				return null;
+			}
+			settle(label, "failed");
+			logger.error("Could not capture the state of label '" + label + "' (participant '" + participant.beanName()
+					+ "'); it is lost: " + ex + ". " + advice(ex), ex);
+			return null;
+		}
+	}
+
+	private static String advice(Throwable ex) {
+		if (ex instanceof OutOfMemoryError) {
+			return "Give the JVM more heap (-Xmx) or hand off a smaller state.";
+		}
+		return "Fix handoffState() of the participant so that it returns plain data Jackson can write.";
+	}
+
+	private void stopIfRunning(Participant<?> participant) throws InterruptedException {
+		if (!(participant.bean() instanceof Lifecycle lifecycle) || !lifecycle.isRunning()) {
+			return;
+		}
+		if (lifecycle instanceof SmartLifecycle smart) {
+			CountDownLatch stopped = new CountDownLatch(1);
+			smart.stop(stopped::countDown);
+			stopped.await();
+		}
+		else {
+			lifecycle.stop();
+		}
+	}
+
+	private void settle(String label, String how) {
+		synchronized (this.settled) {
+			this.settled.put(label, how);
+		}
+	}
+
+	private boolean pause() {
+		try {
+			Thread.sleep(RETRY_PAUSE.toMillis());
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private static Duration remaining(long deadline) {
+		return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+	}
+
+}

@@ -1,0 +1,50 @@
+package dev.handoff.redis;
+
+/**
+ * A command the store sends. All of one operation's commands address keys of one label, so on Redis Cluster they go
+ * to the node that owns the label's slot.
+ */
+sealed interface Command {
+
+	/**
+	 * Returns the first key, by which Redis Cluster routes the command.
+	 * @return the key
+	 */
+	byte[] routingKey();
+
+	/**
+	 * {@code EVALSHA} of a script, or {@code EVAL} with its body after Redis answered {@code NOSCRIPT}.
+	 *
+	 * @param script the script
+	 * @param keys its keys
+	 * @param args its arguments
+	 * @param sendBody whether to send the body ({@code EVAL}) rather than the hash ({@code EVALSHA})
+	 */
+	record Eval(Script script, byte[][] keys, byte[][] args, boolean sendBody) implements Command {
+
+		@Override
+		public byte[] routingKey() {
+			return this.keys[0];
+		}
+
+		Eval withBody() {
+			return new Eval(this.script, this.keys, this.args, true);
+		}
+
+	}
+
+	/**
+	 * {@code HGETALL}.
+	 *
+	 * @param key the hash
+	 */
+	record HashGetAll(byte[] key) implements Command {
+
+		@Override
+		public byte[] routingKey() {
+			return this.key;
+		}
+
+	}
+
+}

@@ -1,0 +1,204 @@
+package dev.handoff.redis;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.masterreplica.StatefulRedisMasterReplicaConnection;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.MapOutput;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.output.ValueOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * Runs commands on Lettuce's native connection, the one Spring Data Redis shares (or the dedicated one it gives this
+ * store when sharing is off). A pipeline is handed to the connection with one {@code dispatch}, so it is written and
+ * flushed at once; on Redis Cluster, Lettuce routes each command to the node that owns its slot and follows
+ * {@code MOVED} and {@code ASK} redirects. Nothing here changes the connection's settings: it stays shared.
+ */
+final class LettuceCommandRunner implements CommandRunner {
+
+	private static final Log logger = LogFactory.getLog(LettuceCommandRunner.class);
+
+	private static final ByteArrayCodec codec = ByteArrayCodec.INSTANCE;
+
+	private final LettuceConnectionFactory connectionFactory;
+
+	private final Object monitor = new Object();
+
+	private volatile @Nullable Connection connection;
+
+	LettuceCommandRunner(LettuceConnectionFactory connectionFactory) {
+		this.connectionFactory = connectionFactory;
+	}
+
+	@Override
+	public List<Reply> run(List<? extends Command> commands, Duration timeout) {
+		List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
+		for (Command command : commands) {
+			sent.add(lettuceCommand(command));
+		}
+		try {
+			connection().stateful().dispatch(sent);
+		}
+		catch (RuntimeException ex) {
+			return sent.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+		}
+		long deadline = System.nanoTime() + timeout.toNanos();
+		List<Reply> replies = new ArrayList<>(sent.size());
+		for (AsyncCommand<byte[], byte[], ?> command : sent) {
+			replies.add(await(command, deadline));
+		}
+		return replies;
+	}
+
+	private static Reply await(AsyncCommand<byte[], byte[], ?> command, long deadline) {
+		try {
+			return new Reply.Value(command.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RedisCommandExecutionException error && error.getMessage() != null) {
+				return new Reply.Error(error.getMessage());
+			}
+			return new Reply.NoAnswer(RedisErrors.unchecked(ex.getCause()));
+		}
+		catch (TimeoutException ex) {
+			// Cancelled, Lettuce does not write it if it is still buffered; if it was written, it may yet run.
+			command.cancel(false);
+			return new Reply.NoAnswer(new QueryTimeoutException(
+					"Redis did not answer " + command.getType() + " in time", ex));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			command.cancel(false);
+			return new Reply.NoAnswer(new IllegalStateException("Interrupted while waiting for Redis", ex));
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private static AsyncCommand<byte[], byte[], ?> lettuceCommand(Command command) {
+		CommandArgs<byte[], byte[]> args = new CommandArgs<>(codec);
+		if (command instanceof Command.Eval eval) {
+			if (eval.sendBody()) {
+				args.add(eval.script().body());
+			}
+			else {
+				args.add(eval.script().sha1());
+			}
+			args.add(eval.keys().length).addKeys(eval.keys()).addValues(eval.args());
+			CommandOutput<byte[], byte[], ?> output = switch (eval.script().output()) {
+				case INTEGER -> new IntegerOutput<>(codec);
+				case VALUE -> new ValueOutput<>(codec);
+				case MULTI -> new NestedMultiOutput<>(codec);
+			};
+			return new AsyncCommand<>(new io.lettuce.core.protocol.Command(
+					eval.sendBody() ? CommandType.EVAL : CommandType.EVALSHA, output, args));
+		}
+		Command.HashGetAll hashGetAll = (Command.HashGetAll) command;
+		args.addKey(hashGetAll.key());
+		return new AsyncCommand<>(
+				new io.lettuce.core.protocol.Command(CommandType.HGETALL, new MapOutput<>(codec), args));
+	}
+
+	private Connection connection() {
+		Connection connection = this.connection;
+		if (connection != null && connection.stateful().isOpen()) {
+			return connection;
+		}
+		synchronized (this.monitor) {
+			connection = this.connection;
+			if (connection != null && connection.stateful().isOpen()) {
+				return connection;
+			}
+			if (connection != null) {
+				connection.close();
+			}
+			RedisConnection springConnection = this.connectionFactory.getConnection();
+			try {
+				connection = new Connection(springConnection, stateful(springConnection.getNativeConnection()));
+			}
+			catch (RuntimeException ex) {
+				springConnection.close();
+				throw ex;
+			}
+			this.connection = connection;
+			return connection;
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static StatefulConnection<byte[], byte[]> stateful(Object nativeConnection) {
+		if (nativeConnection instanceof RedisAsyncCommands<?, ?> commands) {
+			return (StatefulConnection<byte[], byte[]>) commands.getStatefulConnection();
+		}
+		if (nativeConnection instanceof RedisAdvancedClusterAsyncCommands<?, ?> commands) {
+			return (StatefulConnection<byte[], byte[]>) commands.getStatefulConnection();
+		}
+		throw new IllegalStateException("Unexpected native connection " + nativeConnection.getClass().getName()
+				+ " from " + LettuceConnectionFactory.class.getSimpleName());
+	}
+
+	@Override
+	public String describe() {
+		if (this.connectionFactory.isClusterAware()) {
+			return "Lettuce, Redis Cluster";
+		}
+		if (this.connectionFactory.isRedisSentinelAware()) {
+			return "Lettuce, Redis Sentinel (master '" + this.connectionFactory.getSentinelConfiguration().getMaster()
+					+ "')";
+		}
+		// Without opening a connection: describing must not wait for a Redis that does not answer.
+		Connection connection = this.connection;
+		if (connection != null && connection.stateful() instanceof StatefulRedisMasterReplicaConnection<?, ?>) {
+			return "Lettuce, Redis master/replica";
+		}
+		return "Lettuce, Redis standalone";
+	}
+
+	@Override
+	public void close() {
+		synchronized (this.monitor) {
+			Connection connection = this.connection;
+			this.connection = null;
+			// Stopping the factory (a SmartLifecycle at phase 0, before beans are destroyed) already closed the
+			// connection; closing it again only makes Lettuce log "Connection is already closed" as a WARN.
+			if (connection != null && this.connectionFactory.isRunning()) {
+				connection.close();
+			}
+		}
+	}
+
+	/** The Spring connection, held so that Spring keeps its native connection for this store, and that connection. */
+	private record Connection(RedisConnection springConnection, StatefulConnection<byte[], byte[]> stateful) {
+
+		void close() {
+			try {
+				this.springConnection.close();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not close the handoff connection", ex);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,67 @@
+package dev.handoff.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * One of the store's Lua scripts, read from its {@code .lua} resource and hashed once, when the class loads, so that
+ * nothing is re-read or re-hashed per call.
+ *
+ * @param name the resource name, for messages
+ * @param body the script's source
+ * @param sha1 the SHA-1 of the source in lower-case hex, as {@code EVALSHA} expects it
+ * @param output the shape of the script's reply
+ */
+record Script(String name, byte[] body, String sha1, Output output) {
+
+	static final Script INITIATE = load("initiate.lua", Output.INTEGER);
+
+	static final Script CLAIM = load("claim.lua", Output.MULTI);
+
+	static final Script ACKNOWLEDGE = load("acknowledge.lua", Output.INTEGER);
+
+	static final Script DEAD_LETTER = load("dead-letter.lua", Output.INTEGER);
+
+	static final Script LOCATE = load("locate.lua", Output.VALUE);
+
+	/** The shape of a script's reply. */
+	enum Output {
+
+		/** An integer, read as a {@code Long}. */
+		INTEGER,
+
+		/** A bulk string, read as {@code byte[]}. */
+		VALUE,
+
+		/** Nested arrays of bulk strings ({@code byte[]}) and integers ({@code Long}). */
+		MULTI
+
+	}
+
+	private static Script load(String name, Output output) {
+		try (InputStream in = Script.class.getResourceAsStream(name)) {
+			if (in == null) {
+				throw new IllegalStateException("Handoff's script " + name + " is missing from the classpath");
+			}
+			byte[] body = in.readAllBytes();
+			String sha1 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
+			return new Script(name, body, sha1, output);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Could not read Handoff's script " + name, ex);
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Override
+	public String toString() {
+		return this.name + " (sha1 " + this.sha1 + ")";
+	}
+
+}
