@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -23,7 +24,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.handoff.it.app.TestApplication;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -35,6 +39,8 @@ final class AppProcess implements AutoCloseable {
 	static final Duration STARTUP = Duration.ofSeconds(90);
 
 	private static final Pattern PORT = Pattern.compile("READY port=(\\d+) ");
+
+	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -61,10 +67,23 @@ final class AppProcess implements AutoCloseable {
 	 * @return the running process; call {@link #awaitReady()} before using it
 	 */
 	static AppProcess start(String name, int redisPort, String namespace, String... arguments) {
+		return start(name, Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port",
+				String.valueOf(redisPort)), namespace, arguments);
+	}
+
+	/**
+	 * Starts the test application on any Redis topology.
+	 * @param name the name of this instance in the test's output and as its handoff instance id
+	 * @param redisProperties the {@code spring.data.redis.*} (and {@code spring.ssl.*}) properties of the topology
+	 * @param namespace the handoff namespace, unique per test
+	 * @param arguments {@code --property=value} arguments that add to or override the defaults
+	 * @return the running process; call {@link #awaitReady()} before using it
+	 */
+	static AppProcess start(String name, Map<String, String> redisProperties, String namespace,
+			String... arguments) {
 		Map<String, String> properties = new LinkedHashMap<>();
 		properties.put("server.port", "0");
-		properties.put("spring.data.redis.host", "127.0.0.1");
-		properties.put("spring.data.redis.port", String.valueOf(redisPort));
+		properties.putAll(redisProperties);
 		properties.put("handoff.namespace", namespace);
 		properties.put("handoff.instance-id", name);
 		properties.put("handoff.lease", "2s");
@@ -128,6 +147,41 @@ final class AppProcess implements AutoCloseable {
 
 	String get(String path) {
 		return send(HttpRequest.newBuilder(uri(path)).GET()).body();
+	}
+
+	/**
+	 * Sends increments to a few counters and returns what the instance holds afterwards.
+	 * @param requests how many increments
+	 * @return the counters
+	 */
+	Map<String, Long> mutate(int requests) {
+		for (int i = 0; i < requests; i++) {
+			assertThat(post("/increment?key=client-" + (i % 4)).statusCode()).isEqualTo(200);
+		}
+		Map<String, Long> state = counters();
+		assertThat(state.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(requests);
+		return state;
+	}
+
+	Map<String, Long> counters() {
+		return new TreeMap<>(json.readValue(get("/counters"), new TypeReference<Map<String, Long>>() {
+		}));
+	}
+
+	/**
+	 * Reads the counters an instance reported in its {@code READY} line.
+	 * @param readyLine the line
+	 * @return the counters
+	 */
+	static Map<String, Long> countersIn(String readyLine) {
+		Matcher matcher = Pattern.compile(" counters=(\\{[^}]*}) ").matcher(readyLine);
+		assertThat(matcher.find()).as("counters in %s", readyLine).isTrue();
+		return new TreeMap<>(json.readValue(matcher.group(1), new TypeReference<Map<String, Long>>() {
+		}));
+	}
+
+	boolean received(String label) {
+		return findLine((line) -> line.startsWith("RECEIVED " + label)).isPresent();
 	}
 
 	private URI uri(String pathAndQuery) {

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,8 +19,6 @@ import dev.handoff.test.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import tools.jackson.core.type.TypeReference;
-import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -31,8 +28,6 @@ import static org.awaitility.Awaitility.await;
  * stopped with a real SIGTERM or SIGKILL.
  */
 class RollingDeployTests {
-
-	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
 
@@ -55,7 +50,7 @@ class RollingDeployTests {
 		AppProcess next = start("new", "--handoff.poll-interval=1h");
 		old.awaitReady();
 		next.awaitReady();
-		Map<String, Long> state = mutate(old, 25);
+		Map<String, Long> state = old.mutate(25);
 		old.post("/notes?text=first");
 
 		old.terminate();
@@ -63,7 +58,7 @@ class RollingDeployTests {
 
 		next.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
 		next.awaitLine((line) -> line.startsWith("RECEIVED notes"), HANDOFF);
-		assertThat(counters(next)).isEqualTo(state);
+		assertThat(next.counters()).isEqualTo(state);
 		assertThat(old.output()).anyMatch((line) -> line.contains("Handed off the state of label 'counters'"));
 	}
 
@@ -71,14 +66,14 @@ class RollingDeployTests {
 	void recreateRestoresStateBeforeTheNewInstanceReportsReady() {
 		AppProcess old = start("old");
 		old.awaitReady();
-		Map<String, Long> state = mutate(old, 25);
+		Map<String, Long> state = old.mutate(25);
 		old.terminate();
 		old.awaitExit(HANDOFF);
 
 		AppProcess next = start("new", "--handoff.poll-interval=1h");
 		String ready = next.awaitReady();
 
-		assertThat(countersIn(ready)).isEqualTo(state);
+		assertThat(AppProcess.countersIn(ready)).isEqualTo(state);
 		assertThat(next.output().indexOf(next.findLine((line) -> line.startsWith("RECEIVED counters")).orElseThrow()))
 			.isLessThan(next.output().indexOf(ready));
 	}
@@ -90,7 +85,7 @@ class RollingDeployTests {
 				start("racer-2", "--handoff.poll-interval=1h"), start("racer-3", "--handoff.poll-interval=1h"));
 		old.awaitReady();
 		racers.forEach(AppProcess::awaitReady);
-		Map<String, Long> state = mutate(old, 30);
+		Map<String, Long> state = old.mutate(30);
 		old.post("/notes?text=only-once");
 
 		old.terminate();
@@ -99,7 +94,7 @@ class RollingDeployTests {
 		await().atMost(HANDOFF)
 			.until(() -> racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED counters")).isPresent()).count() == 1
 					&& racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED notes")).isPresent()).count() == 1);
-		List<Map<String, Long>> held = racers.stream().map(this::counters).toList();
+		List<Map<String, Long>> held = racers.stream().map(AppProcess::counters).toList();
 		assertThat(held).filteredOn((counters) -> !counters.isEmpty()).containsExactly(state);
 		// Each racer claimed at least once (pub/sub reached all of them); the losers found nothing left.
 		assertThat(racers).allSatisfy((racer) -> assertThat(racer.output().stream()
@@ -113,7 +108,7 @@ class RollingDeployTests {
 		AppProcess taker = start("taker", "--test.block-receive=true", "--handoff.poll-interval=1h");
 		old.awaitReady();
 		taker.awaitReady();
-		Map<String, Long> state = mutate(old, 20);
+		Map<String, Long> state = old.mutate(20);
 
 		old.terminate();
 		old.awaitExit(HANDOFF);
@@ -124,7 +119,7 @@ class RollingDeployTests {
 		// gets it once the lease (2s) has lapsed, through its startup claim or its poll.
 		AppProcess survivor = start("survivor", "--handoff.poll-interval=500ms");
 		survivor.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
-		assertThat(counters(survivor)).isEqualTo(state);
+		assertThat(survivor.counters()).isEqualTo(state);
 		assertThat(survivor.output()).anyMatch((line) -> line.contains("lapsed before acknowledgement"));
 	}
 
@@ -133,7 +128,7 @@ class RollingDeployTests {
 		try (RedisServerProcess lonely = RedisServerProcess.start()) {
 			AppProcess old = track(AppProcess.start("old", lonely.port(), this.namespace, "--handoff.shutdown-timeout=3s"));
 			old.awaitReady();
-			mutate(old, 5);
+			old.mutate(5);
 			lonely.kill();
 
 			long start = System.nanoTime();
@@ -160,12 +155,12 @@ class RollingDeployTests {
 			next.awaitLine((line) -> line.contains("Subscribed to handoff notifications"), HANDOFF);
 			AppProcess old = track(AppProcess.start("old", late.port(), this.namespace));
 			old.awaitReady();
-			Map<String, Long> state = mutate(old, 10);
+			Map<String, Long> state = old.mutate(10);
 			old.terminate();
 			old.awaitExit(HANDOFF);
 
 			next.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
-			assertThat(counters(next)).isEqualTo(state);
+			assertThat(next.counters()).isEqualTo(state);
 		}
 	}
 
@@ -201,7 +196,7 @@ class RollingDeployTests {
 
 		long ticks = finalCount(old, "FINAL ticks=(\\d+)");
 		AppProcess next = start("new");
-		Map<String, Long> received = countersIn(next.awaitReady());
+		Map<String, Long> received = AppProcess.countersIn(next.awaitReady());
 		assertThat(received.get("requests")).isEqualTo(accepted.get());
 		assertThat(received.get("ticks")).isEqualTo(ticks);
 	}
@@ -213,28 +208,6 @@ class RollingDeployTests {
 	private AppProcess track(AppProcess process) {
 		this.processes.add(process);
 		return process;
-	}
-
-	/** Sends increments to a few counters and returns what the instance holds afterwards. */
-	private Map<String, Long> mutate(AppProcess app, int requests) {
-		for (int i = 0; i < requests; i++) {
-			assertThat(app.post("/increment?key=client-" + (i % 4)).statusCode()).isEqualTo(200);
-		}
-		Map<String, Long> state = counters(app);
-		assertThat(state.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(requests);
-		return state;
-	}
-
-	private Map<String, Long> counters(AppProcess app) {
-		return new TreeMap<>(json.readValue(app.get("/counters"), new TypeReference<Map<String, Long>>() {
-		}));
-	}
-
-	private static Map<String, Long> countersIn(String readyLine) {
-		Matcher matcher = Pattern.compile(" counters=(\\{[^}]*}) ").matcher(readyLine);
-		assertThat(matcher.find()).as("counters in %s", readyLine).isTrue();
-		return new TreeMap<>(json.readValue(matcher.group(1), new TypeReference<Map<String, Long>>() {
-		}));
 	}
 
 	private static long finalCount(AppProcess app, String pattern) {

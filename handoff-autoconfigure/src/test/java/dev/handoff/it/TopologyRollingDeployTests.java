@@ -1,0 +1,151 @@
+package dev.handoff.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.handoff.test.RedisClientType;
+import dev.handoff.test.RedisTopologies;
+import dev.handoff.test.RedisTopology;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Rolling deploys with real JVMs on every topology beyond standalone ({@code RollingDeployTests}), each instance
+ * configured only through {@code spring.data.redis.*}. Each topology runs two scenarios, and the instances of each
+ * alternate between Lettuce and Jedis where Boot supports Jedis, so both clients hand off to each other:
+ * <ul>
+ * <li>a surge into two racing instances, whose poll is an hour away, so only pub/sub can tell them; exactly one of
+ * them takes each record; then all stop, and a recreated instance has their state before it reports ready;</li>
+ * <li>a taker killed before it acknowledged, whose records another instance gets once the lease lapses.</li>
+ * </ul>
+ */
+class TopologyRollingDeployTests {
+
+	private static final Duration HANDOFF = Duration.ofSeconds(30);
+
+	abstract static class Scenarios {
+
+		private final String namespace = "it-" + UUID.randomUUID().toString().substring(0, 8);
+
+		private final List<AppProcess> processes = new ArrayList<>();
+
+		abstract RedisTopology topology();
+
+		/** The client of the n-th instance a scenario starts. */
+		RedisClientType client(int instance) {
+			return (instance % 2 == 0) ? RedisClientType.LETTUCE : RedisClientType.JEDIS;
+		}
+
+		@AfterEach
+		void stopProcesses() {
+			this.processes.forEach(AppProcess::close);
+		}
+
+		@Test
+		void surgeIntoRacingInstancesThenRecreate() {
+			AppProcess old = start("old", "--handoff.poll-interval=1h");
+			AppProcess first = start("racer-1", "--handoff.poll-interval=1h");
+			AppProcess second = start("racer-2", "--handoff.poll-interval=1h");
+			List<AppProcess> racers = List.of(first, second);
+			old.awaitReady();
+			racers.forEach(AppProcess::awaitReady);
+			Map<String, Long> state = old.mutate(20);
+			old.post("/notes?text=once");
+
+			old.terminate();
+			old.awaitExit(HANDOFF);
+			await().atMost(HANDOFF)
+				.until(() -> racers.stream().filter((racer) -> racer.received("counters")).count() == 1
+						&& racers.stream().filter((racer) -> racer.received("notes")).count() == 1);
+			assertThat(racers.stream().map(AppProcess::counters).filter((counters) -> !counters.isEmpty()))
+				.containsExactly(state);
+
+			racers.forEach(AppProcess::terminate);
+			racers.forEach((racer) -> racer.awaitExit(HANDOFF));
+			AppProcess next = start("next", "--handoff.poll-interval=1h");
+			assertThat(AppProcess.countersIn(next.awaitReady())).isEqualTo(state);
+		}
+
+		@Test
+		void recordIsRedeliveredWhenTheTakerIsKilledBeforeItAcknowledges() {
+			AppProcess old = start("old");
+			AppProcess taker = start("taker", "--test.block-receive=true", "--handoff.poll-interval=1h");
+			old.awaitReady();
+			taker.awaitReady();
+			Map<String, Long> state = old.mutate(10);
+
+			old.terminate();
+			old.awaitExit(HANDOFF);
+			taker.awaitLine((line) -> line.startsWith("RECEIVING"), HANDOFF);
+			taker.kill();
+
+			AppProcess survivor = start("survivor", "--handoff.poll-interval=500ms");
+			survivor.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
+			assertThat(survivor.counters()).isEqualTo(state);
+		}
+
+		private AppProcess start(String name, String... arguments) {
+			List<String> all = new ArrayList<>(List.of(arguments));
+			all.add("--spring.data.redis.client-type=" + client(this.processes.size()).propertyValue());
+			AppProcess process = AppProcess.start(name, topology().springProperties(), this.namespace,
+					all.toArray(String[]::new));
+			this.processes.add(process);
+			return process;
+		}
+
+	}
+
+	@Nested
+	class Cluster extends Scenarios {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.cluster();
+		}
+
+	}
+
+	@Nested
+	class Sentinel extends Scenarios {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.sentinel();
+		}
+
+	}
+
+	@Nested
+	class MasterReplica extends Scenarios {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.masterReplica();
+		}
+
+		@Override
+		RedisClientType client(int instance) {
+			// Boot refuses master/replica with Jedis.
+			return RedisClientType.LETTUCE;
+		}
+
+	}
+
+	@Nested
+	class Tls extends Scenarios {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.tls();
+		}
+
+	}
+
+}
