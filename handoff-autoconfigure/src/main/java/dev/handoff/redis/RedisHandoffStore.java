@@ -67,7 +67,10 @@ import org.springframework.util.ClassUtils;
  * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
  * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
  * {@code EVALSHA}; a node that answers {@code NOSCRIPT} (after a restart or a failover, or a Cluster node that has
- * not seen the script yet) gets {@code EVAL} with the body once, which also loads it. Scripts read the clock with
+ * not seen the script yet) gets {@code EVAL} with the body once, which also loads it. A script that a Cluster node
+ * answers with {@code TRYAGAIN}, while the label's slot migrates and its keys are split between two nodes, is sent
+ * again after a pause, until it runs or the operation's timeout ends; Lettuce and Jedis follow {@code MOVED} and
+ * {@code ASK} themselves. Scripts read the clock with
  * {@code TIME}, so leases do not depend on the instances' clocks.
  * <ul>
  * <li><b>initiate</b>: {@code EVALSHA initiate.lua}: {@code HSET pending} of the envelope, then the record's
@@ -98,6 +101,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private static final Duration CHECK_TTL = Duration.ofMinutes(1);
 
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);
 
 	private final RedisConnectionFactory connectionFactory;
 
@@ -441,32 +446,64 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Runs commands as one pipeline; where a script's node answers {@code NOSCRIPT}, sends the script with its body,
-	 * together with the commands that followed it up to the next script (a claim's {@code HGETALL}), once more.
+	 * Runs commands as one pipeline, then sends again, together with the commands that followed it up to the next
+	 * script (a claim's {@code HGETALL}), each script whose node answered {@code NOSCRIPT} (with its body, at once)
+	 * or {@code TRYAGAIN} (after a pause: its slot is migrating on Redis Cluster and its keys are split between two
+	 * nodes). The scripts are idempotent, so sending one again is safe.
 	 */
 	private List<Reply> runScripts(List<? extends Command> commands, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		List<Reply> replies = new ArrayList<>(this.runner.run(commands, timeout));
-		List<Integer> retried = new ArrayList<>();
-		List<Command> again = new ArrayList<>();
-		for (int i = 0; i < commands.size(); i++) {
-			if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
-					&& error.isNoScript()) {
-				retried.add(i);
-				again.add(eval.withBody());
-				for (int j = i + 1; j < commands.size() && !(commands.get(j) instanceof Command.Eval); j++) {
-					retried.add(j);
-					again.add(commands.get(j));
+		long pause = TRY_AGAIN_PAUSE.toNanos();
+		while (true) {
+			List<Integer> retried = new ArrayList<>();
+			List<Command> again = new ArrayList<>();
+			boolean migrating = false;
+			for (int i = 0; i < commands.size(); i++) {
+				if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
+						&& (error.isNoScript() || error.isTryAgain())) {
+					migrating |= error.isTryAgain();
+					retried.add(i);
+					again.add(error.isNoScript() ? eval.withBody() : eval);
+					for (int j = i + 1; j < commands.size() && !(commands.get(j) instanceof Command.Eval); j++) {
+						retried.add(j);
+						again.add(commands.get(j));
+					}
 				}
 			}
-		}
-		if (!again.isEmpty()) {
+			if (again.isEmpty() || deadline - System.nanoTime() < (migrating ? pause : 0)) {
+				return replies;
+			}
+			if (migrating && !sleep(pause)) {
+				return replies;
+			}
+			pause = Math.min(pause * 2, TRY_AGAIN_PAUSE.toNanos() * 8);
 			List<Reply> second = this.runner.run(again, remaining(deadline));
 			for (int k = 0; k < retried.size(); k++) {
 				replies.set(retried.get(k), second.get(k));
 			}
+			commands = replace(commands, retried, again);
 		}
-		return replies;
+	}
+
+	private static List<Command> replace(List<? extends Command> commands, List<Integer> positions,
+			List<Command> replacements) {
+		List<Command> replaced = new ArrayList<>(commands);
+		for (int k = 0; k < positions.size(); k++) {
+			replaced.set(positions.get(k), replacements.get(k));
+		}
+		return replaced;
+	}
+
+	private static boolean sleep(long nanos) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
 	}
 
 	private static @Nullable Object value(Reply reply, String operation, String label) {

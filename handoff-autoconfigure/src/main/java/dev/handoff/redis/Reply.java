@@ -27,6 +27,10 @@ sealed interface Reply {
 			return this.message.startsWith("NOSCRIPT");
 		}
 
+		boolean isTryAgain() {
+			return this.message.startsWith("TRYAGAIN");
+		}
+
 	}
 
 	/**
