@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -15,7 +16,10 @@ import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
+import dev.handoff.test.ClusterTopology;
 import dev.handoff.test.RedisExtension;
+import dev.handoff.test.RedisServerProcess;
+import dev.handoff.test.RedisTopologies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +41,9 @@ class HandoffLeastPrivilegeTests {
 
 	private static final String PASSWORD = "s3cret-" + UUID.randomUUID();
 
+	/** What README.md says Redis Cluster needs besides. */
+	private static final String CLUSTER_COMMANDS = "+cluster|nodes";
+
 	@Test
 	void handoffStartsAndHandsOffAsAUserWithTheDocumentedPermissions() {
 		String namespace = redis.namespace();
@@ -50,6 +57,32 @@ class HandoffLeastPrivilegeTests {
 					(records) -> records.forEach((record) -> received.add(record.data())))).isOne();
 			assertThat(received).containsExactly(sent.data());
 		});
+	}
+
+	@Test
+	void handoffStartsOnRedisClusterAsAUserWithTheDocumentedPermissions() {
+		String namespace = redis.namespace();
+		String user = "cluster-" + namespace;
+		ClusterTopology cluster = RedisTopologies.cluster();
+		for (RedisServerProcess node : cluster.nodes()) {
+			createUser(node, user, aclLine(namespace) + " " + CLUSTER_COMMANDS);
+		}
+		Map<String, String> properties = new LinkedHashMap<>(cluster.springProperties());
+		properties.put("spring.data.redis.username", user);
+		properties.put("spring.data.redis.password", PASSWORD);
+		properties.put("handoff.namespace", namespace);
+		new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
+			.withPropertyValues(properties.entrySet().stream().map((entry) -> entry.getKey() + "=" + entry.getValue())
+				.toArray(String[]::new))
+			.withBean(PageViews.class, PageViews::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				HandoffOperations operations = context.getBean(HandoffOperations.class);
+				operations.initiate("round-trip", 1, "state");
+				assertThat(operations.complete("round-trip", 1, String.class, (records) -> {
+				})).isOne();
+			});
 	}
 
 	@Test
@@ -97,10 +130,14 @@ class HandoffLeastPrivilegeTests {
 	}
 
 	private static void createUser(String user, String line) {
+		createUser(redis.server(), user, line);
+	}
+
+	private static void createUser(RedisServerProcess server, String user, String line) {
 		List<String> arguments = new ArrayList<>(Arrays.asList(line.split(" ")));
 		assertThat(arguments.subList(0, 3)).containsExactly("ACL", "SETUSER", "handoff");
 		arguments.set(2, user);
-		assertThat(redis.server().command(arguments.toArray(String[]::new))).isEqualTo("OK");
+		assertThat(server.command(arguments.toArray(String[]::new))).isEqualTo("OK");
 	}
 
 	/** The line from README.md, with the namespace and password filled in. */
