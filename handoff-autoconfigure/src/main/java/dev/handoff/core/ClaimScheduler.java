@@ -235,11 +235,13 @@ final class ClaimScheduler {
 	}
 
 	private void available(Collection<String> labels) {
+		// Read before the count down that lets the restore begin: before it begins, there is nothing to claim that
+		// it will not claim itself.
+		boolean restoring = this.restoring;
 		this.firstSubscription.countDown();
-		if (this.restoring) {
+		if (restoring) {
 			request(labels);
 		}
-		// Before the restore begins there is nothing to claim that the restore will not claim.
 	}
 
 	/**

@@ -19,17 +19,23 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.handoff.Handoff;
 import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffStore.Policy;
 import dev.handoff.HandoffSubscription;
+import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.test.RedisExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.ReturnType;
@@ -130,6 +136,25 @@ class RedisHandoffStoreProtocolTests {
 			.map((claim) -> new HandoffStore.Acknowledgement(claim, ids(claim)))
 			.toList();
 		assertThat(this.store.acknowledge(acknowledgements)).hasSize(20).containsOnly(1);
+	}
+
+	@Test
+	void startupClaimsEveryLabelOnceAndTheSubscriptionAddsNoClaimOfItsOwn() {
+		ApplicationContextRunner runner = new ApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
+			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.server().port(),
+					"handoff.namespace=" + redis.namespace(), "handoff.store-check=off", "handoff.poll-interval=1h")
+			.withBean("alpha", Silent.class, Silent::new)
+			.withBean("beta", Silent.class, Silent::new)
+			.withBean("gamma", Silent.class, Silent::new);
+		runner.run((context) -> {
+		});
+		for (int run = 0; run < 5; run++) {
+			Map<String, Long> commands = commandsDuring(() -> runner.run((context) -> assertThat(context).hasNotFailed()));
+			// One claim per label (each claim is one EVALSHA and one HGETALL), in one batch; the subscription's
+			// confirmation comes before the restore, which covers it.
+			assertThat(commands).containsEntry("hgetall", 3L).containsEntry("subscribe", 1L);
+		}
 	}
 
 	@Test
@@ -413,6 +438,21 @@ class RedisHandoffStoreProtocolTests {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/** A participant with nothing to hand off, whose label is its bean name. */
+	@Handoff
+	static class Silent implements HandoffParticipant<String> {
+
+		@Override
+		public String handoffState() {
+			return null;
+		}
+
+		@Override
+		public void receiveHandoff(List<HandoffRecord<String>> handoffs) {
+		}
+
 	}
 
 	private record ClaimResult(Map<String, Long> attempts, Map<String, byte[]> envelopes) {
