@@ -1,0 +1,71 @@
+package dev.handoff.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore.Policy;
+import dev.handoff.test.RedisClientContext;
+import dev.handoff.test.RedisClientType;
+import dev.handoff.test.RedisServerProcess;
+import dev.handoff.test.RedisTopology;
+import dev.handoff.test.SentinelTopology;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A Sentinel failover between a handoff and its claim: the client follows the Sentinel to the promoted replica, whose
+ * script cache is empty, and the record, replicated before the failover, is delivered once. The Sentinel setup is
+ * this class's own, since the test fails it over.
+ */
+class RedisSentinelFailoverTests {
+
+	private static final Policy POLICY = new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
+			Duration.ofHours(1));
+
+	private static SentinelTopology sentinel;
+
+	@BeforeAll
+	static void startSentinel() {
+		sentinel = RedisTopology.sentinel();
+	}
+
+	@AfterAll
+	static void stopSentinel() {
+		sentinel.close();
+	}
+
+	@ParameterizedTest
+	@EnumSource(RedisClientType.class)
+	void recordHandedOffBeforeAFailoverIsClaimedFromThePromotedReplica(RedisClientType client) {
+		String namespace = "failover-" + UUID.randomUUID().toString().substring(0, 8);
+		try (RedisClientContext context = sentinel.connectionFactory(client)) {
+			RedisHandoffStore store = new RedisHandoffStore(context.connectionFactory(), namespace, POLICY);
+			HandoffRecord<byte[]> record = new HandoffRecord<>(UUID.randomUUID().toString(), "cache", 1,
+					"{}".getBytes(StandardCharsets.UTF_8), "instance-a", Instant.now());
+			assertThat(store.initiate(record).isStored()).isTrue();
+			RedisServerProcess oldMaster = sentinel.master();
+			// Replication is asynchronous: only a write a replica has is promised to survive a failover.
+			assertThat((Long) oldMaster.command("WAIT", "1", "5000")).isOne();
+
+			RedisServerProcess newMaster = sentinel.failover();
+			assertThat(newMaster.port()).isNotEqualTo(oldMaster.port());
+
+			HandoffClaim claim = store.claim("cache", "taker");
+			assertThat(claim.deliveries()).extracting((delivery) -> delivery.record().id())
+				.containsExactly(record.id());
+			assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
+			assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
+			store.destroy();
+		}
+	}
+
+}
