@@ -174,6 +174,14 @@ final class LettuceCommandRunner implements CommandRunner {
 		return "Lettuce, Redis standalone";
 	}
 
+	/**
+	 * Returns whether the connection is static master/replica, on which Lettuce refuses pub/sub. Opens it.
+	 * @return whether it is
+	 */
+	boolean isMasterReplica() {
+		return connection().stateful() instanceof StatefulRedisMasterReplicaConnection<?, ?>;
+	}
+
 	@Override
 	public void close() {
 		synchronized (this.monitor) {

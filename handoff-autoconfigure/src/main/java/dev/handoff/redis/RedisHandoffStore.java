@@ -98,7 +98,9 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	static final String CHECK_LABEL = ":check";
 
-	private static final Duration CHECK_TTL = Duration.ofMinutes(1);
+	/** The check's keys live at most a minute: ttl + dead-letter ttl. */
+	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(30), Duration.ofSeconds(30), 1,
+			Duration.ofSeconds(30));
 
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -159,6 +161,16 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 				: new Notifications(connectionFactory);
 	}
 
+	/** A store like another, sharing its connections, with another policy: the startup check's. */
+	private RedisHandoffStore(RedisHandoffStore store, Policy policy) {
+		this.connectionFactory = store.connectionFactory;
+		this.namespace = store.namespace;
+		this.policy = policy;
+		this.runner = store.runner;
+		this.subscriptions = store.subscriptions;
+		this.timeout = store.timeout;
+	}
+
 	private static boolean isLettuce(RedisConnectionFactory connectionFactory) {
 		return ClassUtils.isPresent("io.lettuce.core.RedisClient", RedisHandoffStore.class.getClassLoader())
 				&& connectionFactory instanceof LettuceConnectionFactory;
@@ -166,22 +178,18 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	@Override
 	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records) {
-		return initiate(records, this.policy.ttl(), keyTtl(), this.timeout);
+		return initiate(records, this.timeout);
 	}
 
 	@Override
 	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records, Duration timeout) {
-		return initiate(records, this.policy.ttl(), keyTtl(), timeout);
-	}
-
-	private List<Initiated> initiate(List<HandoffRecord<byte[]>> records, Duration ttl, long keyTtl,
-			Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		List<Command> commands = new ArrayList<>(records.size());
 		for (HandoffRecord<byte[]> record : records) {
 			Keys keys = keys(record.label());
 			commands.add(eval(Script.INITIATE, List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(),
-					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), ttl.toMillis(), keyTtl));
+					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), this.policy.ttl().toMillis(),
+					keyTtl()));
 		}
 		List<Reply> replies = runScripts(commands, timeout);
 		List<Initiated> results = new ArrayList<>(records.size());
@@ -361,6 +369,13 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 */
 	@Override
 	public void verify() {
+		if (this.runner instanceof LettuceCommandRunner lettuce && this.subscriptions instanceof Notifications
+				&& isMasterReplica(lettuce)) {
+			throw new HandoffConfigurationException("Handoff's Redis store has a static master/replica connection "
+					+ "factory, on which Lettuce refuses pub/sub, and no master/replica nodes to subscribe to.",
+					"Configure the connection with spring.data.redis.masterreplica.nodes, or create the "
+							+ "RedisHandoffStore with RedisHandoffStore.MasterReplica naming the nodes.");
+		}
 		Keys keys = keys(CHECK_LABEL);
 		BlockingQueue<Collection<String>> notified = new LinkedBlockingQueue<>();
 		HandoffSubscription subscription;
@@ -383,8 +398,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 					new byte[] { '{', '}' }, "check", now);
 			HandoffRecord<byte[]> dropped = new HandoffRecord<>(UUID.randomUUID().toString(), CHECK_LABEL, 1,
 					new byte[] { '{', '}' }, "check", now);
-			long keyTtl = CHECK_TTL.toMillis();
-			for (Initiated initiated : initiate(List.of(kept, dropped), CHECK_TTL, keyTtl, this.timeout)) {
+			RedisHandoffStore check = new RedisHandoffStore(this, CHECK_POLICY);
+			for (Initiated initiated : check.initiate(List.of(kept, dropped))) {
 				if (!initiated.isStored()) {
 					throw checkFailed("initiate (EVALSHA initiate.lua)", initiated.problem());
 				}
@@ -393,10 +408,10 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Object located = value(runScript(eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(),
 					keys.dead()), kept.id())), "locate", CHECK_LABEL);
 			Assert.state(located != null && "pending".equals(string((byte[]) located)), "Unexpected reply to locate");
-			HandoffClaim claim = claim(CHECK_LABEL, "check");
+			HandoffClaim claim = check.claim(CHECK_LABEL, "check");
 			Assert.state(claim.deliveries().size() == 2, "The check's claim did not return its two records");
-			deadLetter(claim, dropped.id(), "startup check");
-			Assert.state(acknowledge(claim, List.of(kept.id())) == 1, "The check's acknowledge did not count");
+			check.deadLetter(claim, dropped.id(), "startup check");
+			Assert.state(check.acknowledge(claim, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 		}
 		catch (HandoffConfigurationException ex) {
 			throw ex;
@@ -406,6 +421,15 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		}
 		finally {
 			subscription.close();
+		}
+	}
+
+	private static boolean isMasterReplica(LettuceCommandRunner lettuce) {
+		try {
+			return lettuce.isMasterReplica();
+		}
+		catch (RuntimeException ex) {
+			throw new HandoffException("Could not connect to Redis: " + RedisErrors.describe(ex), ex);
 		}
 	}
 
