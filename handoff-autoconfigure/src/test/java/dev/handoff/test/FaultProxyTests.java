@@ -214,9 +214,15 @@ class FaultProxyTests {
 		return connectThroughProxy(TIMEOUT);
 	}
 
+	/**
+	 * Connects with the long timeout, so that a loaded machine does not fail the handshake, then gives the
+	 * connection's commands the one asked for.
+	 */
 	private StatefulRedisConnection<String, String> connectThroughProxy(Duration timeout) {
-		return this.client
-			.connect(RedisURI.builder().withHost("127.0.0.1").withPort(this.proxy.port()).withTimeout(timeout).build());
+		StatefulRedisConnection<String, String> connection = this.client
+			.connect(RedisURI.builder().withHost("127.0.0.1").withPort(this.proxy.port()).withTimeout(TIMEOUT).build());
+		connection.setTimeout(timeout);
+		return connection;
 	}
 
 	private static String key(String name) {
