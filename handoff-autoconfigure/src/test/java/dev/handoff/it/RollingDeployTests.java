@@ -44,25 +44,6 @@ class RollingDeployTests {
 	}
 
 	@Test
-	void surgeHandsStateToTheRunningNewInstanceThroughPubSub() {
-		AppProcess old = start("old");
-		// A poll interval of an hour leaves pub/sub as the only way the running instance can learn of the record.
-		AppProcess next = start("new", "--handoff.poll-interval=1h");
-		old.awaitReady();
-		next.awaitReady();
-		Map<String, Long> state = old.mutate(25);
-		old.post("/notes?text=first");
-
-		old.terminate();
-		old.awaitExit(HANDOFF);
-
-		next.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
-		next.awaitLine((line) -> line.startsWith("RECEIVED notes"), HANDOFF);
-		assertThat(next.counters()).isEqualTo(state);
-		assertThat(old.output()).anyMatch((line) -> line.contains("Handed off the state of label 'counters'"));
-	}
-
-	@Test
 	void recreateRestoresStateBeforeTheNewInstanceReportsReady() {
 		AppProcess old = start("old");
 		old.awaitReady();
@@ -100,27 +81,6 @@ class RollingDeployTests {
 		assertThat(racers).allSatisfy((racer) -> assertThat(racer.output().stream()
 			.filter((line) -> line.startsWith("RECEIVED counters"))
 			.count()).isLessThanOrEqualTo(1));
-	}
-
-	@Test
-	void recordIsRedeliveredToAnotherInstanceWhenTheTakerIsKilledBeforeItAcknowledges() {
-		AppProcess old = start("old");
-		AppProcess taker = start("taker", "--test.block-receive=true", "--handoff.poll-interval=1h");
-		old.awaitReady();
-		taker.awaitReady();
-		Map<String, Long> state = old.mutate(20);
-
-		old.terminate();
-		old.awaitExit(HANDOFF);
-		taker.awaitLine((line) -> line.startsWith("RECEIVING"), HANDOFF);
-		taker.kill();
-
-		// The survivor starts after the taker died: it finds the record in flight under the dead taker's lease and
-		// gets it once the lease (2s) has lapsed, through its startup claim or its poll.
-		AppProcess survivor = start("survivor", "--handoff.poll-interval=500ms");
-		survivor.awaitLine((line) -> line.startsWith("RECEIVED counters"), HANDOFF);
-		assertThat(survivor.counters()).isEqualTo(state);
-		assertThat(survivor.output()).anyMatch((line) -> line.contains("lapsed before acknowledgement"));
 	}
 
 	@Test

@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Rolling deploys with real JVMs on every topology beyond standalone ({@code RollingDeployTests}), each instance
- * configured only through {@code spring.data.redis.*}. Each topology runs two scenarios, and the instances of each
+ * Rolling deploys with real JVMs on every topology, each instance configured only through
+ * {@code spring.data.redis.*}; {@code RollingDeployTests} has the scenarios that standalone Redis runs alone. Each topology runs two scenarios, and the instances of each
  * alternate between Lettuce and Jedis where Boot supports Jedis, so both clients hand off to each other:
  * <ul>
  * <li>a surge into two racing instances, whose poll is an hour away, so only pub/sub can tell them; exactly one of
@@ -98,6 +98,16 @@ class TopologyRollingDeployTests {
 					all.toArray(String[]::new));
 			this.processes.add(process);
 			return process;
+		}
+
+	}
+
+	@Nested
+	class Standalone extends Scenarios {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.standalone();
 		}
 
 	}

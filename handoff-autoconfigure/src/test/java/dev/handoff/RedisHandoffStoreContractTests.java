@@ -28,10 +28,10 @@ import org.springframework.data.redis.connection.RedisNode;
  * The {@link HandoffStore} contract for the {@link RedisHandoffStore} on every topology and client that Spring Boot's
  * {@code spring.data.redis.*} configures, each with its connection factory built by Boot's own auto-configuration.
  * The topologies and their connection factories are shared by all tests of the JVM; each test has a namespace of its
- * own. Standalone with Lettuce is {@code RedisHandoffStoreTests}; static master/replica with Jedis is not here
- * because Boot refuses it ({@code 'masterReplicaConfig' is not supported by Jedis}).
+ * own. Static master/replica with Jedis is not here because Boot refuses it
+ * ({@code 'masterReplicaConfig' is not supported by Jedis}).
  */
-class RedisTopologyStoreContractTests {
+class RedisHandoffStoreContractTests {
 
 	private static final Map<String, RedisClientContext> contexts = new ConcurrentHashMap<>();
 
@@ -106,6 +106,21 @@ class RedisTopologyStoreContractTests {
 				}
 				return reasons;
 			}
+		}
+
+	}
+
+	@Nested
+	class StandaloneWithLettuce extends TopologyContract {
+
+		@Override
+		RedisTopology topology() {
+			return RedisTopologies.standalone();
+		}
+
+		@Override
+		RedisClientType client() {
+			return RedisClientType.LETTUCE;
 		}
 
 	}
