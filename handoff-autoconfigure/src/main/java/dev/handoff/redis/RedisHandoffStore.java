@@ -106,8 +106,6 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);
 
-	private final RedisConnectionFactory connectionFactory;
-
 	private final String namespace;
 
 	private final Policy policy;
@@ -142,7 +140,6 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		Assert.isTrue(namespace.chars().noneMatch((c) -> c == '{' || c == '}' || Character.isWhitespace(c)),
 				"'namespace' must not contain '{', '}' or whitespace");
 		Assert.notNull(policy, "'policy' must not be null");
-		this.connectionFactory = connectionFactory;
 		this.namespace = namespace;
 		this.policy = policy;
 		if (isLettuce(connectionFactory)) {
@@ -163,7 +160,6 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	/** A store like another, sharing its connections, with another policy: the startup check's. */
 	private RedisHandoffStore(RedisHandoffStore store, Policy policy) {
-		this.connectionFactory = store.connectionFactory;
 		this.namespace = store.namespace;
 		this.policy = policy;
 		this.runner = store.runner;
@@ -560,10 +556,6 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	Keys keys(String label) {
 		return new Keys(this.namespace, label);
-	}
-
-	RedisConnectionFactory connectionFactory() {
-		return this.connectionFactory;
 	}
 
 	/**
