@@ -6,51 +6,39 @@ import dev.handoff.redis.RedisHandoffStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisNode;
-import org.springframework.util.ClassUtils;
 
 /**
- * The Redis store, when Spring Data Redis is on the classpath and there is one {@link RedisConnectionFactory}.
+ * The Redis store, when Spring Data Redis is on the classpath and there is one {@link RedisConnectionFactory}. With
+ * Spring Boot's Redis auto-configuration (optional, so its types are touched only where they are there), the store
+ * learns from Boot's connection details the master/replica nodes it subscribes to for notifications.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(RedisConnectionFactory.class)
 @ConditionalOnSingleCandidate(RedisConnectionFactory.class)
 class RedisHandoffStoreConfiguration {
 
-	private static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
+	static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
 
-	@Bean
-	@ConditionalOnMissingBean(HandoffStore.class)
-	RedisHandoffStore redisHandoffStore(RedisConnectionFactory redisConnectionFactory, HandoffSettings handoffSettings,
-			ObjectProvider<Object> connectionDetails) {
-		return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(), handoffSettings.policy(),
-				masterReplica(connectionDetails));
-	}
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = CONNECTION_DETAILS)
+	static class WithConnectionDetails {
 
-	/**
-	 * Returns the master/replica nodes that Boot's connection details name, if any. Boot's Redis auto-configuration
-	 * is optional, so its types are touched only when they are there.
-	 */
-	private static RedisHandoffStore.MasterReplica masterReplica(ObjectProvider<Object> beans) {
-		if (!ClassUtils.isPresent(CONNECTION_DETAILS, RedisHandoffStoreConfiguration.class.getClassLoader())) {
-			return RedisHandoffStore.MasterReplica.NONE;
+		@Bean
+		@ConditionalOnMissingBean(HandoffStore.class)
+		RedisHandoffStore redisHandoffStore(RedisConnectionFactory redisConnectionFactory,
+				HandoffSettings handoffSettings, ObjectProvider<DataRedisConnectionDetails> connectionDetails) {
+			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
+					handoffSettings.policy(), masterReplica(connectionDetails.getIfUnique()));
 		}
-		return BootConnectionDetails.masterReplica(beans);
-	}
 
-	private static final class BootConnectionDetails {
-
-		static RedisHandoffStore.MasterReplica masterReplica(ObjectProvider<Object> beans) {
-			DataRedisConnectionDetails details = beans.stream()
-				.filter(DataRedisConnectionDetails.class::isInstance)
-				.map(DataRedisConnectionDetails.class::cast)
-				.findFirst()
-				.orElse(null);
+		private static RedisHandoffStore.MasterReplica masterReplica(DataRedisConnectionDetails details) {
 			if (details == null || details.getMasterReplica() == null) {
 				return RedisHandoffStore.MasterReplica.NONE;
 			}
@@ -59,6 +47,20 @@ class RedisHandoffStoreConfiguration {
 				.stream()
 				.map((node) -> new RedisNode(node.host(), node.port()))
 				.toList(), details.getUsername());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnMissingClass(CONNECTION_DETAILS)
+	static class WithoutConnectionDetails {
+
+		@Bean
+		@ConditionalOnMissingBean(HandoffStore.class)
+		RedisHandoffStore redisHandoffStore(RedisConnectionFactory redisConnectionFactory,
+				HandoffSettings handoffSettings) {
+			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
+					handoffSettings.policy());
 		}
 
 	}

@@ -231,6 +231,25 @@ class HandoffAutoConfigurationTests {
 	}
 
 	@Test
+	void redisStoreWithAConnectionFactoryOfTheUsersOwnWithoutBootsRedisAutoConfiguration() {
+		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.data.redis"))
+			.withBean(LettuceConnectionFactory.class,
+					() -> new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1",
+							redis.server().port())))
+			.run((context) -> assertThat(context).hasNotFailed()
+				.hasSingleBean(RedisHandoffStore.class)
+				.doesNotHaveBean(InMemoryHandoffStore.class));
+	}
+
+	@Test
+	void redisStoreDoesNotCreateOtherBeansEarly() {
+		// Looking up Boot's connection details must not instantiate every bean, which made a controller that
+		// depends on HandoffOperations a circular reference.
+		this.redisRunner.withBean(NeedsOperations.class).run((context) -> assertThat(context).hasNotFailed()
+			.hasSingleBean(RedisHandoffStore.class));
+	}
+
+	@Test
 	void inMemoryStoreWhenSpringDataRedisPackageIsFilteredOut() {
 		this.redisRunner.withClassLoader(new FilteredClassLoader("org.springframework.data.redis"))
 			.run((context) -> assertThat(context).hasSingleBean(InMemoryHandoffStore.class)
@@ -541,6 +560,13 @@ class HandoffAutoConfigurationTests {
 		@Bean
 		NestedGenericParticipant<Long> nestedGeneric() {
 			return new NestedGenericParticipant<>();
+		}
+
+	}
+
+	static class NeedsOperations {
+
+		NeedsOperations(HandoffOperations operations) {
 		}
 
 	}
