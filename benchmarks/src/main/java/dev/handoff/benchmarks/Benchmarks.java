@@ -1,0 +1,596 @@
+package dev.handoff.benchmarks;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+
+import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore;
+import dev.handoff.redis.RedisHandoffStore;
+import dev.handoff.test.RedisServerProcess;
+import dev.handoff.test.Resp;
+import io.lettuce.core.RedisClient;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.SpringBootVersion;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+/**
+ * Measures Handoff against raw Lettuce (and Jedis) on one {@code redis-server} that it starts on loopback, in one
+ * JVM, interleaving the two in small rounds, and prints a Markdown table of ratios with the machine it ran on.
+ * <pre class="code">
+ * ./mvnw -q -pl benchmarks -am -DskipTests package &amp;&amp; java -jar benchmarks/target/benchmarks.jar [options]
+ * </pre>
+ * Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,7} (a subset), {@code --no-jedis},
+ * {@code --no-breakdown} (no notes on where the time goes), {@code --scale=F} (F times the rounds), and
+ * {@code --profile=N} (instead of the table, Java Flight Recorder on Handoff's side of figure N). It is a plain harness
+ * rather than JMH because the two sides must alternate in small rounds within one measurement; see README.md.
+ */
+public final class Benchmarks {
+
+	private static final int PAYLOAD = 100;
+
+	private static final int TEN_MIB = 10 * 1024 * 1024;
+
+	private static final int PARTICIPANTS = 50;
+
+	private static final int THREADS = 8;
+
+	private static final int IN_FLIGHT = 16;
+
+	private final Set<Integer> figures;
+
+	private final boolean jedis;
+
+	private final double scale;
+
+	private final boolean quick;
+
+	private final boolean breakdown;
+
+	private final Report report = new Report();
+
+	private @Nullable Diagnosis diagnosis;
+
+	private String loadBefore = "";
+
+	private final Map<String, String> scripts = new HashMap<>();
+
+	private Benchmarks(Set<Integer> figures, boolean jedis, double scale, boolean quick, boolean breakdown) {
+		this.breakdown = breakdown;
+		this.figures = figures;
+		this.jedis = jedis;
+		this.scale = scale;
+		this.quick = quick;
+	}
+
+	public static void main(String[] args) throws Exception {
+		// Before any logger exists: the harness's test-jar brings a logback-test.xml that Logback would pick first.
+		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
+		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7));
+		boolean jedis = true;
+		double scale = 1;
+		boolean quick = false;
+		boolean breakdown = true;
+		int profile = 0;
+		for (String arg : args) {
+			if (arg.equals("--quick")) {
+				quick = true;
+				scale = 0.2;
+			}
+			else if (arg.equals("--no-jedis")) {
+				jedis = false;
+			}
+			else if (arg.equals("--no-breakdown")) {
+				breakdown = false;
+			}
+			else if (arg.startsWith("--figures=")) {
+				figures.clear();
+				for (String figure : arg.substring("--figures=".length()).split(",")) {
+					figures.add(Integer.parseInt(figure.trim()));
+				}
+			}
+			else if (arg.startsWith("--profile=")) {
+				profile = Integer.parseInt(arg.substring("--profile=".length()));
+			}
+			else if (arg.startsWith("--scale=")) {
+				scale = Double.parseDouble(arg.substring("--scale=".length()));
+			}
+			else {
+				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
+						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
+						+ "  --quick         about a fifth of the rounds\n"
+						+ "  --figures=      only these figures (1-7)\n"
+						+ "  --no-jedis      skip the Jedis rows\n"
+						+ "  --no-breakdown  skip the notes on where the time goes\n"
+						+ "  --scale=F       F times the default rounds\n"
+						+ "  --profile=N     instead of the table: where Handoff's time goes in figure N, from JFR");
+				System.exit(arg.equals("--help") ? 0 : 2);
+			}
+		}
+		Benchmarks benchmarks = new Benchmarks(figures, jedis, scale, quick, breakdown);
+		if (profile > 0) {
+			benchmarks.profile(profile);
+		}
+		else {
+			benchmarks.run();
+		}
+		System.exit(0);
+	}
+
+	private void run() throws Exception {
+		long began = System.nanoTime();
+		String loadBefore = Report.loadAverage();
+		if (!loadBefore.isEmpty() && Double.parseDouble(loadBefore.split(" ")[0]) > 0.5
+				* Runtime.getRuntime().availableProcessors()) {
+			progress("warning: load average " + loadBefore + " before the start: something else uses the CPU, and "
+					+ "the figures will show it");
+		}
+		this.loadBefore = loadBefore;
+		progress("starting redis-server");
+		try (RedisServerProcess redis = RedisServerProcess.start()) {
+			int port = redis.port();
+			Map<String, String> server = redis.info("server");
+			String redisLine = "redis-server " + server.get("redis_version") + " (" + RedisServerProcess.executable()
+					+ "), on 127.0.0.1:" + port + ", --save \"\" --appendonly no";
+			try (RawLettuce raw = new RawLettuce(port);
+					BootApp app = BootApp.builder(port).namespace("bench").start()) {
+				this.scripts.put(raw.sha, "raw-initiate");
+				loadScriptNames();
+				if (this.breakdown) {
+					this.diagnosis = new Diagnosis(redis, raw, this.report);
+				}
+				HandoffStore store = app.store();
+				progress("Lettuce store: " + store.describe());
+				runLettuce(port, raw, app, store);
+				if (this.jedis && (this.figures.contains(1) || this.figures.contains(2) || this.figures.contains(7))) {
+					runJedis(port, raw);
+				}
+			}
+			print(redisLine, (System.nanoTime() - began) / 1e9);
+		}
+	}
+
+	/**
+	 * Runs the Handoff side of one figure under Java Flight Recorder and prints where the time goes.
+	 * @param figure the figure, 1 to 7
+	 */
+	private void profile(int figure) throws Exception {
+		try (RedisServerProcess redis = RedisServerProcess.start()) {
+			int port = redis.port();
+			try (RawLettuce raw = new RawLettuce(port);
+					BootApp app = BootApp.builder(port).namespace("bench").start()) {
+				HandoffStore store = app.store();
+				byte[] payload = payload((figure == 7) ? TEN_MIB : PAYLOAD);
+				int times = (int) Math.max(5, Math.round(switch (figure) {
+					case 1 -> 5000;
+					case 2 -> 3000;
+					case 6 -> 1000;
+					case 7 -> 30;
+					default -> 20;
+				} * this.scale));
+				EngineFigures engine = new EngineFigures(port, raw, app.connectionFactory(), PAYLOAD);
+				EngineFigures.Notification notification = (figure == 6) ? engine.new Notification() : null;
+				Interleaved.Op op = switch (figure) {
+					case 1 -> () -> {
+						store.initiate(StoreFigures.record("f1", payload));
+						return 0;
+					};
+					case 2, 7 -> () -> {
+						HandoffRecord<byte[]> record = StoreFigures.record("f2", payload);
+						store.initiate(record);
+						store.acknowledge(store.claim("f2", "bench"), List.of(record.id()));
+						return 0;
+					};
+					case 3 -> () -> (long) StoreFigures.handoffThroughput(store, THREADS, 1000, payload);
+					case 4 -> () -> engine.handoffShutdown(port, PARTICIPANTS, null, new ArrayList<>());
+					case 5 -> () -> engine.handoffRestore(port, PARTICIPANTS, null, new ArrayList<>());
+					case 6 -> notification::handoff;
+					default -> throw new IllegalArgumentException("No figure " + figure);
+				};
+				progress("profile of figure " + figure + ": warming up");
+				for (int i = 0; i < Math.max(3, times / 3); i++) {
+					op.run();
+				}
+				raw.sync().flushall();
+				progress("profile of figure " + figure + ": " + times + " times under JFR");
+				Profiler profiler = new Profiler();
+				engine.profiler = profiler;
+				for (int i = 0; i < times; i++) {
+					if (figure == 4 || figure == 5 || figure == 6) {
+						op.run();
+					}
+					else {
+						profiler.window(op);
+					}
+					if (figure == 4 || figure == 5) {
+						raw.sync().flushall();
+					}
+				}
+				if (notification != null) {
+					notification.close();
+				}
+				System.out.println();
+				System.out.println(profiler.report("figure " + figure + ", Handoff's side (Lettuce), " + times
+						+ " times; machine: " + Report.machine()));
+			}
+		}
+	}
+
+	private void runLettuce(int port, RawLettuce raw, BootApp app, HandoffStore store) throws Exception {
+		byte[] payload = payload(PAYLOAD);
+		if (this.figures.contains(1)) {
+			progress("figure 1: initiate p50");
+			this.report.latency("1. initiate p50 (Lettuce)",
+					StoreFigures.initiate(plan(20, 160, 50), store, RawClient.of(raw), "f1", payload), 1.5);
+			raw.sync().flushall();
+			if (this.diagnosis != null) {
+				progress("figure 1: breakdown");
+				this.diagnosis.initiate(plan(10, 60, 50), store, payload);
+			}
+		}
+		if (this.figures.contains(2)) {
+			progress("figure 2: initiate+claim+ack p50");
+			this.report.latency("2. initiate+claim+ack p50 (Lettuce)",
+					StoreFigures.handoff(plan(20, 120, 25), store, RawClient.of(raw), "f2", payload), 1.5);
+			raw.sync().flushall();
+			if (this.diagnosis != null) {
+				progress("figure 2: breakdown");
+				this.diagnosis.handoff("2 (initiate+claim+ack, Lettuce)", "d2", plan(10, 60, 25), store, payload,
+						Math.max(300, (int) (1500 * this.scale)));
+			}
+		}
+		if (this.figures.contains(3)) {
+			throughput(raw, store, payload);
+		}
+		EngineFigures engine = new EngineFigures(port, raw, app.connectionFactory(), PAYLOAD);
+		if (this.figures.contains(4)) {
+			shutdown(port, raw, engine, payload);
+		}
+		if (this.figures.contains(5)) {
+			restore(port, raw, engine, payload, store, app.connectionFactory());
+		}
+		if (this.figures.contains(6)) {
+			progress("figure 6: initiate -> receiveHandoff p50");
+			try (EngineFigures.Notification notification = engine.new Notification()) {
+				this.report.latency("6. initiate → receiveHandoff p50 (Lettuce)",
+						Interleaved.latency(plan(10, 60, 20), notification::handoff, notification::raw, null), 1.5);
+			}
+			raw.sync().flushall();
+			if (this.diagnosis != null) {
+				progress("figure 6: breakdown");
+				try (CountingProxy proxy = CountingProxy.start(port, this::scriptName, false)) {
+					RedisHandoffStore sender = new RedisHandoffStore(app.connectionFactory(), "d6",
+							EngineFigures.POLICY);
+					try {
+						this.diagnosis.notificationTimeline(port, sender, "d6", EngineFigures.json("x".repeat(98)),
+								proxy, this.quick ? 20 : 100);
+					}
+					finally {
+						sender.destroy();
+					}
+				}
+				raw.sync().flushall();
+			}
+		}
+		if (this.figures.contains(7)) {
+			progress("figure 7: 10 MiB initiate+claim+ack p50");
+			this.report.latency("7. 10 MiB initiate+claim+ack p50 (Lettuce)",
+					StoreFigures.handoff(plan(2, 12, 2), store, RawClient.of(raw), "f7", payload(TEN_MIB)), 1.0);
+			raw.sync().flushall();
+			if (this.diagnosis != null) {
+				progress("figure 7: breakdown");
+				this.diagnosis.handoff("7 (10 MiB initiate+claim+ack, Lettuce)", "d7", plan(1, 6, 2), store,
+						payload(TEN_MIB), 5);
+			}
+		}
+	}
+
+	private void throughput(RawLettuce raw, HandoffStore store, byte[] payload) throws Exception {
+		progress("figure 3: " + THREADS + "-thread initiate throughput");
+		long millis = this.quick ? 500 : 1000;
+		int rounds = Math.max(3, (int) Math.round(6 * this.scale));
+		double[] handoff = new double[rounds];
+		double[] rawRates = new double[rounds];
+		double[] ratios = new double[rounds];
+		double[] cpu = new double[4];
+		for (int round = -1; round < rounds; round++) {
+			double[] h = new double[3];
+			double[] r = new double[3];
+			for (int side = 0; side < 2; side++) {
+				boolean handoffSide = (side == 0) == ((round & 1) == 0);
+				long clientCpu = Diagnosis.processCpuNanos();
+				double redisCpu = redisCpuSeconds(raw);
+				double rate = handoffSide ? StoreFigures.handoffThroughput(store, THREADS, millis, payload)
+						: StoreFigures.rawThroughput(raw, THREADS, IN_FLIGHT, millis, payload);
+				double[] into = handoffSide ? h : r;
+				into[0] = rate;
+				into[1] = Diagnosis.processCpuNanos() - clientCpu;
+				into[2] = (redisCpuSeconds(raw) - redisCpu) * 1e9;
+				raw.sync().flushall();
+			}
+			if (round >= 0) {
+				handoff[round] = h[0];
+				rawRates[round] = r[0];
+				ratios[round] = h[0] / r[0];
+				double seconds = millis / 1000.0;
+				cpu[0] += h[1] / (h[0] * seconds);
+				cpu[1] += r[1] / (r[0] * seconds);
+				cpu[2] += h[2] / (h[0] * seconds);
+				cpu[3] += r[2] / (r[0] * seconds);
+			}
+		}
+		String figure = "3. " + THREADS + "-thread initiate throughput (Lettuce)";
+		this.report.throughput(figure, Samples.median(handoff), Samples.median(rawRates), 0.5);
+		double[] sorted = ratios.clone();
+		Arrays.sort(sorted);
+		this.report.note(figure + ": median of " + rounds + " interleaved rounds of " + millis + " ms; Handoff: "
+				+ THREADS + " threads calling initiate on the store; raw: " + THREADS + " threads sharing one "
+				+ "connection, each sending " + IN_FLIGHT + " async EVALSHAs then awaiting them; per-round ratio "
+				+ Report.ratio(sorted[0]) + " to " + Report.ratio(sorted[sorted.length - 1])
+				+ String.format(Locale.ROOT, "; CPU per initiate, this JVM: %.1f vs %.1f µs, redis-server: %.1f vs "
+						+ "%.1f µs (the %d cores are the limit: client and server share them)", cpu[0] / rounds / 1e3,
+						cpu[1] / rounds / 1e3, cpu[2] / rounds / 1e3, cpu[3] / rounds / 1e3,
+						Runtime.getRuntime().availableProcessors()));
+	}
+
+	private static double redisCpuSeconds(RawLettuce raw) {
+		Map<String, String> cpu = Resp.parseInfo(raw.sync().info("cpu"));
+		return Double.parseDouble(cpu.get("used_cpu_user")) + Double.parseDouble(cpu.get("used_cpu_sys"));
+	}
+
+	private void shutdown(int port, RawLettuce raw, EngineFigures engine, byte[] payload) throws Exception {
+		progress("figure 4: shutdown with " + PARTICIPANTS + " participants");
+		List<Long> cold = new ArrayList<>();
+		Interleaved.Result result = Interleaved.latency(contextPlan(), () -> {
+			long elapsed = engine.handoffShutdown(port, PARTICIPANTS, null, new ArrayList<>());
+			if (cold.isEmpty()) {
+				cold.add(elapsed);
+			}
+			return elapsed;
+		}, () -> EngineFigures.rawShutdown(raw, PARTICIPANTS, payload), () -> raw.sync().flushall());
+		String figure = "4. shutdown, " + PARTICIPANTS + " participants (Lettuce)";
+		this.report.latency(figure, result, 5);
+		this.report.note(figure + ": Handoff is HandoffLifecycle.stop() of a fresh application each sample (closes "
+				+ "the subscription, captures and serializes " + PARTICIPANTS + " states, one batch initiate); the "
+				+ "first, cold sample (JIT not warm, as in a real JVM's only shutdown) took "
+				+ Report.duration(cold.get(0)));
+		progress("figure 4: counting round trips");
+		try (CountingProxy proxy = CountingProxy.start(port, this::scriptName, true);
+				RawLettuce rawProxied = new RawLettuce(proxy.port())) {
+			List<CountingProxy.Burst> handoffBursts = new ArrayList<>();
+			List<CountingProxy.Burst> rawBursts = new ArrayList<>();
+			List<Integer> handoffCounts = new ArrayList<>();
+			List<Integer> rawCounts = new ArrayList<>();
+			for (int i = 0; i < countingSamples(); i++) {
+				handoffBursts.clear();
+				engine.handoffShutdown(proxy.port(), PARTICIPANTS, proxy, handoffBursts);
+				handoffCounts.add(handoffBursts.size());
+				proxy.reset();
+				EngineFigures.rawShutdown(rawProxied, PARTICIPANTS, payload);
+				rawBursts.clear();
+				rawBursts.addAll(proxy.bursts());
+				rawCounts.add(rawBursts.size());
+				raw.sync().flushall();
+			}
+			String rtFigure = "4b. shutdown round trips, " + PARTICIPANTS + " participants (Lettuce)";
+			this.report.roundTrips(rtFigure, median(handoffCounts), median(rawCounts), 1, 3);
+			this.report.note(rtFigure + ": per sample " + handoffCounts + " vs " + rawCounts
+					+ "; the last Handoff sample:\n" + CountingProxy.describe(handoffBursts).stripTrailing()
+					+ "\n  and raw:\n" + CountingProxy.describe(rawBursts).stripTrailing());
+		}
+		if (this.diagnosis != null) {
+			progress("figure 4: breakdown");
+			try (CountingProxy timed = CountingProxy.start(port, this::scriptName, false)) {
+				this.diagnosis.shutdownTimeline("d4", PARTICIPANTS, BenchParticipant.stateOfJsonSize(PAYLOAD), timed);
+			}
+			raw.sync().flushall();
+		}
+	}
+
+	private void restore(int port, RawLettuce raw, EngineFigures engine, byte[] payload, HandoffStore store,
+			RedisConnectionFactory seedFactory) throws Exception {
+		progress("figure 5: startup restore of " + PARTICIPANTS + " labels");
+		List<Long> cold = new ArrayList<>();
+		Interleaved.Result result = Interleaved.latency(contextPlan(), () -> {
+			long elapsed = engine.handoffRestore(port, PARTICIPANTS, null, new ArrayList<>());
+			if (cold.isEmpty()) {
+				cold.add(elapsed);
+			}
+			return elapsed;
+		}, () -> EngineFigures.rawRestore(raw, PARTICIPANTS, payload), () -> raw.sync().flushall());
+		String figure = "5. startup restore, " + PARTICIPANTS + " labels (Lettuce, store check off)";
+		this.report.latency(figure, result, 5);
+		this.report.note(figure + ": Handoff is HandoffLifecycle.afterSingletonsInstantiated() (subscribe, await "
+				+ "the subscription, one batch claim, " + PARTICIPANTS + " deliveries, one batch acknowledge) with "
+				+ "handoff.store-check=off, timed inside the refresh by two SmartInitializingSingleton markers around "
+				+ "the auto-configured lifecycle; Lettuce's shared connection is opened before the clock starts; "
+				+ "cold sample "
+				+ Report.duration(cold.get(0)));
+		progress("figure 5: counting round trips");
+		try (CountingProxy proxy = CountingProxy.start(port, this::scriptName, true);
+				RawLettuce rawProxied = new RawLettuce(proxy.port())) {
+			List<CountingProxy.Burst> handoffBursts = new ArrayList<>();
+			List<CountingProxy.Burst> rawBursts = new ArrayList<>();
+			List<Integer> handoffCounts = new ArrayList<>();
+			List<Integer> rawCounts = new ArrayList<>();
+			for (int i = 0; i < countingSamples(); i++) {
+				handoffBursts.clear();
+				engine.handoffRestore(proxy.port(), PARTICIPANTS, proxy, handoffBursts);
+				handoffCounts.add(handoffBursts.size());
+				List<byte[]> keys = new ArrayList<>();
+				List<byte[][]> seeds = new ArrayList<>();
+				for (int l = 0; l < PARTICIPANTS; l++) {
+					byte[] key = RawLettuce.bytes("raw5:{" + BootApp.label(l) + "}:pending");
+					keys.add(key);
+					seeds.add(new byte[][] { key, RawLettuce.bytes(StoreFigures.nextId()), payload,
+							RawLettuce.bytes("raw5:notify") });
+				}
+				raw.initiateAll(seeds);
+				proxy.reset();
+				rawProxied.takeAll(keys);
+				rawBursts.clear();
+				rawBursts.addAll(proxy.bursts());
+				rawCounts.add(rawBursts.size());
+				raw.sync().flushall();
+			}
+			String rtFigure = "5b. startup restore round trips, " + PARTICIPANTS + " labels (Lettuce)";
+			this.report.roundTrips(rtFigure, median(handoffCounts), median(rawCounts), 1, 4);
+			this.report.note(rtFigure + ": per sample " + handoffCounts + " vs " + rawCounts
+					+ "; the last Handoff sample:\n" + CountingProxy.describe(handoffBursts).stripTrailing()
+					+ "\n  and raw:\n" + CountingProxy.describe(rawBursts).stripTrailing());
+			progress("figure 5: the store check, apart");
+			Samples check = new Samples(20);
+			for (int i = 0; i < Math.max(5, (int) (20 * this.scale)); i++) {
+				check.add(EngineFigures.verify(store));
+			}
+			List<CountingProxy.Burst> checkBursts;
+			try (BootApp proxied = BootApp.builder(proxy.port())
+				.namespace("check")
+				.property("handoff.store-check", "off")
+				.start()) {
+				proxied.openSharedConnection();
+				proxy.reset();
+				proxied.store().verify();
+				checkBursts = proxy.bursts();
+			}
+			this.report.info("5c. store check at startup, apart from figure 5 (Lettuce)",
+					Report.duration(check.p50()) + " p50, " + checkBursts.size() + " round trips", "-", "-");
+			this.report.note("5c. store check: HandoffStore.verify(), which runs once per startup unless "
+					+ "handoff.store-check=off; its round trips:\n"
+					+ CountingProxy.describe(checkBursts).stripTrailing());
+			if (this.diagnosis != null) {
+				progress("figure 5: breakdown");
+				RedisHandoffStore seeder = new RedisHandoffStore(seedFactory, "d5", EngineFigures.POLICY);
+				try (CountingProxy timed = CountingProxy.start(port, this::scriptName, false)) {
+					this.diagnosis.restoreTimeline(timed.port(), seeder, "d5", PARTICIPANTS,
+							EngineFigures.json("x".repeat(98)), timed);
+				}
+				finally {
+					seeder.destroy();
+				}
+				raw.sync().flushall();
+			}
+		}
+	}
+
+	private void runJedis(int port, RawLettuce lettuce) throws Exception {
+		try (RawJedis raw = new RawJedis(port);
+				BootApp app = BootApp.builder(port).jedis().namespace("jedis").start()) {
+			HandoffStore store = app.store();
+			progress("Jedis store: " + store.describe());
+			byte[] payload = payload(PAYLOAD);
+			if (this.figures.contains(1)) {
+				progress("figure 1 (Jedis): initiate p50");
+				this.report.latency("1j. initiate p50 (Jedis)",
+						StoreFigures.initiate(plan(20, 160, 50), store, RawClient.of(raw), "j1", payload), 1.5);
+				lettuce.sync().flushall();
+			}
+			if (this.figures.contains(2)) {
+				progress("figure 2 (Jedis): initiate+claim+ack p50");
+				this.report.latency("2j. initiate+claim+ack p50 (Jedis)",
+						StoreFigures.handoff(plan(20, 120, 25), store, RawClient.of(raw), "j2", payload), 1.5);
+				lettuce.sync().flushall();
+			}
+			if (this.figures.contains(7)) {
+				progress("figure 7 (Jedis): 10 MiB initiate+claim+ack p50");
+				this.report.latency("7j. 10 MiB initiate+claim+ack p50 (Jedis)",
+						StoreFigures.handoff(plan(2, 12, 2), store, RawClient.of(raw), "j7", payload(TEN_MIB)), 1.0);
+				lettuce.sync().flushall();
+			}
+		}
+	}
+
+	private Interleaved.Plan plan(int warmup, int rounds, int perRound) {
+		return new Interleaved.Plan(warmup, rounds, perRound).scaled(this.scale);
+	}
+
+	private Interleaved.Plan contextPlan() {
+		return new Interleaved.Plan(4, 30, 1).scaled(this.scale);
+	}
+
+	private int countingSamples() {
+		return this.quick ? 1 : 3;
+	}
+
+	private static double median(List<Integer> counts) {
+		return Samples.median(counts.stream().mapToDouble(Integer::doubleValue).toArray());
+	}
+
+	private static byte[] payload(int size) {
+		byte[] payload = new byte[size];
+		new Random(size).nextBytes(payload);
+		return payload;
+	}
+
+	private void loadScriptNames() {
+		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate")) {
+			try (InputStream in = HandoffStore.class.getResourceAsStream("/dev/handoff/redis/" + name + ".lua")) {
+				if (in != null) {
+					this.scripts.put(CountingProxy.sha1Hex(in.readAllBytes()), name + ".lua");
+				}
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+		}
+	}
+
+	private String scriptName(String sha) {
+		return this.scripts.getOrDefault(sha, sha.substring(0, Math.min(8, sha.length())));
+	}
+
+	private void print(String redisLine, double seconds) {
+		String lettuce = RedisClient.class.getPackage().getImplementationVersion();
+		String jedisVersion = mavenVersion("redis.clients", "jedis");
+		System.out.println();
+		System.out.println("## Handoff vs raw, same redis-server, same JVM, interleaved"
+				+ (this.quick ? " (--quick)" : ""));
+		System.out.println();
+		System.out.println("Machine: " + Report.machine());
+		System.out.println("Load average (1, 5, 15 min): " + this.loadBefore + " before, " + Report.loadAverage()
+				+ " after (the benchmark itself keeps about 1-2 cores busy)");
+		System.out.println("Redis: " + redisLine);
+		System.out.println("Clients: Spring Boot " + SpringBootVersion.getVersion() + ", Lettuce " + lettuce
+				+ ", Jedis " + jedisVersion + "; payload " + PAYLOAD + " B unless said; took "
+				+ String.format(Locale.ROOT, "%.0f s", seconds));
+		System.out.println();
+		System.out.print(this.report.table());
+		System.out.println();
+		System.out.println("Ratio: Handoff over raw (p50 over p50 for latencies, rate over rate for throughput). Raw: "
+				+ "EVALSHA of `" + RawLettuce.INITIATE_SCRIPT + "` for an initiate, MULTI{HGETALL,DEL} pipelined for a "
+				+ "take, on connections of their own.");
+		System.out.println();
+		System.out.print(this.report.notes());
+	}
+
+	private static String mavenVersion(String groupId, String artifactId) {
+		try (InputStream in = Benchmarks.class
+			.getResourceAsStream("/META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties")) {
+			Properties properties = new Properties();
+			if (in != null) {
+				properties.load(in);
+			}
+			return properties.getProperty("version", "?");
+		}
+		catch (IOException ex) {
+			return "?";
+		}
+	}
+
+	private static void progress(String message) {
+		System.err.println("[bench] " + message);
+	}
+
+}
