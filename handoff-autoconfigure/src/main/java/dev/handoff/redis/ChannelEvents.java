@@ -19,12 +19,22 @@ final class ChannelEvents {
 
 	private final Set<String> confirmed = new HashSet<>();
 
+	private volatile boolean closed;
+
 	ChannelEvents(Map<String, String> labelsByChannel, Consumer<List<String>> onAvailable) {
 		this.labelsByChannel = labelsByChannel;
 		this.onAvailable = onAvailable;
 	}
 
+	/** Drops every event from now on, also those the connection still delivers while it unsubscribes. */
+	void close() {
+		this.closed = true;
+	}
+
 	void message(byte[] channel) {
+		if (this.closed) {
+			return;
+		}
 		String label = this.labelsByChannel.get(string(channel));
 		if (label != null) {
 			this.onAvailable.accept(List.of(label));
@@ -32,6 +42,9 @@ final class ChannelEvents {
 	}
 
 	void subscribed(byte[] channel) {
+		if (this.closed) {
+			return;
+		}
 		boolean complete;
 		synchronized (this.confirmed) {
 			this.confirmed.add(string(channel));

@@ -2,11 +2,15 @@ package dev.handoff.redis;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -25,29 +29,46 @@ final class Envelope {
 	private Envelope() {
 	}
 
+	/**
+	 * Writes a record's envelope: the header through Jackson's streaming generator (no data binding), then the
+	 * payload with a single copy into an array of the exact size.
+	 * @param record the record
+	 * @return the envelope
+	 */
 	static byte[] encode(HandoffRecord<byte[]> record) {
-		Header header = new Header(FORMAT, record.id(), record.label(), record.version(), record.origin(),
-				record.createdAt());
-		byte[] json = mapper.writeValueAsBytes(header);
-		ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 1 + record.data().length);
-		out.writeBytes(json);
-		out.write('\n');
-		out.writeBytes(record.data());
-		return out.toByteArray();
+		ByteArrayOutputStream header = new ByteArrayOutputStream(160);
+		try (JsonGenerator generator = mapper.createGenerator(header)) {
+			generator.writeStartObject();
+			generator.writeNumberProperty("format", FORMAT);
+			generator.writeStringProperty("id", record.id());
+			generator.writeStringProperty("label", record.label());
+			generator.writeNumberProperty("version", record.version());
+			generator.writeStringProperty("origin", record.origin());
+			generator.writeStringProperty("createdAt", record.createdAt().toString());
+			generator.writeEndObject();
+		}
+		byte[] payload = record.data();
+		byte[] envelope = new byte[header.size() + 1 + payload.length];
+		byte[] json = header.toByteArray();
+		System.arraycopy(json, 0, envelope, 0, json.length);
+		envelope[json.length] = '\n';
+		System.arraycopy(payload, 0, envelope, json.length + 1, payload.length);
+		return envelope;
 	}
 
+	/**
+	 * Reads a record from its envelope, the header with Jackson's streaming parser. Fields a later format adds are
+	 * skipped.
+	 * @param envelope the envelope
+	 * @return the record, its data the payload bytes
+	 * @throws HandoffException when the envelope was not written by Handoff or by a format this version reads
+	 */
 	static HandoffRecord<byte[]> decode(byte[] envelope) {
 		int newline = indexOf(envelope, (byte) '\n');
 		if (newline < 0) {
 			throw new HandoffException("Stored handoff record has no header line; it was not written by Handoff");
 		}
-		Header header;
-		try {
-			header = mapper.readValue(envelope, 0, newline, Header.class);
-		}
-		catch (JacksonException ex) {
-			throw new HandoffException("Stored handoff record has an unreadable header", ex);
-		}
+		Header header = readHeader(envelope, newline);
 		if (header.format() != FORMAT) {
 			throw new HandoffException("Stored handoff record " + header.id() + " has envelope format "
 					+ header.format() + "; this version of Handoff reads format " + FORMAT + " only");
@@ -55,6 +76,41 @@ final class Envelope {
 		byte[] payload = Arrays.copyOfRange(envelope, newline + 1, envelope.length);
 		return new HandoffRecord<>(header.id(), header.label(), header.version(), payload, header.origin(),
 				header.createdAt());
+	}
+
+	private static Header readHeader(byte[] envelope, int length) {
+		int format = 0;
+		int version = 0;
+		String id = null;
+		String label = null;
+		String origin = null;
+		Instant createdAt = null;
+		try (JsonParser parser = mapper.createParser(envelope, 0, length)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				throw new HandoffException("Stored handoff record has a header that is not a JSON object");
+			}
+			String name;
+			while ((name = parser.nextName()) != null) {
+				JsonToken value = parser.nextToken();
+				switch (name) {
+					case "format" -> format = parser.getIntValue();
+					case "version" -> version = parser.getIntValue();
+					case "id" -> id = parser.getString();
+					case "label" -> label = parser.getString();
+					case "origin" -> origin = parser.getString();
+					case "createdAt" -> createdAt = (value == JsonToken.VALUE_STRING) ? Instant.parse(parser.getString())
+							: Instant.ofEpochMilli(parser.getLongValue());
+					default -> parser.skipChildren();
+				}
+			}
+		}
+		catch (JacksonException | DateTimeParseException ex) {
+			throw new HandoffException("Stored handoff record has an unreadable header", ex);
+		}
+		if (id == null || label == null || origin == null || createdAt == null) {
+			throw new HandoffException("Stored handoff record has a header without id, label, origin or createdAt");
+		}
+		return new Header(format, id, label, version, origin, createdAt);
 	}
 
 	private static int indexOf(byte[] bytes, byte value) {

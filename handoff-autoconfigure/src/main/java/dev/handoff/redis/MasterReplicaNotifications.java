@@ -73,7 +73,10 @@ final class MasterReplicaNotifications implements Subscriptions {
 			connection.close();
 			throw ex;
 		}
-		return connection::close;
+		return () -> {
+			events.close();
+			connection.close();
+		};
 	}
 
 	private StatefulRedisPubSubConnection<byte[], byte[]> connect() {

@@ -9,6 +9,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.core.task.SyncTaskExecutor;
 import org.springframework.data.redis.connection.Message;
 import org.springframework.data.redis.connection.MessageListener;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -38,11 +40,17 @@ final class Notifications implements Subscriptions {
 		container.setConnectionFactory(this.connectionFactory);
 		container.setBeanName("handoffNotifications");
 		container.setRecoveryInterval(1000);
+		// The container's default executor starts a thread per message and per channel confirmation; the
+		// subscriber only records a request and returns, so it runs on the thread that received the message. A
+		// blocking subscription (Jedis) still gets a thread of its own.
+		container.setTaskExecutor(new SyncTaskExecutor());
+		container.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("handoff-notifications-"));
 		container.setMessageListeners(
 				Map.of(listener, labelsByChannel.keySet().stream().map(ChannelTopic::of).toList()));
 		container.afterPropertiesSet();
 		container.start();
 		return () -> {
+			events.close();
 			try {
 				container.destroy();
 			}

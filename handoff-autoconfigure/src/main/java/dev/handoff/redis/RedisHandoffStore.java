@@ -12,7 +12,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.handoff.HandoffClaim;
@@ -115,6 +117,11 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private final Subscriptions subscriptions;
 
 	private final Duration timeout;
+
+	/** With a counter, makes claim ids unique without a random UUID (and its SecureRandom) per claim. */
+	private final String claimIdPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
+
+	private final AtomicLong claims = new AtomicLong();
 
 	/**
 	 * Creates a store.
@@ -245,7 +252,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		List<Command> commands = new ArrayList<>(labels.size() * 2);
 		for (String label : labels) {
 			Keys keys = keys(label);
-			String claimId = claimer + "/" + UUID.randomUUID();
+			String claimId = claimer + "/" + this.claimIdPrefix + this.claims.incrementAndGet();
 			claimIds.put(label, claimId);
 			byte[] claimKey = keys.claim(claimId);
 			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
