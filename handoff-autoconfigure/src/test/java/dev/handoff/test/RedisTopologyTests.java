@@ -171,6 +171,8 @@ class RedisTopologyTests {
 			StringRedisTemplate template = client.stringRedisTemplate();
 			template.opsForValue().set(key("a") + ":before", "1");
 			RedisServerProcess oldMaster = sentinel.master();
+			// Replication is asynchronous: only a write the replica has is sure to survive the failover.
+			assertThat(oldMaster.command("WAIT", "1", "5000")).isEqualTo(1L);
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster).isNotSameAs(oldMaster);
 			template.opsForValue().set(key("a") + ":after", "2");
