@@ -3,24 +3,62 @@ package dev.handoff.redis;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Builds every key and the channel of one label; see {@link RedisHandoffStore} for what each holds. All of them start
- * with {@code <namespace>:handoff:{<label>}:}, so they share one hash tag and live in one slot of a Redis Cluster.
- *
- * @param namespace the namespace
- * @param label the label
+ * Every key and the channel of one label; see {@link RedisHandoffStore} for what each holds. All of them start with
+ * {@code <namespace>:handoff:{<label>}:}, so they share one hash tag and live in one slot of a Redis Cluster. The
+ * names are encoded once, when the label's keys are first asked for, not per command.
  */
-record Keys(String namespace, String label) {
+final class Keys {
 
-	String prefix() {
-		return this.namespace + ":handoff:{" + this.label + "}:";
+	private final String label;
+
+	private final String prefix;
+
+	private final byte[] pending;
+
+	private final byte[] claims;
+
+	private final byte[] owner;
+
+	private final byte[] expiry;
+
+	private final byte[] attempts;
+
+	private final byte[] acked;
+
+	private final byte[] dead;
+
+	private final byte[] deadReasons;
+
+	private final byte[] channel;
+
+	Keys(String namespace, String label) {
+		this.label = label;
+		this.prefix = namespace + ":handoff:{" + label + "}:";
+		this.pending = key("pending");
+		this.claims = key("claims");
+		this.owner = key("owner");
+		this.expiry = key("expiry");
+		this.attempts = key("attempts");
+		this.acked = key("acked");
+		this.dead = key("dead");
+		this.deadReasons = key("dead-reasons");
+		this.channel = key("notify");
 	}
 
 	private byte[] key(String suffix) {
-		return (prefix() + suffix).getBytes(StandardCharsets.UTF_8);
+		return (this.prefix + suffix).getBytes(StandardCharsets.UTF_8);
+	}
+
+	String label() {
+		return this.label;
+	}
+
+	String prefix() {
+		return this.prefix;
 	}
 
 	byte[] pending() {
-		return key("pending");
+		return this.pending;
 	}
 
 	byte[] claim(String claimId) {
@@ -28,35 +66,35 @@ record Keys(String namespace, String label) {
 	}
 
 	byte[] claims() {
-		return key("claims");
+		return this.claims;
 	}
 
 	byte[] owner() {
-		return key("owner");
+		return this.owner;
 	}
 
 	byte[] expiry() {
-		return key("expiry");
+		return this.expiry;
 	}
 
 	byte[] attempts() {
-		return key("attempts");
+		return this.attempts;
 	}
 
 	byte[] acked() {
-		return key("acked");
+		return this.acked;
 	}
 
 	byte[] dead() {
-		return key("dead");
+		return this.dead;
 	}
 
 	byte[] deadReasons() {
-		return key("dead-reasons");
+		return this.deadReasons;
 	}
 
 	byte[] channel() {
-		return key("notify");
+		return this.channel;
 	}
 
 }

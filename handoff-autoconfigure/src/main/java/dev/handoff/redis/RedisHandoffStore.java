@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +109,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);
 
+	private static final int MAX_CACHED_LABELS = 1000;
+
 	private final String namespace;
 
 	private final Policy policy;
@@ -122,6 +125,10 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private final String claimIdPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
 
 	private final AtomicLong claims = new AtomicLong();
+
+	private final Map<String, Keys> keysByLabel = new ConcurrentHashMap<>();
+
+	private final PolicyArgs args;
 
 	/**
 	 * Creates a store.
@@ -149,6 +156,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		Assert.notNull(policy, "'policy' must not be null");
 		this.namespace = namespace;
 		this.policy = policy;
+		this.args = PolicyArgs.of(policy);
 		if (isLettuce(connectionFactory)) {
 			LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
 			this.runner = new LettuceCommandRunner(lettuce);
@@ -169,6 +177,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private RedisHandoffStore(RedisHandoffStore store, Policy policy) {
 		this.namespace = store.namespace;
 		this.policy = policy;
+		this.args = PolicyArgs.of(policy);
 		this.runner = store.runner;
 		this.subscriptions = store.subscriptions;
 		this.timeout = store.timeout;
@@ -191,8 +200,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		for (HandoffRecord<byte[]> record : records) {
 			Keys keys = keys(record.label());
 			commands.add(eval(Script.INITIATE, List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(),
-					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), this.policy.ttl().toMillis(),
-					keyTtl()));
+					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(),
+					this.args.keyTtl()));
 		}
 		List<Reply> replies = runScripts(commands, timeout);
 		List<Initiated> results = new ArrayList<>(records.size());
@@ -256,9 +265,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 			claimIds.put(label, claimId);
 			byte[] claimKey = keys.claim(claimId);
 			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
-					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId,
-					this.policy.lease().toMillis(), keyTtl(), this.policy.deadLetterTtl().toMillis(),
-					this.policy.maxDeliveries()));
+					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId, this.args.lease(),
+					this.args.keyTtl(), this.args.deadLetterTtl(), this.args.maxDeliveries()));
 			commands.add(new Command.HashGetAll(claimKey));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
@@ -330,12 +338,12 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		for (Acknowledgement acknowledgement : acknowledgements) {
 			HandoffClaim claim = acknowledgement.claim();
 			Keys keys = keys(claim.label());
-			List<Object> args = new ArrayList<>(acknowledgement.recordIds().size() + 2);
-			args.add(claim.id());
-			args.add(keyTtl());
-			args.addAll(acknowledgement.recordIds());
+			List<Object> arguments = new ArrayList<>(acknowledgement.recordIds().size() + 2);
+			arguments.add(claim.id());
+			arguments.add(this.args.keyTtl());
+			arguments.addAll(acknowledgement.recordIds());
 			commands.add(eval(Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
-					keys.expiry(), keys.attempts(), keys.acked()), args.toArray()));
+					keys.expiry(), keys.attempts(), keys.acked()), arguments.toArray()));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
 		List<Integer> counts = new ArrayList<>(replies.size());
@@ -351,7 +359,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		Keys keys = keys(claim.label());
 		Object moved = value(runScript(eval(Script.DEAD_LETTER, List.of(keys.claim(claim.id()), keys.claims(),
 				keys.owner(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons()), claim.id(), recordId,
-				reason, this.policy.deadLetterTtl().toMillis())), "dead-letter", claim.label());
+				reason, this.args.deadLetterTtl())), "dead-letter", claim.label());
 		return (moved instanceof Number number && number.intValue() == 1)
 				? "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'"
 				: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
@@ -557,12 +565,34 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
 	}
 
-	private long keyTtl() {
-		return this.policy.ttl().plus(this.policy.deadLetterTtl()).toMillis();
+	/**
+	 * The policy's numbers as script arguments, encoded once rather than per command. The key ttl is
+	 * {@code ttl + dead-letter-ttl}.
+	 */
+	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries) {
+
+		static PolicyArgs of(Policy policy) {
+			return new PolicyArgs(number(policy.ttl().toMillis()),
+					number(policy.ttl().plus(policy.deadLetterTtl()).toMillis()), number(policy.lease().toMillis()),
+					number(policy.deadLetterTtl().toMillis()), number(policy.maxDeliveries()));
+		}
+
+		private static byte[] number(long value) {
+			return bytes(String.valueOf(value));
+		}
+
 	}
 
 	Keys keys(String label) {
-		return new Keys(this.namespace, label);
+		Keys keys = this.keysByLabel.get(label);
+		if (keys == null) {
+			keys = new Keys(this.namespace, label);
+			// Participants' labels are few; a caller of HandoffOperations that makes up labels gets fresh keys.
+			if (this.keysByLabel.size() < MAX_CACHED_LABELS) {
+				this.keysByLabel.putIfAbsent(label, keys);
+			}
+		}
+		return keys;
 	}
 
 	/**
