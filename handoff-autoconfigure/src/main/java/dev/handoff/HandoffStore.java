@@ -2,6 +2,7 @@ package dev.handoff;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,8 +199,8 @@ public interface HandoffStore {
 	record Claims(Map<String, HandoffClaim> claims, Map<String, RuntimeException> failures) {
 
 		public Claims {
-			claims = new LinkedHashMap<>(claims);
-			failures = new LinkedHashMap<>(failures);
+			claims = Collections.unmodifiableMap(new LinkedHashMap<>(claims));
+			failures = Collections.unmodifiableMap(new LinkedHashMap<>(failures));
 		}
 
 	}

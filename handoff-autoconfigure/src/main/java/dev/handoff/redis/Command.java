@@ -1,16 +1,10 @@
 package dev.handoff.redis;
 
 /**
- * A command the store sends. All of one operation's commands address keys of one label, so on Redis Cluster they go
- * to the node that owns the label's slot.
+ * A command the store sends. All of one operation's commands address keys of one label, so on Redis Cluster the
+ * client routes them, by their first key, to the node that owns the label's slot.
  */
 sealed interface Command {
-
-	/**
-	 * Returns the first key, by which Redis Cluster routes the command.
-	 * @return the key
-	 */
-	byte[] routingKey();
 
 	/**
 	 * {@code EVALSHA} of a script, or {@code EVAL} with its body after Redis answered {@code NOSCRIPT}.
@@ -21,11 +15,6 @@ sealed interface Command {
 	 * @param sendBody whether to send the body ({@code EVAL}) rather than the hash ({@code EVALSHA})
 	 */
 	record Eval(Script script, byte[][] keys, byte[][] args, boolean sendBody) implements Command {
-
-		@Override
-		public byte[] routingKey() {
-			return this.keys[0];
-		}
 
 		Eval withBody() {
 			return new Eval(this.script, this.keys, this.args, true);
@@ -39,12 +28,6 @@ sealed interface Command {
 	 * @param key the hash
 	 */
 	record HashGetAll(byte[] key) implements Command {
-
-		@Override
-		public byte[] routingKey() {
-			return this.key;
-		}
-
 	}
 
 }

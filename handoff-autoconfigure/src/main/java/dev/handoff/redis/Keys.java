@@ -53,10 +53,6 @@ final class Keys {
 		return this.label;
 	}
 
-	String prefix() {
-		return this.prefix;
-	}
-
 	byte[] pending() {
 		return this.pending;
 	}

@@ -166,11 +166,8 @@ final class LettuceCommandRunner implements CommandRunner {
 			return "Lettuce, Redis Sentinel (master '" + this.connectionFactory.getSentinelConfiguration().getMaster()
 					+ "')";
 		}
-		// Without opening a connection: describing must not wait for a Redis that does not answer.
-		Connection connection = this.connection;
-		if (connection != null && connection.stateful() instanceof StatefulRedisMasterReplicaConnection<?, ?>) {
-			return "Lettuce, Redis master/replica";
-		}
+		// From the configuration, without a connection: describing must not wait for a Redis that does not answer.
+		// The store knows master/replica apart: it is the one that names the nodes.
 		return "Lettuce, Redis standalone";
 	}
 

@@ -465,7 +465,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	@Override
 	public String describe() {
-		return "Redis (" + this.runner.describe() + ")";
+		return "Redis (" + ((this.subscriptions instanceof MasterReplicaNotifications) ? "Lettuce, Redis master/replica"
+				: this.runner.describe()) + ")";
 	}
 
 	/**

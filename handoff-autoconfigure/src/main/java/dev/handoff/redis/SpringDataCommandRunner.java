@@ -12,6 +12,8 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisPipelineException;
 import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.util.ClassUtils;
 
 /**
  * Runs commands through Spring Data Redis' {@link RedisConnection}, for clients other than Lettuce (Jedis). Each
@@ -105,16 +107,32 @@ final class SpringDataCommandRunner implements CommandRunner {
 		return (error != null) ? new Reply.Error(error) : new Reply.NoAnswer(RedisErrors.unchecked(ex));
 	}
 
+	/**
+	 * Describes the client and topology from the factory's configuration, without a connection: describing must
+	 * not wait for a Redis that does not answer.
+	 */
 	@Override
 	public String describe() {
-		String client = this.connectionFactory.getClass().getSimpleName().replace("ConnectionFactory", "");
-		try (RedisConnection connection = this.connectionFactory.getConnection()) {
-			return client + ", " + ((connection instanceof RedisClusterConnection) ? "Redis Cluster"
-					: "Redis standalone or Sentinel");
+		if (ClassUtils.isPresent("redis.clients.jedis.Jedis", getClass().getClassLoader())) {
+			String jedis = JedisTopology.describe(this.connectionFactory);
+			if (jedis != null) {
+				return jedis;
+			}
 		}
-		catch (RuntimeException ex) {
-			return client;
+		return this.connectionFactory.getClass().getSimpleName();
+	}
+
+	/** Touches Jedis' types only where Jedis is on the classpath. */
+	private static final class JedisTopology {
+
+		static @Nullable String describe(RedisConnectionFactory connectionFactory) {
+			if (!(connectionFactory instanceof JedisConnectionFactory jedis)) {
+				return null;
+			}
+			return "Jedis, " + (jedis.isRedisClusterAware() ? "Redis Cluster"
+					: jedis.isRedisSentinelAware() ? "Redis Sentinel" : "Redis standalone");
 		}
+
 	}
 
 	@Override

@@ -21,11 +21,14 @@ import dev.handoff.test.RedisExtension;
 import dev.handoff.test.RedisServerProcess;
 import dev.handoff.test.RedisTopologies;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * file so that the documented line is the tested one; and with one permission less, which fails startup with Redis'
  * own answer.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class HandoffLeastPrivilegeTests {
 
 	@RegisterExtension
@@ -113,11 +117,12 @@ class HandoffLeastPrivilegeTests {
 	}
 
 	@Test
-	void startupGoesOnWithAnErrorWhenTheCheckOnlyLogs() {
+	void startupGoesOnWithAnErrorWhenTheCheckOnlyLogs(CapturedOutput output) {
 		String namespace = redis.namespace();
 		createUser("log-" + namespace, aclLine(namespace).replace(" +hgetall", ""));
 		runner("log-" + namespace, namespace).withPropertyValues("handoff.store-check=log")
 			.run((context) -> assertThat(context).hasNotFailed());
+		assertThat(output).containsPattern("ERROR .*Handoff's check of its Redis store .*NOPERM");
 	}
 
 	private ApplicationContextRunner runner(String user, String namespace) {
