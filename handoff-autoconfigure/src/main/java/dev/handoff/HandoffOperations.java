@@ -23,9 +23,24 @@ public interface HandoffOperations {
 	<S> HandoffRecord<S> initiate(String label, int version, S state);
 
 	/**
+	 * Hands off state under a record id that the caller chooses, as an idempotency key: initiating again with the
+	 * same id (a retry after a timeout) stores nothing new, whether the first call's record still waits, was
+	 * delivered or was dead-lettered. The store remembers an acknowledged id for {@code handoff.ttl}.
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state, written as JSON
+	 * @param recordId the record id: 1 to 200 letters, digits, {@code .}, {@code _}, {@code :} or {@code -},
+	 * unique per handoff, for example a UUID the caller keeps across its retries
+	 * @param <S> the type of the state
+	 * @return the record
+	 */
+	<S> HandoffRecord<S> initiate(String label, int version, S state, String recordId);
+
+	/**
 	 * Claims the records waiting under a label and passes those of the given version to the receiver. They are
-	 * acknowledged when the receiver returns normally; if it throws, they are delivered again after the lease.
-	 * Records of another version are dead-lettered.
+	 * acknowledged when the receiver returns normally; if it throws for several, each is given to it alone, and those
+	 * it still fails on are delivered again after the lease. Records of a newer version are released for an instance
+	 * that reads it; records of an older version are dead-lettered.
 	 * @param label the label
 	 * @param version the version of the state's shape that the receiver understands
 	 * @param type the type of the state

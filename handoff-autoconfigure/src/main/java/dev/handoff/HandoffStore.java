@@ -14,19 +14,25 @@ import org.springframework.util.Assert;
 
 /**
  * Where handed-off records wait for the next instance: the storage SPI behind {@link HandoffOperations}. Records are
- * opaque bytes here; serialization and version checks happen above this interface.
+ * opaque bytes here; serialization and version checks happen above this interface. The store reports what happened to
+ * each record (claimed, released, dead-lettered, acknowledged by whom); the engine decides and logs.
  * <p>
  * Every implementation keeps this contract, checked by one shared contract test:
  * <ul>
  * <li>{@link #initiate} is idempotent per record id: storing the same record twice stores it once, and a record
- * that was already claimed, acknowledged or dead-lettered is not brought back. Its result says truthfully whether
- * each record is stored.</li>
- * <li>{@link #claim} moves every available record of a label to the claimer under a lease, atomically: while the
- * lease holds, no other claim returns them.</li>
- * <li>{@link #acknowledge} removes claimed records for good, but only while the claim still owns them.</li>
+ * that was already claimed, acknowledged or dead-lettered is not brought back (an acknowledged id is remembered for
+ * {@link Policy#ttl()}). Its result says truthfully whether each record is stored.</li>
+ * <li>{@link #claim} moves available records of a label to the claimer under a lease, atomically: while the lease
+ * holds (and {@link #renew} extends it), no other claim returns them. A claim takes at most
+ * {@link Policy#maxClaimSize()} bytes and says when it left records waiting; a record over
+ * {@link Policy#maxRecordSize()} is dead-lettered without being transferred. Records {@link #release released} for a
+ * newer version are only claimed by a claimer that reads that version.</li>
+ * <li>{@link #acknowledge} removes claimed records for good, but only while the claim still owns them, and says for
+ * each record whether this claim or another one acknowledged it.</li>
  * <li>When a lease lapses, its records become available again with their delivery count raised; a record claimed
  * {@link Policy#maxDeliveries()} times is dead-lettered instead. A record nobody claims within {@link Policy#ttl()} is
- * dead-lettered too. Each dead letter is logged at ERROR.</li>
+ * dead-lettered too. Each claim reports the dead letters it made; each dead letter expires
+ * {@link Policy#deadLetterTtl()} after it was made.</li>
  * </ul>
  * Operations on several records or labels are batches: a store sends them together (the Redis store in one pipeline
  * per Redis node), and one failing item does not fail the others.
@@ -62,24 +68,24 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Claims every available record of each label under a lease owned by the claimer. Each claim also settles its
-	 * label's lapsed leases and expired records; records that a lapsed lease makes available again are returned by
-	 * this claim.
-	 * @param labels the labels
+	 * Claims the available records of each label under a lease owned by the claimer. Each claim also settles its
+	 * label's lapsed leases, expired records and expired dead letters, and reports what it dead-lettered; records that
+	 * a lapsed lease makes available again are returned by this claim.
+	 * @param requests the labels, each with the highest record version the claimer reads
 	 * @param claimer the instance that claims, for diagnostics
 	 * @return the claim of each label, empty where nothing was waiting, and the labels whose claim failed
 	 */
-	Claims claim(Collection<String> labels, String claimer);
+	Claims claim(Collection<ClaimRequest> requests, String claimer);
 
 	/**
-	 * Claims every available record of a label; see {@link #claim(Collection, String)}.
+	 * Claims the available records of a label, of any version; see {@link #claim(Collection, String)}.
 	 * @param label the label
 	 * @param claimer the instance that claims, for diagnostics
 	 * @return the claim; its records are empty when nothing was waiting
 	 * @throws HandoffException when the claim failed
 	 */
 	default HandoffClaim claim(String label, String claimer) {
-		Claims claims = claim(List.of(label), claimer);
+		Claims claims = claim(List.of(new ClaimRequest(label, Integer.MAX_VALUE)), claimer);
 		RuntimeException failure = claims.failures().get(label);
 		if (failure != null) {
 			throw failure;
@@ -88,34 +94,59 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Removes claimed records for good.
-	 * @param claim the claim that holds them
-	 * @param recordIds the records to remove
-	 * @return how many of them are acknowledged, counting those already acknowledged (so a replayed call returns the
-	 * same); fewer than asked means the lease lapsed and another claim holds the rest
+	 * Extends the lease of a claim by the policy's lease, from now: called while a long merge runs.
+	 * @param claim the claim
+	 * @return whether the claim still held records to extend; false once it was acknowledged or settled
 	 */
-	int acknowledge(HandoffClaim claim, Collection<String> recordIds);
+	boolean renew(HandoffClaim claim);
 
 	/**
-	 * Acknowledges records of several claims, in one batch; see {@link #acknowledge(HandoffClaim, Collection)}.
+	 * Acknowledges records of several claims, in one batch: removes the records each claim still owns for good.
+	 * Idempotent: a replayed call reports the same.
 	 * @param acknowledgements the claims and their records to remove
-	 * @return for each, how many of its records are acknowledged
+	 * @return for each, what became of its records
 	 */
-	default List<Integer> acknowledge(List<Acknowledgement> acknowledgements) {
-		return acknowledgements.stream()
-			.map((acknowledgement) -> acknowledge(acknowledgement.claim(), acknowledgement.recordIds()))
-			.toList();
+	List<Acknowledged> acknowledge(List<Acknowledgement> acknowledgements);
+
+	/**
+	 * Acknowledges records of one claim; see {@link #acknowledge(List)}.
+	 * @param claim the claim that holds them
+	 * @param recordIds the records to remove
+	 * @return how many of them this claim acknowledged (now or before); fewer than asked means its lease lapsed
+	 */
+	default int acknowledge(HandoffClaim claim, Collection<String> recordIds) {
+		return acknowledge(List.of(new Acknowledgement(claim, recordIds))).get(0).acknowledged().size();
 	}
 
 	/**
-	 * Moves a claimed record to the dead letters, where it stays for inspection. Used for records that no retry can
-	 * help, such as an unknown version.
+	 * Moves a claimed record to the dead letters, where it stays for inspection for the dead-letter ttl. Used for
+	 * records that no retry can help, such as an unreadable payload. Idempotent.
 	 * @param claim the claim that holds it
 	 * @param recordId the record
 	 * @param reason why, for the person who inspects it
-	 * @return where the record went, for the log line, or a note that the claim no longer owned it
+	 * @return whether the record is in the dead letters; false when the claim no longer owned it
 	 */
-	String deadLetter(HandoffClaim claim, String recordId, String reason);
+	boolean deadLetter(HandoffClaim claim, String recordId, String reason);
+
+	/**
+	 * Gives claimed records back without counting the claim as a delivery, and notifies the label's subscribers:
+	 * for records an instance cannot read (a newer version) or should not merge (its state was already handed off).
+	 * A released record is only claimed again by a claimer that reads its version. Idempotent.
+	 * @param claim the claim that holds them
+	 * @param recordIds the records, among the claim's deliveries
+	 * @return how many of them are released
+	 */
+	int release(HandoffClaim claim, Collection<String> recordIds);
+
+	/**
+	 * Counts the records waiting under each label of this store's namespace, in one bounded scan, so that labels
+	 * nobody claims (after a rename) can be reported.
+	 * @param maxLabels the most labels to return
+	 * @return label → records waiting, for labels with at least one; empty when the store cannot tell
+	 */
+	default Map<String, Long> waiting(int maxLabels) {
+		return Map.of();
+	}
 
 	/**
 	 * Calls {@code onAvailable} with labels under which a record may be waiting: with one label when a record of it
@@ -146,12 +177,39 @@ public interface HandoffStore {
 	}
 
 	/**
+	 * A label to claim.
+	 *
+	 * @param label the label
+	 * @param version the highest record version the claimer reads: records released for a newer one are left
+	 */
+	record ClaimRequest(String label, int version) {
+	}
+
+	/**
 	 * Records of one claim to acknowledge.
 	 *
 	 * @param claim the claim that holds them
 	 * @param recordIds the records
 	 */
 	record Acknowledgement(HandoffClaim claim, Collection<String> recordIds) {
+	}
+
+	/**
+	 * What became of the records of one {@link Acknowledgement}.
+	 *
+	 * @param acknowledged the records this claim acknowledged, now or in an earlier call
+	 * @param acknowledgedByAnother records another claim acknowledged first: this claim's lease lapsed and they were
+	 * merged twice
+	 * @param heldByAnother records this claim no longer owns and nobody acknowledged yet: they will be merged again
+	 */
+	record Acknowledged(List<String> acknowledged, List<String> acknowledgedByAnother, List<String> heldByAnother) {
+
+		public Acknowledged {
+			acknowledged = List.copyOf(acknowledged);
+			acknowledgedByAnother = List.copyOf(acknowledgedByAnother);
+			heldByAnother = List.copyOf(heldByAnother);
+		}
+
 	}
 
 	/**
@@ -206,20 +264,40 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * How long records wait and how often they are tried.
+	 * How long records wait, how often they are tried, and how large they may be.
 	 *
-	 * @param ttl how long a record waits for a taker before it is dead-lettered
+	 * @param ttl how long a record waits for a taker before it is dead-lettered; also how long an acknowledged id is
+	 * remembered, so that a retried initiate of it stores nothing
 	 * @param lease how long a claim owns its records before they become available again
 	 * @param maxDeliveries how many claims a record gets before it is dead-lettered
-	 * @param deadLetterTtl how long dead letters are kept for inspection
+	 * @param deadLetterTtl how long each dead letter is kept for inspection
+	 * @param maxRecordSize the largest record, in bytes of its data, that is handed off or claimed
+	 * @param maxClaimSize the most bytes of records one claim takes; the rest wait for the next claim
 	 */
-	record Policy(Duration ttl, Duration lease, int maxDeliveries, Duration deadLetterTtl) {
+	record Policy(Duration ttl, Duration lease, int maxDeliveries, Duration deadLetterTtl, long maxRecordSize,
+			long maxClaimSize) {
+
+		/** The default for {@link #maxRecordSize()} and {@link #maxClaimSize()}: 64 MiB. */
+		public static final long DEFAULT_MAX_SIZE = 64L * 1024 * 1024;
 
 		public Policy {
 			Assert.isTrue(ttl.toMillis() > 0, "'ttl' must be positive");
 			Assert.isTrue(lease.toMillis() > 0, "'lease' must be positive");
 			Assert.isTrue(maxDeliveries > 0, "'maxDeliveries' must be positive");
 			Assert.isTrue(deadLetterTtl.toMillis() > 0, "'deadLetterTtl' must be positive");
+			Assert.isTrue(maxRecordSize > 0, "'maxRecordSize' must be positive");
+			Assert.isTrue(maxClaimSize > 0, "'maxClaimSize' must be positive");
+		}
+
+		/**
+		 * A policy with the default size limits.
+		 * @param ttl how long a record waits for a taker
+		 * @param lease how long a claim owns its records
+		 * @param maxDeliveries how many claims a record gets
+		 * @param deadLetterTtl how long each dead letter is kept
+		 */
+		public Policy(Duration ttl, Duration lease, int maxDeliveries, Duration deadLetterTtl) {
+			this(ttl, lease, maxDeliveries, deadLetterTtl, DEFAULT_MAX_SIZE, DEFAULT_MAX_SIZE);
 		}
 
 	}

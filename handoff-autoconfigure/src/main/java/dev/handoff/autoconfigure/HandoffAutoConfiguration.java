@@ -36,7 +36,8 @@ public final class HandoffAutoConfiguration {
 	@ConditionalOnMissingBean
 	HandoffTemplate handoffTemplate(HandoffStore handoffStore, HandoffSettings handoffSettings) {
 		// A mapper of our own: the application's may enable default typing, which must never read from Redis.
-		return new HandoffTemplate(handoffStore, JsonMapper.builder().build(), handoffSettings.instanceId());
+		return new HandoffTemplate(handoffStore, JsonMapper.builder().build(), handoffSettings.instanceId(),
+				handoffSettings.policy());
 	}
 
 	@Bean

@@ -6,6 +6,7 @@ import dev.handoff.core.HandoffLifecycle;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration properties for Handoff.
@@ -72,6 +73,17 @@ public class HandoffProperties {
 	 * skip the check. The check runs each of the store's operations once on keys of its own.
 	 */
 	private HandoffLifecycle.StoreCheck storeCheck = HandoffLifecycle.StoreCheck.FAIL;
+
+	/**
+	 * Largest state one participant hands off or receives. Serialization stops with an error once it grows past
+	 * this, and a taker dead-letters a larger record without reading it.
+	 */
+	private DataSize maxRecordSize = DataSize.ofMegabytes(64);
+
+	/**
+	 * Most bytes of records one claim takes at once; the rest are claimed right after.
+	 */
+	private DataSize maxClaimSize = DataSize.ofMegabytes(64);
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -151,6 +163,22 @@ public class HandoffProperties {
 
 	public void setStoreCheck(HandoffLifecycle.StoreCheck storeCheck) {
 		this.storeCheck = storeCheck;
+	}
+
+	public DataSize getMaxRecordSize() {
+		return this.maxRecordSize;
+	}
+
+	public void setMaxRecordSize(DataSize maxRecordSize) {
+		this.maxRecordSize = maxRecordSize;
+	}
+
+	public DataSize getMaxClaimSize() {
+		return this.maxClaimSize;
+	}
+
+	public void setMaxClaimSize(DataSize maxClaimSize) {
+		this.maxClaimSize = maxClaimSize;
 	}
 
 	public Duration getPollInterval() {

@@ -12,6 +12,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 import org.springframework.util.StringUtils;
+import org.springframework.util.unit.DataSize;
 
 /**
  * {@link HandoffProperties} checked against each other and against the rest of the environment, with their defaults
@@ -37,6 +38,13 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 			throw invalid("handoff.max-deliveries is " + properties.getMaxDeliveries() + ".",
 					"Set it to at least 1; 5 lets a record survive four failed receivers.");
 		}
+		Map<String, DataSize> sizes = Map.of("max-record-size", properties.getMaxRecordSize(), "max-claim-size",
+				properties.getMaxClaimSize());
+		sizes.forEach((name, value) -> {
+			if (value.toBytes() <= 0) {
+				throw invalid("handoff." + name + " is " + value + ".", "Set it to at least 1KB, for example 64MB.");
+			}
+		});
 		Duration phaseTimeout = Binder.get(environment)
 			.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
 			.orElse(DEFAULT_PHASE_TIMEOUT);
@@ -60,7 +68,8 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 		String instanceId = StringUtils.hasText(properties.getInstanceId()) ? properties.getInstanceId()
 				: HandoffTemplate.defaultInstanceId();
 		HandoffStore.Policy policy = new HandoffStore.Policy(properties.getTtl(), properties.getLease(),
-				properties.getMaxDeliveries(), properties.getDeadLetterTtl());
+				properties.getMaxDeliveries(), properties.getDeadLetterTtl(), properties.getMaxRecordSize().toBytes(),
+				properties.getMaxClaimSize().toBytes());
 		return new HandoffSettings(properties, namespace, instanceId, policy);
 	}
 

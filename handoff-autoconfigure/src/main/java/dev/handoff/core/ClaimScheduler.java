@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,6 +32,8 @@ import org.jspecify.annotations.Nullable;
 final class ClaimScheduler {
 
 	private static final Duration SUBSCRIBE_RETRY = Duration.ofSeconds(1);
+
+	private static final int MAX_REPORTED_LABELS = 100;
 
 	private static final Log logger = LogFactory.getLog(ClaimScheduler.class);
 
@@ -96,6 +99,7 @@ final class ClaimScheduler {
 					+ "handoff.startup-timeout (" + startupTimeout + "); starting without it. Waiting records "
 					+ "will be delivered as soon as the store answers.");
 		}
+		this.executor.execute(this::reportUnclaimedLabels);
 		long poll = pollInterval.toMillis();
 		this.executor.scheduleWithFixedDelay(() -> request(this.participants.labels()), poll, poll,
 				TimeUnit.MILLISECONDS);
@@ -160,39 +164,76 @@ final class ClaimScheduler {
 	}
 
 	private void claim(List<String> labels) {
+		List<HandoffStore.ClaimRequest> requests = new ArrayList<>(labels.size());
+		for (String label : labels) {
+			Participant<?> participant = this.participants.get(label);
+			if (participant != null) {
+				requests.add(new HandoffStore.ClaimRequest(label, participant.receiver().version));
+			}
+		}
 		HandoffStore.Claims claims;
 		try {
-			claims = this.store.claim(labels, this.template.getInstanceId());
+			claims = this.store.claim(requests, this.template.getInstanceId());
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not claim handoff records of " + labels + ": " + ex.getMessage()
 					+ "; trying again on the next notification or poll");
 			throw ex;
 		}
-		List<HandoffTemplate.Delivered> delivered = new ArrayList<>();
+		List<Deliveries.Delivered> delivered = new ArrayList<>();
+		List<String> more = new ArrayList<>();
 		for (Map.Entry<String, HandoffClaim> entry : claims.claims().entrySet()) {
 			Participant<?> participant = this.participants.get(entry.getKey());
-			if (participant == null || entry.getValue().isEmpty()) {
-				continue;
+			HandoffClaim claim = entry.getValue();
+			Deliveries.Delivered delivery = this.template.deliver(participant.receiver(), claim);
+			if (delivery.failure != null) {
+				logger.warn(delivery.failure.getMessage(), delivery.failure.getCause());
+				for (Throwable other : delivery.failure.getSuppressed()) {
+					logger.warn(other.getMessage(), other.getCause());
+				}
 			}
-			try {
-				delivered.add(this.template.deliver(participant.receiver(), entry.getValue()));
-			}
-			catch (HandoffException ex) {
-				logger.warn(ex.getMessage(), ex.getCause());
+			delivered.add(delivery);
+			if (claim.more()) {
+				more.add(entry.getKey());
 			}
 		}
 		try {
 			this.template.acknowledge(delivered);
 		}
-		catch (HandoffException ex) {
-			logger.warn(ex.getMessage() + "; the records may be delivered again once their lease lapses",
-					ex.getCause());
+		catch (RuntimeException ex) {
+			logger.warn("Could not acknowledge handoff records: " + ex.getMessage() + "; they may be delivered "
+					+ "again once their lease lapses", ex);
+		}
+		if (!more.isEmpty()) {
+			// The claims reached their size limit: the rest waits for the next batch, which starts at once.
+			request(more);
 		}
 		claims.failures().forEach((label, ex) -> logger.warn("Could not claim handoff records of label '" + label
 				+ "': " + ex.getMessage() + "; trying again on the next notification or poll"));
 		if (!claims.failures().isEmpty()) {
 			throw new HandoffException("Could not claim " + claims.failures().keySet());
+		}
+	}
+
+	/**
+	 * Warns of labels with waiting records that no participant here claims: after a label or namespace is renamed,
+	 * nobody would claim them, and they would expire without a word.
+	 */
+	private void reportUnclaimedLabels() {
+		Map<String, Long> waiting;
+		try {
+			waiting = this.store.waiting(MAX_REPORTED_LABELS);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not look for labels that no participant claims", ex);
+			return;
+		}
+		Map<String, Long> unclaimed = new TreeMap<>(waiting);
+		unclaimed.keySet().removeAll(this.participants.labels());
+		if (!unclaimed.isEmpty()) {
+			logger.warn("Handoff records wait under label(s) that no participant of this application claims (label "
+					+ "= records waiting): " + unclaimed + ". If a participant was renamed, set @Handoff(\"<old "
+					+ "label>\") on it to receive them; otherwise they are dead-lettered when handoff.ttl ends.");
 		}
 	}
 

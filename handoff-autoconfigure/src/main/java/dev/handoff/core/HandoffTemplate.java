@@ -5,10 +5,7 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -19,28 +16,29 @@ import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.TypeFactory;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.ResolvableType;
 import org.springframework.util.Assert;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without type information, and keeps
  * it in a {@link HandoffStore}.
  */
-public class HandoffTemplate implements HandoffOperations {
-
-	private static final Log logger = LogFactory.getLog(HandoffTemplate.class);
+public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+	private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
+
+	private static final HandoffStore.Policy DEFAULT_POLICY = new HandoffStore.Policy(Duration.ofHours(1),
+			Duration.ofSeconds(30), 5, Duration.ofDays(7));
 
 	private final HandoffStore store;
 
@@ -48,21 +46,40 @@ public class HandoffTemplate implements HandoffOperations {
 
 	private final String instanceId;
 
+	private final long maxRecordSize;
+
+	private final Deliveries deliveries;
+
 	private final Clock clock = Clock.systemUTC();
+
+	/**
+	 * Creates a template with the default lease (30s) and size limit (64 MiB).
+	 * @param store where records wait
+	 * @param mapper the mapper for state; it must not enable default typing
+	 * @param instanceId this instance, recorded as the origin of what it hands off and as the owner of its claims
+	 */
+	public HandoffTemplate(HandoffStore store, JsonMapper mapper, String instanceId) {
+		this(store, mapper, instanceId, DEFAULT_POLICY);
+	}
 
 	/**
 	 * Creates a template.
 	 * @param store where records wait
 	 * @param mapper the mapper for state; it must not enable default typing
 	 * @param instanceId this instance, recorded as the origin of what it hands off and as the owner of its claims
+	 * @param policy the store's policy: its lease sets how often a long merge renews it, its max record size where
+	 * serialization stops
 	 */
-	public HandoffTemplate(HandoffStore store, JsonMapper mapper, String instanceId) {
+	public HandoffTemplate(HandoffStore store, JsonMapper mapper, String instanceId, HandoffStore.Policy policy) {
 		Assert.notNull(store, "'store' must not be null");
 		Assert.notNull(mapper, "'mapper' must not be null");
 		Assert.hasText(instanceId, "'instanceId' must not be empty");
+		Assert.notNull(policy, "'policy' must not be null");
 		this.store = store;
 		this.mapper = mapper;
 		this.instanceId = instanceId;
+		this.maxRecordSize = policy.maxRecordSize();
+		this.deliveries = new Deliveries(store, mapper, policy.lease());
 	}
 
 	/**
@@ -86,7 +103,20 @@ public class HandoffTemplate implements HandoffOperations {
 
 	@Override
 	public <S> HandoffRecord<S> initiate(String label, int version, S state) {
-		HandoffRecord<byte[]> record = serialize(label, version, state);
+		return initiate(serialize(label, version, state), state);
+	}
+
+	@Override
+	public <S> HandoffRecord<S> initiate(String label, int version, S state, String recordId) {
+		Assert.notNull(recordId, "'recordId' must not be null");
+		if (!RECORD_ID.matcher(recordId).matches()) {
+			throw new HandoffException("Handoff record id '" + recordId + "' is not valid: use 1 to 200 letters, "
+					+ "digits, '.', '_', ':' or '-'");
+		}
+		return initiate(serialize(label, version, state, recordId), state);
+	}
+
+	private <S> HandoffRecord<S> initiate(HandoffRecord<byte[]> record, S state) {
 		HandoffStore.Initiated initiated = this.store.initiate(record);
 		if (!initiated.isStored()) {
 			throw new HandoffException(notStored(record, initiated));
@@ -102,19 +132,41 @@ public class HandoffTemplate implements HandoffOperations {
 	 * @return the record
 	 */
 	HandoffRecord<byte[]> serialize(String label, int version, Object state) {
+		return serialize(label, version, state, UUID.randomUUID().toString());
+	}
+
+	/**
+	 * Writes state as a record, ready for the store, stopping as soon as it grows past the max record size.
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state
+	 * @param recordId the record id
+	 * @return the record
+	 * @throws HandoffException when the state cannot be written as JSON, or is too large
+	 */
+	HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
-		byte[] data;
+		BoundedOutputStream out = new BoundedOutputStream(this.maxRecordSize);
 		try {
-			data = this.mapper.writeValueAsBytes(state);
+			this.mapper.writeValue(out, state);
 		}
-		catch (JacksonException ex) {
-			throw new HandoffException("Could not write the state of label '" + label + "' as JSON: "
-					+ ex.getOriginalMessage() + ". Handoff state must be plain data that Jackson can write and read "
-					+ "back: records, beans with a default constructor, collections and maps of them.", ex);
+		catch (RuntimeException ex) {
+			if (out.exceeded()) {
+				throw new HandoffException("The state of label '" + label + "' is larger than handoff.max-record-size ("
+						+ DataSize.ofBytes(this.maxRecordSize).toMegabytes() + "MB, " + this.maxRecordSize
+						+ " bytes): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
+						+ "(on the instances that receive it too), or hand off less state.");
+			}
+			if (ex instanceof JacksonException jackson) {
+				throw new HandoffException("Could not write the state of label '" + label + "' as JSON: "
+						+ jackson.getOriginalMessage() + ". Handoff state must be plain data that Jackson can write "
+						+ "and read back: records, beans with a default constructor, collections and maps of them.",
+						ex);
+			}
+			throw ex;
 		}
-		return new HandoffRecord<>(UUID.randomUUID().toString(), label, version, data, this.instanceId,
-				this.clock.instant());
+		return new HandoffRecord<>(recordId, label, version, out.toByteArray(), this.instanceId, this.clock.instant());
 	}
 
 	/**
@@ -182,135 +234,56 @@ public class HandoffTemplate implements HandoffOperations {
 	}
 
 	/**
-	 * Claims the records of the receiver's label, passes those it can read to it and acknowledges them when it
-	 * returns normally.
-	 * @return the number of records the receiver got
-	 * @throws HandoffException when the receiver threw; the records are delivered again after the lease
+	 * Claims the records of the receiver's label, passes those it can read to it and acknowledges those it merged,
+	 * claiming again while a claim left records waiting (its size limit).
+	 * @return the number of records the receiver merged
+	 * @throws HandoffException when the receiver threw for some records, after the others are acknowledged; those
+	 * are delivered again after the lease
 	 */
 	int receive(Receiver<?> receiver) {
-		if (receiver.isSealed()) {
-			return 0;
+		int merged = 0;
+		boolean more = true;
+		while (more && !receiver.isSealed()) {
+			HandoffStore.Claims claims = this.store.claim(List.of(new HandoffStore.ClaimRequest(receiver.label,
+					receiver.version)), this.instanceId);
+			RuntimeException failure = claims.failures().get(receiver.label);
+			if (failure != null) {
+				throw failure;
+			}
+			HandoffClaim claim = claims.claims().get(receiver.label);
+			Deliveries.Delivered delivered = this.deliveries.deliver(receiver, claim);
+			this.deliveries.acknowledge(List.of(delivered));
+			merged += delivered.records.size();
+			if (delivered.failure != null) {
+				throw delivered.failure;
+			}
+			more = claim.more();
 		}
-		Delivered delivered = deliver(receiver, this.store.claim(receiver.label, this.instanceId));
-		acknowledge(List.of(delivered));
-		return delivered.records.size();
+		return merged;
 	}
 
 	/**
-	 * Passes the records of a claim that the receiver can read to it. Records of another version go through the
-	 * receiver's upgrader or to the dead letters.
-	 * @return what the receiver got, to {@link #acknowledge}
-	 * @throws HandoffException when the receiver threw; the records are delivered again after the lease
+	 * Passes the records of a claim to the receiver; see {@link Deliveries}.
+	 * @return what the receiver merged, to {@link #acknowledge}
 	 */
-	<S> Delivered deliver(Receiver<S> receiver, HandoffClaim claim) {
-		if (claim.isEmpty()) {
-			return new Delivered(receiver, claim, List.of());
-		}
-		receiver.lock.lock();
-		try {
-			if (receiver.isSealed()) {
-				logger.warn("Claimed " + claim.deliveries().size() + " handoff record(s) of label '" + receiver.label
-						+ "' after its state was handed off; they will be delivered to another instance once the "
-						+ "lease of claim " + claim.id() + " lapses");
-				return new Delivered(receiver, claim, List.of());
-			}
-			List<HandoffRecord<S>> accepted = new ArrayList<>();
-			int attempt = 0;
-			for (HandoffClaim.Delivery delivery : claim.deliveries()) {
-				S data = read(receiver, claim, delivery.record());
-				if (data != null) {
-					accepted.add(delivery.record().withData(data));
-					attempt = Math.max(attempt, delivery.attempt());
-				}
-			}
-			if (accepted.isEmpty()) {
-				return new Delivered(receiver, claim, List.of());
-			}
-			try {
-				receiver.consumer.accept(List.copyOf(accepted));
-			}
-			catch (RuntimeException ex) {
-				throw new HandoffException(capitalize(receiver.description) + " failed on delivery attempt " + attempt
-						+ " of " + accepted.size() + " handoff record(s); they will be delivered again once the lease "
-						+ "of claim " + claim.id() + " lapses", ex);
-			}
-			return new Delivered(receiver, claim, List.copyOf(accepted));
-		}
-		finally {
-			receiver.lock.unlock();
-		}
+	Deliveries.Delivered deliver(Receiver<?> receiver, HandoffClaim claim) {
+		return this.deliveries.deliver(receiver, claim);
 	}
 
 	/**
-	 * Acknowledges what receivers got, in one batch, and logs it.
-	 * @param deliveries what each receiver got
+	 * Acknowledges what receivers merged, in one batch, and logs it.
+	 * @param deliveries what each receiver merged
 	 */
-	void acknowledge(List<Delivered> deliveries) {
-		List<Delivered> received = deliveries.stream().filter((delivered) -> !delivered.records.isEmpty()).toList();
-		if (received.isEmpty()) {
-			return;
-		}
-		List<Integer> acknowledged = this.store.acknowledge(received.stream()
-			.map((delivered) -> new HandoffStore.Acknowledgement(delivered.claim,
-					delivered.records.stream().map(HandoffRecord::id).toList()))
-			.toList());
-		Instant now = this.clock.instant();
-		for (int i = 0; i < received.size(); i++) {
-			Delivered delivered = received.get(i);
-			int count = delivered.records.size();
-			if (acknowledged.get(i) < count) {
-				logger.warn("The lease of claim " + delivered.claim.id() + " lapsed before "
-						+ delivered.receiver.description + " returned; " + (count - acknowledged.get(i)) + " of "
-						+ count + " record(s) may be delivered again. Raise handoff.lease above the time a merge "
-						+ "takes.");
-			}
-			Set<String> origins = new LinkedHashSet<>();
-			delivered.records.forEach((record) -> origins.add(record.origin()));
-			logger.info("Received " + count + " handoff record(s) of label '" + delivered.receiver.label + "' from "
-					+ origins + ", handed off "
-					+ Duration.between(delivered.records.get(0).createdAt(), now).toMillis() + " ms earlier");
-		}
+	void acknowledge(List<Deliveries.Delivered> deliveries) {
+		this.deliveries.acknowledge(deliveries);
 	}
 
-	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
-		if (record.version() == receiver.version) {
-			try {
-				return this.mapper.readValue(record.data(), receiver.type);
-			}
-			catch (JacksonException ex) {
-				deadLetter(claim, record, "unreadable as " + receiver.type.toCanonical() + ": "
-						+ ex.getOriginalMessage(), "Fix the state type so it reads what version " + record.version()
-						+ " wrote, or change its @Handoff version and convert old records in upgradeHandoff.");
-				return null;
-			}
-		}
-		if (receiver.upgrader != null) {
-			JsonNode tree;
-			try {
-				tree = this.mapper.readTree(record.data());
-			}
-			catch (JacksonException ex) {
-				deadLetter(claim, record, "not valid JSON: " + ex.getOriginalMessage(),
-						"It was not written by Handoff's JSON mapper.");
-				return null;
-			}
-			S upgraded = receiver.upgrader.apply(record.withData(tree));
-			if (upgraded != null) {
-				return upgraded;
-			}
-		}
-		deadLetter(claim, record, "version " + record.version() + " while " + receiver.description + " reads version "
-				+ receiver.version,
-				"To accept such records, return the converted state from upgradeHandoff(HandoffRecord<JsonNode>) "
-						+ "of the participant; to read them unchanged, run a participant with @Handoff(version = "
-						+ record.version() + ").");
-		return null;
-	}
-
-	private void deadLetter(HandoffClaim claim, HandoffRecord<byte[]> record, String reason, String remedy) {
-		String where = this.store.deadLetter(claim, record.id(), reason);
-		logger.error("Handoff record " + record.id() + " of label '" + record.label() + "' from " + record.origin()
-				+ " was not delivered: " + reason + ". It was moved to " + where + ". " + remedy);
+	/**
+	 * Stops renewing leases.
+	 */
+	@Override
+	public void destroy() {
+		this.deliveries.close();
 	}
 
 	static void checkLabel(String label) {
@@ -319,29 +292,6 @@ public class HandoffTemplate implements HandoffOperations {
 			throw new HandoffException("Handoff label '" + label + "' is not valid: use 1 to 200 letters, digits, "
 					+ "'.', '_' or '-'");
 		}
-	}
-
-	private static String capitalize(String text) {
-		return Character.toUpperCase(text.charAt(0)) + text.substring(1);
-	}
-
-	/**
-	 * What a receiver got from one claim.
-	 */
-	static final class Delivered {
-
-		final Receiver<?> receiver;
-
-		final HandoffClaim claim;
-
-		final List<? extends HandoffRecord<?>> records;
-
-		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records) {
-			this.receiver = receiver;
-			this.claim = claim;
-			this.records = records;
-		}
-
 	}
 
 }

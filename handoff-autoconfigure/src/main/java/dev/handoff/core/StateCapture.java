@@ -2,6 +2,7 @@ package dev.handoff.core;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
+import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import org.apache.commons.logging.Log;
@@ -21,7 +23,9 @@ import org.springframework.context.SmartLifecycle;
  * Hands off every participant's state at shutdown, within one deadline: each participant is stopped (if it is a
  * running {@link Lifecycle}), sealed and captured on its own, so that one that fails is reported and the others are
  * still handed off; then all records are initiated in one batch, and those whose write did not arrive are initiated
- * again, with the same record ids, while time remains. One ERROR names every label that was not handed off.
+ * again, with the same record ids, while time remains. Any {@link Throwable} of one participant (an
+ * {@link OutOfMemoryError} while its state is captured or written) is reported with an ERROR that names its label,
+ * and the others are written on their own. One ERROR names every label that was not handed off in time.
  */
 final class StateCapture {
 
@@ -63,7 +67,10 @@ final class StateCapture {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		if (capture.isAlive()) {
+		if (!capture.isAlive()) {
+			failUnsettled(participants, new IllegalStateException("the handoff thread ended early"));
+		}
+		else {
 			this.timedOut = true;
 			capture.interrupt();
 			List<String> missing;
@@ -80,26 +87,71 @@ final class StateCapture {
 	private void run(List<Participant<?>> participants, long deadline) {
 		List<HandoffRecord<byte[]>> records = new ArrayList<>();
 		Map<String, Participant<?>> byRecord = new LinkedHashMap<>();
-		for (Participant<?> participant : participants) {
-			if (this.timedOut) {
-				return;
+		try {
+			for (Participant<?> participant : participants) {
+				if (this.timedOut) {
+					return;
+				}
+				HandoffRecord<byte[]> record = capture(participant);
+				if (record != null) {
+					records.add(record);
+					byRecord.put(record.id(), participant);
+				}
 			}
-			HandoffRecord<byte[]> record = capture(participant);
-			if (record != null) {
-				records.add(record);
-				byRecord.put(record.id(), participant);
+			try {
+				write(records, byRecord, deadline);
+			}
+			catch (Throwable ex) {
+				// For example an OutOfMemoryError while one large state is encoded: the others go on their own,
+				// smallest first.
+				records.sort(Comparator.comparingInt((record) -> record.data().length));
+				for (HandoffRecord<byte[]> record : records) {
+					if (!isSettled(record.label())) {
+						writeAlone(record, byRecord, deadline);
+					}
+				}
 			}
 		}
+		catch (Throwable ex) {
+			failUnsettled(participants, ex);
+		}
+	}
+
+	private void writeAlone(HandoffRecord<byte[]> record, Map<String, Participant<?>> byRecord, long deadline) {
+		try {
+			write(List.of(record), byRecord, deadline);
+		}
+		catch (Throwable ex) {
+			Participant<?> participant = byRecord.get(record.id());
+			settle(record.label(), "failed");
+			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
+					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + ex + ". "
+					+ advice(ex), ex);
+		}
+	}
+
+	/** Reports every label not settled yet, when the capture thread itself fails. */
+	private void failUnsettled(List<Participant<?>> participants, Throwable ex) {
+		List<String> missing = participants.stream().map(Participant::label).filter((label) -> !isSettled(label)).toList();
+		missing.forEach((label) -> settle(label, "failed"));
+		if (!missing.isEmpty()) {
+			logger.error("Handoff of " + missing + " failed; their state is lost: " + ex + ". " + advice(ex), ex);
+		}
+	}
+
+	/**
+	 * Initiates records in one batch, and again, with the same record ids, those whose write did not arrive, while
+	 * time remains.
+	 */
+	private void write(List<HandoffRecord<byte[]>> records, Map<String, Participant<?>> byRecord, long deadline) {
 		long start = System.nanoTime();
 		List<HandoffRecord<byte[]>> unsettled = records;
-		Map<String, HandoffStore.Initiated> last = new LinkedHashMap<>();
 		while (!unsettled.isEmpty() && !this.timedOut) {
 			List<HandoffStore.Initiated> results = this.store.initiate(unsettled, remaining(deadline));
 			List<HandoffRecord<byte[]>> again = new ArrayList<>();
 			for (int i = 0; i < unsettled.size(); i++) {
 				HandoffRecord<byte[]> record = unsettled.get(i);
 				HandoffStore.Initiated result = results.get(i);
-				last.put(record.id(), result);
 				if (result.isStored()) {
 					settle(record.label(), "handed off");
 					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
@@ -164,9 +216,19 @@ final class StateCapture {
 
 	private static String advice(Throwable ex) {
 		if (ex instanceof OutOfMemoryError) {
-			return "Give the JVM more heap (-Xmx) or hand off a smaller state.";
+			return "Give the JVM more heap (-Xmx), or hand off a smaller state; handoff.max-record-size stops "
+					+ "serialization before the heap fills when it is set below the free heap.";
+		}
+		if (ex instanceof HandoffException) {
+			return "";
 		}
 		return "Fix handoffState() of the participant so that it returns plain data Jackson can write.";
+	}
+
+	private boolean isSettled(String label) {
+		synchronized (this.settled) {
+			return this.settled.containsKey(label);
+		}
 	}
 
 	private void stopIfRunning(Participant<?> participant) throws InterruptedException {

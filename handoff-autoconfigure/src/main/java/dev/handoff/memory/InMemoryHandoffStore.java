@@ -5,11 +5,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,8 +17,6 @@ import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.Assert;
@@ -28,11 +24,10 @@ import org.springframework.util.Assert;
 /**
  * A {@link HandoffStore} that keeps records in this JVM's heap. Records handed off here reach only subscribers in the
  * same JVM, and die with it: use it in tests, or to hand state between application contexts of one process. It keeps
- * the same contract as the Redis store: leases, delivery counts, dead letters and expiry.
+ * the same contract as the Redis store, bounds included: leases, delivery counts, versions of released records, size
+ * limits, dead letters that expire, and acknowledged ids remembered for the ttl only.
  */
 public class InMemoryHandoffStore implements HandoffStore {
-
-	private static final Log logger = LogFactory.getLog(InMemoryHandoffStore.class);
 
 	private final Policy policy;
 
@@ -65,7 +60,7 @@ public class InMemoryHandoffStore implements HandoffStore {
 			Label state = label(record.label());
 			boolean added;
 			synchronized (state) {
-				added = state.add(record, this.clock.instant().plus(this.policy.ttl()));
+				added = state.add(record, this.clock.instant());
 			}
 			if (added) {
 				notify(record.label());
@@ -76,36 +71,75 @@ public class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
-	public Claims claim(Collection<String> labels, String claimer) {
+	public Claims claim(Collection<ClaimRequest> requests, String claimer) {
 		Map<String, HandoffClaim> claims = new LinkedHashMap<>();
-		for (String label : labels) {
-			Label state = label(label);
+		for (ClaimRequest request : requests) {
+			Label state = label(request.label());
 			synchronized (state) {
-				Instant now = this.clock.instant();
-				state.expire(now);
-				state.reclaim(now);
-				claims.put(label, state.claim(claimer + "/" + UUID.randomUUID(), now.plus(this.policy.lease())));
+				claims.put(request.label(), state.claim(claimer + "/" + UUID.randomUUID(), request.version(),
+						this.clock.instant()));
 			}
 		}
 		return new Claims(claims, Map.of());
 	}
 
 	@Override
-	public int acknowledge(HandoffClaim claim, Collection<String> recordIds) {
+	public boolean renew(HandoffClaim claim) {
 		Label state = label(claim.label());
 		synchronized (state) {
-			return state.acknowledge(claim.id(), recordIds);
+			return state.leases.replace(claim.id(), this.clock.instant().plus(this.policy.lease())) != null;
 		}
 	}
 
 	@Override
-	public String deadLetter(HandoffClaim claim, String recordId, String reason) {
+	public List<Acknowledged> acknowledge(List<Acknowledgement> acknowledgements) {
+		List<Acknowledged> results = new ArrayList<>(acknowledgements.size());
+		for (Acknowledgement acknowledgement : acknowledgements) {
+			Label state = label(acknowledgement.claim().label());
+			synchronized (state) {
+				results.add(state.acknowledge(acknowledgement.claim().id(), acknowledgement.recordIds(),
+						this.clock.instant()));
+			}
+		}
+		return results;
+	}
+
+	@Override
+	public boolean deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Label state = label(claim.label());
 		synchronized (state) {
-			return state.deadLetterClaimed(claim.id(), recordId, reason)
-					? "the in-memory dead letters of label '" + claim.label() + "'"
-					: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
+			return state.deadLetterClaimed(claim.id(), recordId, reason, this.clock.instant());
 		}
+	}
+
+	@Override
+	public int release(HandoffClaim claim, Collection<String> recordIds) {
+		Label state = label(claim.label());
+		int released;
+		int moved;
+		synchronized (state) {
+			int before = state.released.size();
+			released = state.release(claim.id(), recordIds);
+			moved = state.released.size() - before;
+		}
+		if (moved > 0) {
+			notify(claim.label());
+		}
+		return released;
+	}
+
+	@Override
+	public Map<String, Long> waiting(int maxLabels) {
+		Map<String, Long> waiting = new LinkedHashMap<>();
+		for (Label state : this.labels.values()) {
+			synchronized (state) {
+				long count = state.pending.size() + state.released.size();
+				if (count > 0 && waiting.size() < maxLabels) {
+					waiting.put(state.name, count);
+				}
+			}
+		}
+		return waiting;
 	}
 
 	@Override
@@ -126,7 +160,10 @@ public class InMemoryHandoffStore implements HandoffStore {
 	public Map<String, String> deadLetters(String label) {
 		Label state = label(label);
 		synchronized (state) {
-			return Map.copyOf(state.deadReasons);
+			state.dropExpiredDeadLetters(this.clock.instant());
+			Map<String, String> reasons = new LinkedHashMap<>();
+			state.dead.forEach((id, dead) -> reasons.put(id, dead.reason));
+			return reasons;
 		}
 	}
 
@@ -138,117 +175,197 @@ public class InMemoryHandoffStore implements HandoffStore {
 		return this.labels.computeIfAbsent(label, Label::new);
 	}
 
-	/** The records of one label; every access holds the label's monitor. */
+	/**
+	 * The records of one label, with the same bounds as the Redis store: acknowledged ids are remembered for the ttl,
+	 * dead letters for the dead-letter ttl. Every access holds the label's monitor.
+	 */
 	private final class Label {
 
 		private final String name;
 
+		/** Waiting records, and records released for a newer version, by id. */
 		private final Map<String, Stored> pending = new LinkedHashMap<>();
+
+		private final Map<String, Stored> released = new LinkedHashMap<>();
 
 		private final Map<String, Stored> inFlight = new LinkedHashMap<>();
 
 		private final Map<String, Instant> leases = new LinkedHashMap<>();
 
-		private final Set<String> settled = new HashSet<>();
+		/** Acknowledged ids, oldest first, with the claim that acknowledged each and when. */
+		private final LinkedHashMap<String, Acked> acked = new LinkedHashMap<>();
 
-		private final Map<String, HandoffRecord<byte[]>> dead = new LinkedHashMap<>();
-
-		private final Map<String, String> deadReasons = new LinkedHashMap<>();
+		private final LinkedHashMap<String, Dead> dead = new LinkedHashMap<>();
 
 		Label(String name) {
 			this.name = name;
 		}
 
-		boolean add(HandoffRecord<byte[]> record, Instant expiresAt) {
+		boolean add(HandoffRecord<byte[]> record, Instant now) {
+			forgetAcknowledged(now);
+			dropExpiredDeadLetters(now);
 			String id = record.id();
-			if (this.pending.containsKey(id) || this.inFlight.containsKey(id) || this.settled.contains(id)) {
+			if (this.pending.containsKey(id) || this.released.containsKey(id) || this.inFlight.containsKey(id)
+					|| this.acked.containsKey(id) || this.dead.containsKey(id)) {
 				return false;
 			}
-			this.pending.put(id, new Stored(record.withData(record.data().clone()), expiresAt));
+			Policy policy = InMemoryHandoffStore.this.policy;
+			this.pending.put(id, new Stored(record.withData(record.data().clone()), now.plus(policy.ttl())));
 			return true;
 		}
 
-		void expire(Instant now) {
-			this.pending.values().removeIf((stored) -> {
-				if (stored.expiresAt.isAfter(now)) {
-					return false;
-				}
-				deadLetter(stored, "expired: nobody claimed it within the ttl");
-				logger.error("Handoff record " + stored.record.id() + " of label '" + this.name + "' expired after "
-						+ InMemoryHandoffStore.this.policy.ttl() + " without a taker; moved to the dead letters.");
-				return true;
-			});
-		}
-
-		void reclaim(Instant now) {
+		HandoffClaim claim(String claimId, int version, Instant now) {
+			Policy policy = InMemoryHandoffStore.this.policy;
+			List<HandoffClaim.DeadLetter> deadLettered = new ArrayList<>();
+			List<String> redelivered = new ArrayList<>();
+			dropExpiredDeadLetters(now);
+			// Lapsed claims give their records back, or to the dead letters after max deliveries.
 			for (Stored stored : List.copyOf(this.inFlight.values())) {
 				Instant deadline = this.leases.get(stored.owner);
-				if (deadline == null || deadline.isAfter(now)) {
+				if (deadline != null && deadline.isAfter(now)) {
 					continue;
 				}
 				this.inFlight.remove(stored.record.id());
-				if (stored.attempts >= InMemoryHandoffStore.this.policy.maxDeliveries()) {
-					deadLetter(stored, "max deliveries");
-					logger.error("Handoff record " + stored.record.id() + " of label '" + this.name + "' was claimed "
-							+ stored.attempts + " times without an acknowledgement; moved to the dead letters.");
+				stored.owner = null;
+				if (stored.attempts >= policy.maxDeliveries()) {
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.MAX_DELIVERIES, "max deliveries: "
+							+ policy.maxDeliveries() + " claims ended without an acknowledgement", now));
 				}
 				else {
-					logger.warn("Lease of claim " + stored.owner + " on label '" + this.name + "' lapsed before "
-							+ "acknowledgement; record " + stored.record.id() + " will be delivered again");
-					stored.owner = null;
 					this.pending.put(stored.record.id(), stored);
+					redelivered.add(stored.record.id());
 				}
 			}
 			this.leases.values().removeIf((deadline) -> !deadline.isAfter(now));
-		}
-
-		HandoffClaim claim(String claimId, Instant leaseDeadline) {
+			// The ttl bounds the wait for a first taker, or for a taker of a released record's version.
+			expire(this.pending, (stored) -> stored.attempts == 0, "expired: nobody claimed it within the ttl", now,
+					deadLettered);
+			expire(this.released, (stored) -> true, null, now, deadLettered);
+			List<Stored> candidates = new ArrayList<>(this.pending.values());
+			this.released.values()
+				.stream()
+				.filter((stored) -> stored.record.version() <= version)
+				.forEach(candidates::add);
+			candidates.sort(Comparator.comparing((stored) -> stored.expiresAt));
 			List<HandoffClaim.Delivery> deliveries = new ArrayList<>();
-			for (Stored stored : this.pending.values()) {
-				stored.attempts++;
-				stored.owner = claimId;
-				this.inFlight.put(stored.record.id(), stored);
-				deliveries.add(new HandoffClaim.Delivery(stored.record.withData(stored.record.data().clone()),
-						stored.attempts));
+			long taken = 0;
+			boolean more = false;
+			for (Stored stored : candidates) {
+				long size = stored.record.data().length;
+				if (size > policy.maxRecordSize()) {
+					remove(stored);
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.TOO_LARGE, "too large: " + size
+							+ " bytes, over the taker's limit of " + policy.maxRecordSize(), now));
+				}
+				else if (deliveries.isEmpty() || taken + size <= policy.maxClaimSize()) {
+					remove(stored);
+					stored.attempts++;
+					stored.owner = claimId;
+					this.inFlight.put(stored.record.id(), stored);
+					deliveries.add(new HandoffClaim.Delivery(stored.record.withData(stored.record.data().clone()),
+							stored.attempts));
+					taken += size;
+				}
+				else {
+					more = true;
+				}
 			}
-			this.pending.clear();
 			if (!deliveries.isEmpty()) {
-				this.leases.put(claimId, leaseDeadline);
+				this.leases.put(claimId, now.plus(policy.lease()));
 			}
 			deliveries.sort(Comparator.comparing((delivery) -> delivery.record().createdAt()));
-			return new HandoffClaim(claimId, this.name, deliveries);
+			return new HandoffClaim(claimId, this.name, deliveries, List.of(), deadLettered, redelivered, more);
 		}
 
-		int acknowledge(String claimId, Collection<String> recordIds) {
-			int acknowledged = 0;
+		private void expire(Map<String, Stored> records, java.util.function.Predicate<Stored> waitingForFirstTaker,
+				@Nullable String reason, Instant now, List<HandoffClaim.DeadLetter> deadLettered) {
+			for (Stored stored : List.copyOf(records.values())) {
+				if (!stored.expiresAt.isAfter(now) && waitingForFirstTaker.test(stored)) {
+					records.remove(stored.record.id());
+					int version = stored.record.version();
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.EXPIRED, (reason != null) ? reason
+							: "expired: version " + version + ", and no instance that reads version " + version
+									+ " claimed it within the ttl", now));
+				}
+			}
+		}
+
+		private void remove(Stored stored) {
+			this.pending.remove(stored.record.id());
+			this.released.remove(stored.record.id());
+		}
+
+		Acknowledged acknowledge(String claimId, Collection<String> recordIds, Instant now) {
+			List<String> acknowledged = new ArrayList<>();
+			List<String> byAnother = new ArrayList<>();
+			List<String> held = new ArrayList<>();
+			for (String id : recordIds) {
+				Stored stored = this.inFlight.get(id);
+				Acked settled = this.acked.get(id);
+				if (stored != null && claimId.equals(stored.owner)) {
+					this.inFlight.remove(id);
+					this.acked.put(id, new Acked(claimId, now));
+					acknowledged.add(id);
+				}
+				else if (settled != null) {
+					(settled.claimId.equals(claimId) ? acknowledged : byAnother).add(id);
+				}
+				else {
+					held.add(id);
+				}
+			}
+			if (this.inFlight.values().stream().noneMatch((stored) -> claimId.equals(stored.owner))) {
+				this.leases.remove(claimId);
+			}
+			forgetAcknowledged(now);
+			return new Acknowledged(acknowledged, byAnother, held);
+		}
+
+		boolean deadLetterClaimed(String claimId, String recordId, String reason, Instant now) {
+			Stored stored = this.inFlight.get(recordId);
+			if (stored == null || !claimId.equals(stored.owner)) {
+				return this.dead.containsKey(recordId);
+			}
+			this.inFlight.remove(recordId);
+			deadLetter(stored, null, reason, now);
+			return true;
+		}
+
+		int release(String claimId, Collection<String> recordIds) {
+			int released = 0;
 			for (String id : recordIds) {
 				Stored stored = this.inFlight.get(id);
 				if (stored != null && claimId.equals(stored.owner)) {
 					this.inFlight.remove(id);
-					this.settled.add(id);
-					acknowledged++;
+					stored.owner = null;
+					stored.attempts--;
+					this.released.put(id, stored);
+					released++;
 				}
-				else if (this.settled.contains(id) && !this.dead.containsKey(id)) {
-					acknowledged++;
+				else if (this.released.containsKey(id)) {
+					released++;
 				}
 			}
-			return acknowledged;
+			return released;
 		}
 
-		boolean deadLetterClaimed(String claimId, String recordId, String reason) {
-			Stored stored = this.inFlight.get(recordId);
-			if (stored == null || !claimId.equals(stored.owner)) {
-				return false;
-			}
-			this.inFlight.remove(recordId);
-			deadLetter(stored, reason);
-			return true;
+		private HandoffClaim.DeadLetter deadLetter(Stored stored, HandoffClaim.@Nullable Cause cause, String reason,
+				Instant now) {
+			this.dead.put(stored.record.id(),
+					new Dead(stored.record, reason, now.plus(InMemoryHandoffStore.this.policy.deadLetterTtl())));
+			return new HandoffClaim.DeadLetter(stored.record.id(), (cause != null) ? cause : HandoffClaim.Cause.EXPIRED,
+					reason);
 		}
 
-		private void deadLetter(Stored stored, String reason) {
-			this.settled.add(stored.record.id());
-			this.dead.put(stored.record.id(), stored.record);
-			this.deadReasons.put(stored.record.id(), reason);
+		/** Drops dead letters past their own ttl. */
+		void dropExpiredDeadLetters(Instant now) {
+			this.dead.values().removeIf((dead) -> !dead.expiresAt.isAfter(now));
+		}
+
+		/** Forgets acknowledged ids past the ttl: no replay of their initiate arrives later than that. */
+		private void forgetAcknowledged(Instant now) {
+			Instant cutoff = now.minus(InMemoryHandoffStore.this.policy.ttl());
+			this.acked.values().removeIf((acked) -> !acked.at.isAfter(cutoff));
 		}
 
 	}
@@ -268,6 +385,12 @@ public class InMemoryHandoffStore implements HandoffStore {
 			this.expiresAt = expiresAt;
 		}
 
+	}
+
+	private record Acked(String claimId, Instant at) {
+	}
+
+	private record Dead(HandoffRecord<byte[]> record, String reason, Instant expiresAt) {
 	}
 
 }

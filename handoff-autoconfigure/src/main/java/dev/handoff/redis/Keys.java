@@ -25,7 +25,15 @@ final class Keys {
 
 	private final byte[] acked;
 
+	private final byte[] ackedBy;
+
+	private final byte[] released;
+
+	private final byte[] releasedVersions;
+
 	private final byte[] dead;
+
+	private final byte[] deadExpiry;
 
 	private final byte[] deadReasons;
 
@@ -40,7 +48,11 @@ final class Keys {
 		this.expiry = key("expiry");
 		this.attempts = key("attempts");
 		this.acked = key("acked");
+		this.ackedBy = key("acked-by");
+		this.released = key("released");
+		this.releasedVersions = key("released-versions");
 		this.dead = key("dead");
+		this.deadExpiry = key("dead-expiry");
 		this.deadReasons = key("dead-reasons");
 		this.channel = key("notify");
 	}
@@ -61,6 +73,10 @@ final class Keys {
 		return key("claim:" + claimId);
 	}
 
+	byte[] report(String claimId) {
+		return key("report:" + claimId);
+	}
+
 	byte[] claims() {
 		return this.claims;
 	}
@@ -79,6 +95,22 @@ final class Keys {
 
 	byte[] acked() {
 		return this.acked;
+	}
+
+	byte[] ackedBy() {
+		return this.ackedBy;
+	}
+
+	byte[] released() {
+		return this.released;
+	}
+
+	byte[] releasedVersions() {
+		return this.releasedVersions;
+	}
+
+	byte[] deadExpiry() {
+		return this.deadExpiry;
 	}
 
 	byte[] dead() {

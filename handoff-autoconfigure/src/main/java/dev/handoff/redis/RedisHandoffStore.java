@@ -111,6 +111,9 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final int MAX_CACHED_LABELS = 1000;
 
+	/** A record's envelope is its data and a header; a taker's size limit allows this much for the header. */
+	private static final long ENVELOPE_HEADER_ALLOWANCE = 64 * 1024;
+
 	private final String namespace;
 
 	private final Policy policy;
@@ -129,6 +132,11 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private final Map<String, Keys> keysByLabel = new ConcurrentHashMap<>();
 
 	private final PolicyArgs args;
+
+	private final RedisConnectionFactory connectionFactory;
+
+	/** Label → id of its last claim, when that claim got no reply: the next claim of the label re-uses the id. */
+	private final Map<String, String> unansweredClaims = new ConcurrentHashMap<>();
 
 	/**
 	 * Creates a store.
@@ -157,6 +165,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		this.namespace = namespace;
 		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
+		this.connectionFactory = connectionFactory;
 		if (isLettuce(connectionFactory)) {
 			LettuceConnectionFactory lettuce = (LettuceConnectionFactory) connectionFactory;
 			this.runner = new LettuceCommandRunner(lettuce);
@@ -179,6 +188,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
 		this.runner = store.runner;
+		this.connectionFactory = store.connectionFactory;
 		this.subscriptions = store.subscriptions;
 		this.timeout = store.timeout;
 	}
@@ -200,8 +210,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		for (HandoffRecord<byte[]> record : records) {
 			Keys keys = keys(record.label());
 			commands.add(eval(Script.INITIATE, List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(),
-					keys.dead()), record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(),
-					this.args.keyTtl()));
+					keys.dead(), keys.released()), record.id(), Envelope.encode(record), keys.channel(),
+					this.args.ttl(), this.args.keyTtl()));
 		}
 		List<Reply> replies = runScripts(commands, timeout);
 		List<Initiated> results = new ArrayList<>(records.size());
@@ -232,8 +242,7 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		List<Command> commands = new ArrayList<>(unanswered.size());
 		unanswered.values().forEach((record) -> {
 			Keys keys = keys(record.label());
-			commands.add(eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(), keys.dead()),
-					record.id()));
+			commands.add(locate(keys, record.id()));
 		});
 		List<Reply> located = runScripts(commands, timeout);
 		int j = 0;
@@ -255,18 +264,32 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		}
 	}
 
+	private static Command.Eval locate(Keys keys, String recordId) {
+		return eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(), keys.dead(), keys.released()),
+				recordId);
+	}
+
+	/**
+	 * Claims labels in one pipeline. A label whose last claim got no reply is claimed again under that claim's id, so
+	 * that the script's replay returns what the lost claim took and settled, rather than leaving it to the lease.
+	 */
 	@Override
-	public Claims claim(Collection<String> labels, String claimer) {
+	public Claims claim(Collection<ClaimRequest> requests, String claimer) {
 		Map<String, String> claimIds = new LinkedHashMap<>();
-		List<Command> commands = new ArrayList<>(labels.size() * 2);
-		for (String label : labels) {
+		List<Command> commands = new ArrayList<>(requests.size() * 2);
+		for (ClaimRequest request : requests) {
+			String label = request.label();
 			Keys keys = keys(label);
-			String claimId = claimer + "/" + this.claimIdPrefix + this.claims.incrementAndGet();
+			String unanswered = this.unansweredClaims.remove(label);
+			String claimId = (unanswered != null) ? unanswered
+					: claimer + "/" + this.claimIdPrefix + this.claims.incrementAndGet();
 			claimIds.put(label, claimId);
 			byte[] claimKey = keys.claim(claimId);
 			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
-					keys.claims(), claimKey, keys.dead(), keys.deadReasons()), claimId, this.args.lease(),
-					this.args.keyTtl(), this.args.deadLetterTtl(), this.args.maxDeliveries()));
+					keys.claims(), claimKey, keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
+					keys.releasedVersions(), keys.report(claimId)), claimId, this.args.lease(), this.args.keyTtl(),
+					this.args.deadLetterTtl(), this.args.maxDeliveries(), request.version(), this.args.maxRecord(),
+					this.args.maxClaim()));
 			commands.add(new Command.HashGetAll(claimKey));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
@@ -277,8 +300,11 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 			String label = entry.getKey();
 			Reply script = replies.get(i++);
 			Reply payloads = replies.get(i++);
+			if (script instanceof Reply.NoAnswer || payloads instanceof Reply.NoAnswer) {
+				this.unansweredClaims.put(label, entry.getValue());
+			}
 			try {
-				claims.put(label, claimed(keys(label), entry.getValue(), value(script, "claim", label),
+				claims.put(label, claimed(label, entry.getValue(), value(script, "claim", label),
 						value(payloads, "claim", label)));
 			}
 			catch (RuntimeException ex) {
@@ -288,44 +314,50 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return new Claims(claims, failures);
 	}
 
-	private HandoffClaim claimed(Keys keys, String claimId, @Nullable Object scriptReply,
+	private static HandoffClaim claimed(String label, String claimId, @Nullable Object scriptReply,
 			@Nullable Object payloads) {
 		List<?> script = (List<?>) scriptReply;
-		Assert.state(script != null && payloads instanceof Map<?, ?>, "Unexpected reply to a claim");
+		Assert.state(script != null && script.size() == 7 && payloads instanceof Map<?, ?>,
+				"Unexpected reply to a claim");
 		List<String> ids = strings(script.get(0));
 		List<?> attempts = (List<?>) script.get(1);
-		for (String expired : strings(script.get(2))) {
-			logger.error("Handoff record " + expired + " of label '" + keys.label() + "' expired after "
-					+ this.policy.ttl() + " without a taker; moved to the dead letters at '" + string(keys.dead())
-					+ "'. Raise handoff.ttl if the next instance can start later than that.");
-		}
-		List<String> requeued = strings(script.get(3));
-		if (!requeued.isEmpty()) {
-			logger.warn("A lease on label '" + keys.label() + "' lapsed before acknowledgement; " + requeued.size()
-					+ " record(s) will be delivered again: " + requeued);
-		}
-		for (String dead : strings(script.get(4))) {
-			logger.error("Handoff record " + dead + " of label '" + keys.label() + "' was claimed "
-					+ this.policy.maxDeliveries() + " times without an acknowledgement; moved to the dead letters at '"
-					+ string(keys.dead()) + "'. Check the receiver's logs for the failure.");
+		List<String> deadIds = strings(script.get(2));
+		List<String> causes = strings(script.get(3));
+		List<String> reasons = strings(script.get(4));
+		List<HandoffClaim.DeadLetter> deadLettered = new ArrayList<>(deadIds.size());
+		for (int i = 0; i < deadIds.size(); i++) {
+			deadLettered.add(new HandoffClaim.DeadLetter(deadIds.get(i), HandoffClaim.Cause.valueOf(causes.get(i)),
+					reasons.get(i)));
 		}
 		Map<String, byte[]> byId = new LinkedHashMap<>();
 		((Map<?, ?>) payloads).forEach((id, envelope) -> byId.put(string((byte[]) id), (byte[]) envelope));
 		List<HandoffClaim.Delivery> deliveries = new ArrayList<>(ids.size());
+		List<HandoffClaim.Unreadable> unreadable = new ArrayList<>();
 		for (int i = 0; i < ids.size(); i++) {
 			byte[] envelope = byId.get(ids.get(i));
-			if (envelope != null) {
+			if (envelope == null) {
+				continue;
+			}
+			try {
 				deliveries.add(new HandoffClaim.Delivery(Envelope.decode(envelope),
 						((Number) attempts.get(i)).intValue()));
 			}
+			catch (RuntimeException ex) {
+				unreadable.add(new HandoffClaim.Unreadable(ids.get(i), "not a Handoff envelope this version reads ("
+						+ ex.getMessage() + ")"));
+			}
 		}
 		deliveries.sort(Comparator.comparing((delivery) -> delivery.record().createdAt()));
-		return new HandoffClaim(claimId, keys.label(), deliveries);
+		return new HandoffClaim(claimId, label, deliveries, unreadable, deadLettered, strings(script.get(5)),
+				((Number) script.get(6)).intValue() == 1);
 	}
 
 	@Override
-	public int acknowledge(HandoffClaim claim, Collection<String> recordIds) {
-		return acknowledge(List.of(new Acknowledgement(claim, recordIds))).get(0);
+	public boolean renew(HandoffClaim claim) {
+		Keys keys = keys(claim.label());
+		Object renewed = value(runScript(eval(Script.RENEW, List.of(keys.claims()), claim.id(), this.args.lease())),
+				"renewal", claim.label());
+		return renewed instanceof Number number && number.intValue() == 1;
 	}
 
 	/**
@@ -333,36 +365,88 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * @throws HandoffException when Redis refused or did not answer any of them; the others are acknowledged
 	 */
 	@Override
-	public List<Integer> acknowledge(List<Acknowledgement> acknowledgements) {
+	public List<Acknowledged> acknowledge(List<Acknowledgement> acknowledgements) {
 		List<Command> commands = new ArrayList<>(acknowledgements.size());
 		for (Acknowledgement acknowledgement : acknowledgements) {
 			HandoffClaim claim = acknowledgement.claim();
 			Keys keys = keys(claim.label());
 			List<Object> arguments = new ArrayList<>(acknowledgement.recordIds().size() + 2);
 			arguments.add(claim.id());
-			arguments.add(this.args.keyTtl());
+			arguments.add(this.args.ttl());
 			arguments.addAll(acknowledgement.recordIds());
 			commands.add(eval(Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
-					keys.expiry(), keys.attempts(), keys.acked()), arguments.toArray()));
+					keys.expiry(), keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())),
+					arguments.toArray()));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
-		List<Integer> counts = new ArrayList<>(replies.size());
+		List<Acknowledged> results = new ArrayList<>(replies.size());
+		RuntimeException failure = null;
 		for (int i = 0; i < replies.size(); i++) {
-			Object acknowledged = value(replies.get(i), "acknowledge", acknowledgements.get(i).claim().label());
-			counts.add((acknowledged instanceof Number number) ? number.intValue() : 0);
+			Acknowledgement acknowledgement = acknowledgements.get(i);
+			try {
+				List<?> codes = (List<?>) value(replies.get(i), "acknowledge", acknowledgement.claim().label());
+				Assert.state(codes != null && codes.size() == acknowledgement.recordIds().size(),
+						"Unexpected reply to an acknowledge");
+				List<String> acknowledged = new ArrayList<>();
+				List<String> byAnother = new ArrayList<>();
+				List<String> held = new ArrayList<>();
+				int j = 0;
+				for (String id : acknowledgement.recordIds()) {
+					switch (((Number) codes.get(j++)).intValue()) {
+						case 1 -> acknowledged.add(id);
+						case 2 -> byAnother.add(id);
+						default -> held.add(id);
+					}
+				}
+				results.add(new Acknowledged(acknowledged, byAnother, held));
+			}
+			catch (RuntimeException ex) {
+				failure = ex;
+			}
 		}
-		return counts;
+		if (failure != null) {
+			throw failure;
+		}
+		return results;
 	}
 
 	@Override
-	public String deadLetter(HandoffClaim claim, String recordId, String reason) {
+	public boolean deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Keys keys = keys(claim.label());
 		Object moved = value(runScript(eval(Script.DEAD_LETTER, List.of(keys.claim(claim.id()), keys.claims(),
-				keys.owner(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons()), claim.id(), recordId,
-				reason, this.args.deadLetterTtl())), "dead-letter", claim.label());
-		return (moved instanceof Number number && number.intValue() == 1)
-				? "Redis hash '" + string(keys.dead()) + "', field '" + recordId + "'"
-				: "nowhere: the lease of claim " + claim.id() + " lapsed, so another claim will get it";
+				keys.owner(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons(), keys.deadExpiry()),
+				claim.id(), recordId, reason, this.args.deadLetterTtl())), "dead-letter", claim.label());
+		return moved instanceof Number number && number.intValue() == 1;
+	}
+
+	@Override
+	public int release(HandoffClaim claim, Collection<String> recordIds) {
+		Keys keys = keys(claim.label());
+		Map<String, Integer> versions = new LinkedHashMap<>();
+		claim.deliveries().forEach((delivery) -> versions.put(delivery.record().id(), delivery.record().version()));
+		List<Object> arguments = new ArrayList<>(recordIds.size() * 2 + 3);
+		arguments.add(claim.id());
+		arguments.add(keys.channel());
+		arguments.add(this.args.keyTtl());
+		for (String id : recordIds) {
+			Integer version = versions.get(id);
+			Assert.isTrue(version != null, () -> "Record " + id + " is not among the deliveries of claim " + claim.id());
+			arguments.add(id);
+			arguments.add(version);
+		}
+		Object released = value(runScript(eval(Script.RELEASE, List.of(keys.claim(claim.id()), keys.claims(),
+				keys.owner(), keys.attempts(), keys.released(), keys.releasedVersions()), arguments.toArray())),
+				"release", claim.label());
+		return (released instanceof Number number) ? number.intValue() : 0;
+	}
+
+	/**
+	 * Scans the namespace for labels with records not yet settled ({@code SCAN} of {@code expiry} keys, on every
+	 * master of a Cluster, at most 100 000 keys), then counts each one's waiting records with {@code HLEN}.
+	 */
+	@Override
+	public Map<String, Long> waiting(int maxLabels) {
+		return LabelScan.waiting(this.connectionFactory, this.namespace, maxLabels, CHECK_LABEL);
 	}
 
 	@Override
@@ -374,7 +458,8 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	/**
 	 * Runs every operation of the protocol once on the label {@code :check}, whose keys live one minute: initiate
-	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, dead-letter and acknowledge.
+	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, renew, dead-letter, release,
+	 * a second claim, acknowledge, and the scan for waiting labels.
 	 * A missing ACL permission, a script Redis refuses or a topology that delivers no notifications fails here, at
 	 * startup, rather than at the first deploy.
 	 */
@@ -416,13 +501,17 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 				}
 			}
 			awaitNotification(notified, "the PUBLISH of initiate.lua reached no subscriber");
-			Object located = value(runScript(eval(Script.LOCATE, List.of(keys.pending(), keys.owner(), keys.acked(),
-					keys.dead()), kept.id())), "locate", CHECK_LABEL);
+			Object located = value(runScript(locate(keys, kept.id())), "locate", CHECK_LABEL);
 			Assert.state(located != null && "pending".equals(string((byte[]) located)), "Unexpected reply to locate");
 			HandoffClaim claim = check.claim(CHECK_LABEL, "check");
 			Assert.state(claim.deliveries().size() == 2, "The check's claim did not return its two records");
-			check.deadLetter(claim, dropped.id(), "startup check");
-			Assert.state(check.acknowledge(claim, List.of(kept.id())) == 1, "The check's acknowledge did not count");
+			Assert.state(check.renew(claim), "The check's renewal did not count");
+			Assert.state(check.deadLetter(claim, dropped.id(), "startup check"), "The check's dead letter did not count");
+			Assert.state(check.release(claim, List.of(kept.id())) == 1, "The check's release did not count");
+			HandoffClaim again = check.claim(CHECK_LABEL, "check");
+			Assert.state(again.deliveries().size() == 1, "The check's second claim did not return its record");
+			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
+			check.waiting(1);
 		}
 		catch (HandoffConfigurationException ex) {
 			throw ex;
@@ -570,12 +659,14 @@ public class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * The policy's numbers as script arguments, encoded once rather than per command. The key ttl is
 	 * {@code ttl + dead-letter-ttl}.
 	 */
-	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries) {
+	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries,
+			byte[] maxRecord, byte[] maxClaim) {
 
 		static PolicyArgs of(Policy policy) {
 			return new PolicyArgs(number(policy.ttl().toMillis()),
 					number(policy.ttl().plus(policy.deadLetterTtl()).toMillis()), number(policy.lease().toMillis()),
-					number(policy.deadLetterTtl().toMillis()), number(policy.maxDeliveries()));
+					number(policy.deadLetterTtl().toMillis()), number(policy.maxDeliveries()),
+					number(policy.maxRecordSize() + ENVELOPE_HEADER_ALLOWANCE), number(policy.maxClaimSize()));
 		}
 
 		private static byte[] number(long value) {

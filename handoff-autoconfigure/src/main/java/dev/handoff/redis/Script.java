@@ -22,7 +22,11 @@ record Script(String name, byte[] body, String sha1, Output output) {
 
 	static final Script CLAIM = load("claim.lua", Output.MULTI);
 
-	static final Script ACKNOWLEDGE = load("acknowledge.lua", Output.INTEGER);
+	static final Script ACKNOWLEDGE = load("acknowledge.lua", Output.MULTI);
+
+	static final Script RELEASE = load("release.lua", Output.INTEGER);
+
+	static final Script RENEW = load("renew.lua", Output.INTEGER);
 
 	static final Script DEAD_LETTER = load("dead-letter.lua", Output.INTEGER);
 

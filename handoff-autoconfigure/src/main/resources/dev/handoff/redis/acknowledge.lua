@@ -1,13 +1,15 @@
 -- Removes records for good, but only those the claim still owns (a lapsed and reclaimed lease is not ours anymore).
--- Remembers acknowledged ids for the key ttl, so that a replayed initiate cannot bring them back.
--- Idempotent: a replay counts the records it already acknowledged.
--- KEYS: 1 claim, 2 claims, 3 owner, 4 expiry, 5 attempts, 6 acked
--- ARGV: 1 claim id, 2 key ttl ms, 3.. record ids
--- Returns how many of the records are acknowledged.
+-- Remembers for the retention (the ttl) which claim acknowledged each id, so that a replayed initiate cannot bring
+-- it back, and so that a late acknowledgement learns that another claim merged the record first.
+-- Idempotent: a replay reports what the first run did.
+-- KEYS: 1 claim, 2 claims, 3 owner, 4 expiry, 5 attempts, 6 acked, 7 acked by, 8 report
+-- ARGV: 1 claim id, 2 retention ms, 3.. record ids
+-- Returns one code per record id: 1 acknowledged by this claim, 2 acknowledged by another claim first, 0 neither
+-- (another claim holds it, or it waits again).
 local claimId = ARGV[1]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local acknowledged = 0
+local codes = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
   if redis.call('HGET', KEYS[3], id) == claimId then
@@ -16,14 +18,22 @@ for i = 3, #ARGV do
     redis.call('ZREM', KEYS[4], id)
     redis.call('HDEL', KEYS[5], id)
     redis.call('ZADD', KEYS[6], now, id)
-    acknowledged = acknowledged + 1
-  elseif redis.call('ZSCORE', KEYS[6], id) then
-    acknowledged = acknowledged + 1
+    redis.call('HSET', KEYS[7], id, claimId)
+    codes[#codes + 1] = 1
+  else
+    local by = redis.call('HGET', KEYS[7], id)
+    codes[#codes + 1] = (by == claimId and 1) or (by and 2) or 0
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[2], claimId)
+  redis.call('DEL', KEYS[8])
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(ARGV[2]))
+-- Forget ids past the retention, a bounded number per call, which keeps up with any rate of acknowledgements.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, 256)) do
+  redis.call('ZREM', KEYS[6], id)
+  redis.call('HDEL', KEYS[7], id)
+end
 redis.call('PEXPIRE', KEYS[6], ARGV[2])
-return acknowledged
+redis.call('PEXPIRE', KEYS[7], ARGV[2])
+return codes

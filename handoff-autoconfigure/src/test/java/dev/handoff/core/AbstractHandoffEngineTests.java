@@ -181,19 +181,78 @@ abstract class AbstractHandoffEngineTests {
 	}
 
 	@Test
-	void recordOfAnotherVersionIsDeadLetteredWithAnErrorThatSaysHowToAcceptIt(CapturedOutput output) {
-		runner(Settings.DEFAULT, "new").withBean(Counters.class, Counters::new).run((context) -> {
-			HandoffRecord<Map<String, List<Long>>> record = context.getBean(HandoffOperations.class)
+	void recordOfANewerVersionIsReleasedForAnInstanceThatReadsIt(CapturedOutput output) {
+		runner(Settings.DEFAULT, "old").withBean(Counters.class, Counters::new).run((old) -> {
+			HandoffRecord<Map<String, List<Long>>> record = old.getBean(HandoffOperations.class)
 				.initiate("counters", 2, STATE);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> output.getAll().contains("Released 1 handoff record(s) of label 'counters' at once"));
+			assertThat(old.getBean(Counters.class).attempts).isEmpty();
+			assertThat(deadLetters("counters")).isEmpty();
+			runner(Settings.DEFAULT, "new").withBean(UpgradingCounters.class, UpgradingCounters::new).run((upgraded) -> {
+				// Delivered at startup, as a first delivery: the release did not count as one.
+				assertThat(upgraded.getBean(UpgradingCounters.class).received).singleElement()
+					.satisfies((received) -> assertThat(received.id()).isEqualTo(record.id()));
+			});
+		});
+	}
+
+	@Test
+	void recordOfAnOlderVersionThatTheParticipantDoesNotConvertIsDeadLetteredWithAnErrorThatSaysHowToAcceptIt(
+			CapturedOutput output) {
+		runner(Settings.DEFAULT, "new").withBean(UpgradingCounters.class, UpgradingCounters::new).run((context) -> {
+			HandoffRecord<Map<String, List<Long>>> record = context.getBean(HandoffOperations.class)
+				.initiate("counters", 0, STATE);
 			await().atMost(Duration.ofSeconds(10)).until(() -> deadLetters("counters").containsKey(record.id()));
-			assertThat(deadLetters("counters").get(record.id())).contains("version 2");
-			assertThat(context.getBean(Counters.class).received).isEmpty();
+			assertThat(deadLetters("counters").get(record.id())).contains("version 0");
+			assertThat(context.getBean(UpgradingCounters.class).received).isEmpty();
 			assertThat(output).contains("ERROR")
 				.contains("Handoff record " + record.id() + " of label 'counters' from new was not delivered: "
-						+ "version 2 while participant")
+						+ "version 0 while participant")
 				.contains("To accept such records, return the converted state from "
 						+ "upgradeHandoff(HandoffRecord<JsonNode>)")
-				.contains("@Handoff(version = 2)");
+				.contains("@Handoff(version = 0)");
+		});
+	}
+
+	@Test
+	void goodRecordsClaimedWithAPoisonOneAreMergedOnceAndOnlyThePoisonOneIsDeadLettered(CapturedOutput output) {
+		Settings settings = Settings.DEFAULT.withPollInterval(Duration.ofMillis(100)).withMaxDeliveries(2);
+		List<String> good = new ArrayList<>();
+		runner(settings, "sender").run((sender) -> {
+			HandoffOperations operations = sender.getBean(HandoffOperations.class);
+			good.add(operations.initiate("counters", 1, Map.of("alice", List.of(1L))).id());
+			operations.initiate("counters", 1, Map.of("poison", List.of(0L)));
+			good.add(operations.initiate("counters", 1, Map.of("bob", List.of(2L))).id());
+		});
+		runner(settings, "taker").withBean(PoisonedCounters.class, PoisonedCounters::new).run((context) -> {
+			PoisonedCounters counters = context.getBean(PoisonedCounters.class);
+			await().atMost(Duration.ofSeconds(15)).until(() -> !deadLetters("counters").isEmpty());
+			assertThat(deadLetters("counters")).containsOnlyKeys(counters.poisonId());
+			assertThat(deadLetters("counters").get(counters.poisonId())).startsWith("max deliveries");
+			assertThat(counters.merged).containsExactlyInAnyOrderElementsOf(good);
+			assertThat(output).contains("giving them to it one at a time");
+		});
+	}
+
+	@Test
+	void mergeLongerThanTheLeaseIsMergedOnceBecauseTheLeaseIsRenewed(CapturedOutput output) {
+		Settings settings = Settings.DEFAULT.withPollInterval(Duration.ofMillis(100));
+		runner(settings, "slow").withBean(SlowCounters.class, SlowCounters::new).run((slow) -> {
+			SlowCounters slowCounters = slow.getBean(SlowCounters.class);
+			HandoffRecord<Map<String, List<Long>>> record = slow.getBean(HandoffOperations.class)
+				.initiate("counters", 1, STATE);
+			await().atMost(Duration.ofSeconds(10)).until(() -> slowCounters.started.get() == 1);
+			runner(settings, "fast").withBean(Counters.class, Counters::new).run((fast) -> {
+				await().atMost(Duration.ofSeconds(15)).until(() -> slowCounters.finished.get() == 1);
+				// Leases that lapsed would have been claimed by now: the poll runs every 100 ms.
+				await().during(settings.lease().multipliedBy(2))
+					.atMost(settings.lease().multipliedBy(3))
+					.until(() -> fast.getBean(Counters.class).attempts.isEmpty());
+			});
+			assertThat(slowCounters.started).hasValue(1);
+			assertThat(output).doesNotContain("merged twice").doesNotContain("will be delivered again");
+			assertThat(record.id()).isNotNull();
 		});
 	}
 
@@ -235,8 +294,8 @@ abstract class AbstractHandoffEngineTests {
 					assertThat(between).as("time between attempt %d and %d", i, i + 1)
 						.isGreaterThanOrEqualTo(settings.lease().minusMillis(100));
 				}
-				assertThat(output).contains("failed on delivery attempt 1 of 1 handoff record(s)")
-					.contains("failed on delivery attempt 2 of 1 handoff record(s)")
+				assertThat(output).contains("failed on delivery attempt 1 of handoff record " + record.id())
+					.contains("failed on delivery attempt 2 of handoff record " + record.id())
 					.doesNotContain("failed on delivery attempt 3");
 				assertThat(deadLetters("counters")).isEmpty();
 			});
@@ -256,8 +315,8 @@ abstract class AbstractHandoffEngineTests {
 				assertThat(counters.attempts).hasSize(2);
 				assertThat(counters.received).isEmpty();
 				assertThat(output).contains("ERROR")
-					.contains("Handoff record " + record.id() + " of label 'counters' was claimed")
-					.contains("without an acknowledgement");
+					.contains("Handoff record " + record.id() + " of label 'counters' was moved to the dead letters")
+					.contains("max deliveries: 2 claims ended without an acknowledgement");
 				// Dead means dead: no further delivery once more leases could have lapsed.
 				await().during(settings.lease().multipliedBy(2))
 					.atMost(settings.lease().multipliedBy(3))
@@ -339,7 +398,7 @@ abstract class AbstractHandoffEngineTests {
 				.isThrownBy(() -> operations.complete("jobs", 1, COUNTERS_TYPE, (records) -> {
 					throw new IllegalStateException("merge failed");
 				}))
-				.withMessageContaining("failed on delivery attempt 1 of 1 handoff record(s)")
+				.withMessageContaining("failed on delivery attempt 1 of handoff record " + record.id())
 				.havingCause()
 				.withMessage("merge failed");
 			// Under lease: no other taker gets it.
@@ -612,6 +671,67 @@ abstract class AbstractHandoffEngineTests {
 		@Override
 		public boolean isRunning() {
 			return false;
+		}
+
+	}
+
+	/**
+	 * Counters whose merge fails whenever a batch holds the record with the key {@code poison}.
+	 */
+	@Handoff("counters")
+	static class PoisonedCounters implements HandoffParticipant<Map<String, List<Long>>> {
+
+		final List<String> merged = new CopyOnWriteArrayList<>();
+
+		private volatile String poisonId = "";
+
+		@Override
+		public @Nullable Map<String, List<Long>> handoffState() {
+			return null;
+		}
+
+		@Override
+		public void receiveHandoff(List<HandoffRecord<Map<String, List<Long>>>> handoffs) {
+			for (HandoffRecord<Map<String, List<Long>>> handoff : handoffs) {
+				if (handoff.data().containsKey("poison")) {
+					this.poisonId = handoff.id();
+					throw new IllegalStateException("poison");
+				}
+			}
+			handoffs.forEach((handoff) -> this.merged.add(handoff.id()));
+		}
+
+		String poisonId() {
+			return this.poisonId;
+		}
+
+	}
+
+	/**
+	 * Counters whose merge takes three times the lease of {@link Settings#DEFAULT}.
+	 */
+	@Handoff("counters")
+	static class SlowCounters implements HandoffParticipant<Map<String, List<Long>>> {
+
+		final AtomicInteger started = new AtomicInteger();
+
+		final AtomicInteger finished = new AtomicInteger();
+
+		@Override
+		public @Nullable Map<String, List<Long>> handoffState() {
+			return null;
+		}
+
+		@Override
+		public void receiveHandoff(List<HandoffRecord<Map<String, List<Long>>>> handoffs) {
+			this.started.incrementAndGet();
+			try {
+				Thread.sleep(Settings.DEFAULT.lease().multipliedBy(3).toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			this.finished.incrementAndGet();
 		}
 
 	}

@@ -1,0 +1,369 @@
+package dev.handoff.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffException;
+import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Passes the records of one claim to their receiver so that each record settles on its own:
+ * <ul>
+ * <li>each record is read on its own; one that cannot be read is dead-lettered alone;</li>
+ * <li>a record of a newer version than the receiver reads is released for an instance that reads it, and records
+ * claimed after the receiver was sealed are released at once;</li>
+ * <li>the claim's lease is renewed while the receiver runs;</li>
+ * <li>when the receiver throws for a batch, each record is given to it alone, so that the good ones are merged and
+ * only the failing one is delivered again (and dead-lettered after max deliveries).</li>
+ * </ul>
+ * It also logs what the store reports: dead letters a claim made, records given back by lapsed leases, and
+ * acknowledgements that came too late.
+ */
+final class Deliveries {
+
+	private static final Log logger = LogFactory.getLog(Deliveries.class);
+
+	private final HandoffStore store;
+
+	private final JsonMapper mapper;
+
+	private final Duration renewEvery;
+
+	private final Clock clock = Clock.systemUTC();
+
+	private final Object monitor = new Object();
+
+	private @Nullable ScheduledExecutorService renewals;
+
+	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease) {
+		this.store = store;
+		this.mapper = mapper;
+		this.renewEvery = lease.dividedBy(3);
+	}
+
+	/**
+	 * Delivers a claim's records to a receiver; see the class description.
+	 * @param receiver the receiver
+	 * @param claim the claim
+	 * @param <S> the type of the state
+	 * @return what the receiver merged, to {@link #acknowledge}
+	 */
+	<S> Delivered deliver(Receiver<S> receiver, HandoffClaim claim) {
+		report(claim);
+		if (claim.isEmpty()) {
+			return new Delivered(receiver, claim, List.of(), null);
+		}
+		receiver.lock.lock();
+		try {
+			if (receiver.isSealed()) {
+				release(claim, claim.deliveries().stream().map((delivery) -> delivery.record().id()).toList(),
+						"they were claimed after the state of label '" + receiver.label + "' was handed off");
+				return new Delivered(receiver, claim, List.of(), null);
+			}
+			for (HandoffClaim.Unreadable unreadable : claim.unreadable()) {
+				deadLetter(claim, unreadable.recordId(), "an instance", unreadable.problem(),
+						"It was written by a newer Handoff, or not by Handoff at all.");
+			}
+			List<HandoffRecord<S>> readable = new ArrayList<>();
+			List<String> newer = new ArrayList<>();
+			for (HandoffClaim.Delivery delivery : claim.deliveries()) {
+				HandoffRecord<byte[]> record = delivery.record();
+				if (record.version() > receiver.version) {
+					newer.add(record.id());
+				}
+				else {
+					S data = read(receiver, claim, record);
+					if (data != null) {
+						readable.add(record.withData(data));
+					}
+				}
+			}
+			if (!newer.isEmpty()) {
+				release(claim, newer, "they are of a newer version than version " + receiver.version + ", which "
+						+ receiver.description + " reads; an instance that reads their version will take them");
+			}
+			if (readable.isEmpty()) {
+				return new Delivered(receiver, claim, List.of(), null);
+			}
+			return merge(receiver, claim, readable);
+		}
+		finally {
+			receiver.lock.unlock();
+		}
+	}
+
+	private <S> Delivered merge(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
+		ScheduledFuture<?> renewal = scheduleRenewal(claim);
+		try {
+			try {
+				receiver.consumer.accept(List.copyOf(records));
+				return new Delivered(receiver, claim, records, null);
+			}
+			catch (RuntimeException ex) {
+				if (records.size() == 1) {
+					return new Delivered(receiver, claim, List.of(), failed(receiver, claim, records.get(0), ex));
+				}
+				logger.warn(capitalize(receiver.description) + " failed on a batch of " + records.size()
+						+ " handoff records of claim " + claim.id() + "; giving them to it one at a time", ex);
+			}
+			List<HandoffRecord<S>> merged = new ArrayList<>();
+			HandoffException failure = null;
+			for (HandoffRecord<S> record : records) {
+				try {
+					receiver.consumer.accept(List.of(record));
+					merged.add(record);
+				}
+				catch (RuntimeException ex) {
+					HandoffException failed = failed(receiver, claim, record, ex);
+					if (failure == null) {
+						failure = failed;
+					}
+					else {
+						failure.addSuppressed(failed);
+					}
+				}
+			}
+			return new Delivered(receiver, claim, merged, failure);
+		}
+		finally {
+			renewal.cancel(false);
+		}
+	}
+
+	private HandoffException failed(Receiver<?> receiver, HandoffClaim claim, HandoffRecord<?> record,
+			RuntimeException ex) {
+		int attempt = claim.deliveries()
+			.stream()
+			.filter((delivery) -> delivery.record().id().equals(record.id()))
+			.mapToInt(HandoffClaim.Delivery::attempt)
+			.findFirst()
+			.orElse(0);
+		return new HandoffException(capitalize(receiver.description) + " failed on delivery attempt " + attempt
+				+ " of handoff record " + record.id() + " from " + record.origin() + "; it will be delivered again "
+				+ "once the lease of claim " + claim.id() + " lapses, and dead-lettered after handoff.max-deliveries "
+				+ "attempts", ex);
+	}
+
+	/**
+	 * Acknowledges what receivers merged, in one batch, and logs it.
+	 * @param deliveries what each receiver merged
+	 */
+	void acknowledge(List<Delivered> deliveries) {
+		List<Delivered> merged = deliveries.stream().filter((delivered) -> !delivered.records.isEmpty()).toList();
+		if (merged.isEmpty()) {
+			return;
+		}
+		List<HandoffStore.Acknowledged> results = this.store.acknowledge(merged.stream()
+			.map((delivered) -> new HandoffStore.Acknowledgement(delivered.claim,
+					delivered.records.stream().map(HandoffRecord::id).toList()))
+			.toList());
+		Instant now = this.clock.instant();
+		for (int i = 0; i < merged.size(); i++) {
+			Delivered delivered = merged.get(i);
+			HandoffStore.Acknowledged result = results.get(i);
+			String lapsed = "The lease of claim " + delivered.claim.id() + " lapsed before "
+					+ delivered.receiver.description + " returned (a merge longer than handoff.lease, or a long GC "
+					+ "pause); ";
+			if (!result.acknowledgedByAnother().isEmpty()) {
+				logger.warn(lapsed + "another claim had already merged and acknowledged "
+						+ result.acknowledgedByAnother() + ", so they were merged twice. Raise handoff.lease above "
+						+ "the time a merge takes.");
+			}
+			if (!result.heldByAnother().isEmpty()) {
+				logger.warn(lapsed + result.heldByAnother() + " will be delivered again, and so merged twice. Raise "
+						+ "handoff.lease above the time a merge takes.");
+			}
+			Set<String> origins = new LinkedHashSet<>();
+			delivered.records.forEach((record) -> origins.add(record.origin()));
+			logger.info("Received " + delivered.records.size() + " handoff record(s) of label '"
+					+ delivered.receiver.label + "' from " + origins + ", handed off "
+					+ Duration.between(delivered.records.get(0).createdAt(), now).toMillis() + " ms earlier");
+		}
+	}
+
+	/** Logs what the store settled while claiming: each dead letter, once, and records given back. */
+	private void report(HandoffClaim claim) {
+		for (HandoffClaim.DeadLetter dead : claim.deadLettered()) {
+			logger.error("Handoff record " + dead.recordId() + " of label '" + claim.label() + "' was moved to the "
+					+ "dead letters of " + this.store.describe() + ": " + dead.reason() + ". " + advice(claim, dead));
+		}
+		if (!claim.redelivered().isEmpty()) {
+			logger.warn("A lease on label '" + claim.label() + "' lapsed before acknowledgement; "
+					+ claim.redelivered().size() + " record(s) will be delivered again: " + claim.redelivered());
+		}
+	}
+
+	private static String advice(HandoffClaim claim, HandoffClaim.DeadLetter dead) {
+		return switch (dead.cause()) {
+			case EXPIRED -> dead.reason().startsWith("expired: version")
+					? "Run an instance that reads its version within handoff.ttl, or convert such records in "
+							+ "upgradeHandoff of an instance that does."
+					: "Raise handoff.ttl if the next instance can start later than that.";
+			case MAX_DELIVERIES -> "Check the receiver's logs for the failure, and raise handoff.lease if a merge "
+					+ "takes longer than the lease.";
+			case TOO_LARGE -> "Raise handoff.max-record-size on the instances that receive label '" + claim.label()
+					+ "', or hand off less state.";
+		};
+	}
+
+	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
+		if (record.version() == receiver.version) {
+			try {
+				return this.mapper.readValue(record.data(), receiver.type);
+			}
+			catch (JacksonException ex) {
+				deadLetter(claim, record.id(), record.origin(), "unreadable as " + receiver.type.toCanonical() + ": "
+						+ ex.getOriginalMessage(), "Fix the state type so it reads what version " + record.version()
+						+ " wrote, or change its @Handoff version and convert old records in upgradeHandoff.");
+				return null;
+			}
+		}
+		if (receiver.upgrader != null) {
+			JsonNode tree;
+			try {
+				tree = this.mapper.readTree(record.data());
+			}
+			catch (JacksonException ex) {
+				deadLetter(claim, record.id(), record.origin(), "not valid JSON: " + ex.getOriginalMessage(),
+						"It was not written by Handoff's JSON mapper.");
+				return null;
+			}
+			S upgraded;
+			try {
+				upgraded = receiver.upgrader.apply(record.withData(tree));
+			}
+			catch (RuntimeException ex) {
+				deadLetter(claim, record.id(), record.origin(), "upgradeHandoff threw " + ex,
+						"Fix upgradeHandoff of the participant so that it converts version " + record.version() + ".");
+				return null;
+			}
+			if (upgraded != null) {
+				return upgraded;
+			}
+		}
+		deadLetter(claim, record.id(), record.origin(), "version " + record.version() + " while "
+				+ receiver.description + " reads version " + receiver.version,
+				"To accept such records, return the converted state from upgradeHandoff(HandoffRecord<JsonNode>) "
+						+ "of the participant; to read them unchanged, run a participant with @Handoff(version = "
+						+ record.version() + ").");
+		return null;
+	}
+
+	private void deadLetter(HandoffClaim claim, String recordId, String origin, String reason, String remedy) {
+		String record = "Handoff record " + recordId + " of label '" + claim.label() + "' from " + origin;
+		boolean moved;
+		try {
+			moved = this.store.deadLetter(claim, recordId, reason);
+		}
+		catch (RuntimeException ex) {
+			logger.error(record + " was not delivered: " + reason + ". " + remedy + " The store did not confirm "
+					+ "that it moved the record to the dead letters (" + ex.getMessage() + "); if it did not, the "
+					+ "record is delivered again once the lease of claim " + claim.id() + " lapses.");
+			return;
+		}
+		if (moved) {
+			logger.error(record + " was not delivered: " + reason + ". It was moved to the dead letters of "
+					+ this.store.describe() + ". " + remedy);
+		}
+		else {
+			logger.warn(record + " was not delivered (" + reason + ") and could not be dead-lettered: the lease of "
+					+ "claim " + claim.id() + " lapsed, so another claim will get it");
+		}
+	}
+
+	private void release(HandoffClaim claim, List<String> recordIds, String why) {
+		try {
+			int released = this.store.release(claim, recordIds);
+			logger.info("Released " + released + " handoff record(s) of label '" + claim.label() + "' at once: "
+					+ why + ". " + recordIds);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not release handoff records " + recordIds + " of label '" + claim.label() + "' ("
+					+ ex.getMessage() + "); " + why + ", and they will be delivered again once the lease of claim "
+					+ claim.id() + " lapses");
+		}
+	}
+
+	private ScheduledFuture<?> scheduleRenewal(HandoffClaim claim) {
+		long every = Math.max(1, this.renewEvery.toMillis());
+		return renewals().scheduleWithFixedDelay(() -> {
+			try {
+				this.store.renew(claim);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not renew the lease of claim " + claim.id(), ex);
+			}
+		}, every, every, TimeUnit.MILLISECONDS);
+	}
+
+	private ScheduledExecutorService renewals() {
+		synchronized (this.monitor) {
+			if (this.renewals == null) {
+				ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+					Thread thread = new Thread(task, "handoff-lease-renewal");
+					thread.setDaemon(true);
+					return thread;
+				});
+				executor.setRemoveOnCancelPolicy(true);
+				this.renewals = executor;
+			}
+			return this.renewals;
+		}
+	}
+
+	/** Stops renewing leases. */
+	void close() {
+		synchronized (this.monitor) {
+			if (this.renewals != null) {
+				this.renewals.shutdownNow();
+				this.renewals = null;
+			}
+		}
+	}
+
+	private static String capitalize(String text) {
+		return Character.toUpperCase(text.charAt(0)) + text.substring(1);
+	}
+
+	/**
+	 * What a receiver merged from one claim.
+	 */
+	static final class Delivered {
+
+		final Receiver<?> receiver;
+
+		final HandoffClaim claim;
+
+		final List<? extends HandoffRecord<?>> records;
+
+		/** Why the receiver failed on some of the claim's records, which are delivered again after the lease. */
+		final @Nullable HandoffException failure;
+
+		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records,
+				@Nullable HandoffException failure) {
+			this.receiver = receiver;
+			this.claim = claim;
+			this.records = records;
+			this.failure = failure;
+		}
+
+	}
+
+}
