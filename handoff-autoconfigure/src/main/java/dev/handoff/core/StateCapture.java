@@ -125,8 +125,7 @@ final class StateCapture {
 			Participant<?> participant = byRecord.get(record.id());
 			settle(record.label(), "failed");
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
-					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + ex + ". "
-					+ advice(ex), ex);
+					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex), ex);
 		}
 	}
 
@@ -135,7 +134,7 @@ final class StateCapture {
 		List<String> missing = participants.stream().map(Participant::label).filter((label) -> !isSettled(label)).toList();
 		missing.forEach((label) -> settle(label, "failed"));
 		if (!missing.isEmpty()) {
-			logger.error("Handoff of " + missing + " failed; their state is lost: " + ex + ". " + advice(ex), ex);
+			logger.error("Handoff of " + missing + " failed; their state is lost: " + describe(ex), ex);
 		}
 	}
 
@@ -209,20 +208,21 @@ final class StateCapture {
 			}
 			settle(label, "failed");
 			logger.error("Could not capture the state of label '" + label + "' (participant '" + participant.beanName()
-					+ "'); it is lost: " + ex + ". " + advice(ex), ex);
+					+ "'); it is lost: " + describe(ex), ex);
 			return null;
 		}
 	}
 
-	private static String advice(Throwable ex) {
+	/** What went wrong and what to change. */
+	private static String describe(Throwable ex) {
+		if (ex instanceof HandoffException) {
+			return ex.getMessage();
+		}
 		if (ex instanceof OutOfMemoryError) {
-			return "Give the JVM more heap (-Xmx), or hand off a smaller state; handoff.max-record-size stops "
+			return ex + ". Give the JVM more heap (-Xmx), or hand off a smaller state; handoff.max-record-size stops "
 					+ "serialization before the heap fills when it is set below the free heap.";
 		}
-		if (ex instanceof HandoffException) {
-			return "";
-		}
-		return "Fix handoffState() of the participant so that it returns plain data Jackson can write.";
+		return ex + ". Fix handoffState() of the participant so that it returns plain data Jackson can write.";
 	}
 
 	private boolean isSettled(String label) {

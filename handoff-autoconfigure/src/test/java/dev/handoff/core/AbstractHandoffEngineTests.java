@@ -14,10 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.handoff.Handoff;
+import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
+import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +37,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextRefreshedEvent;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.ResolvableType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -340,6 +343,74 @@ abstract class AbstractHandoffEngineTests {
 				.atMost(settings.lease().multipliedBy(3))
 				.until(() -> counters.attempts.isEmpty());
 			assertThat(output).doesNotContain("will be delivered again");
+		});
+	}
+
+	@Test
+	void initiateWithTheSameRecordIdStoresTheStateOnceWhereverTheFirstCallsRecordIs() {
+		runner(Settings.DEFAULT, "instance").run((context) -> {
+			HandoffOperations operations = context.getBean(HandoffOperations.class);
+			String key = UUID.randomUUID().toString();
+			// A caller that retries after a timeout, while the first record waits, and after it was delivered.
+			HandoffRecord<String> first = operations.initiate("jobs", 1, "first", key);
+			HandoffRecord<String> retry = operations.initiate("jobs", 1, "retry", key);
+			assertThat(first.id()).isEqualTo(key).isEqualTo(retry.id());
+			List<String> received = new ArrayList<>();
+			assertThat(operations.complete("jobs", 1, String.class,
+					(records) -> records.forEach((record) -> received.add(record.data())))).isOne();
+			operations.initiate("jobs", 1, "late retry", key);
+			assertThat(operations.complete("jobs", 1, String.class,
+					(records) -> records.forEach((record) -> received.add(record.data())))).isZero();
+			assertThat(received).containsExactly("first");
+			assertThatExceptionOfType(HandoffException.class)
+				.isThrownBy(() -> operations.initiate("jobs", 1, "x", "has spaces"))
+				.withMessageContaining("record id 'has spaces' is not valid");
+		});
+	}
+
+	@Test
+	void recordsClaimedAfterTheSealAreReleasedAtOnce(CapturedOutput output) {
+		runner(Settings.DEFAULT, "sealed").run((context) -> {
+			HandoffTemplate template = context.getBean(HandoffTemplate.class);
+			HandoffStore store = context.getBean(HandoffStore.class);
+			HandoffRecord<String> record = template.initiate("jobs", 1, "state");
+			Receiver<String> receiver = new Receiver<>("jobs", 1,
+					template.constructType(ResolvableType.forClass(String.class)), "participant 'jobs'", (records) -> {
+						throw new AssertionError("A sealed receiver must not get records: " + records);
+					}, null);
+			receiver.lock.lock();
+			try {
+				receiver.seal();
+			}
+			finally {
+				receiver.lock.unlock();
+			}
+			// The race: the claim was under way when the state was captured.
+			HandoffClaim claim = store.claim("jobs", "sealed");
+			template.acknowledge(List.of(template.deliver(receiver, claim)));
+			HandoffClaim successor = store.claim("jobs", "successor");
+			assertThat(successor.deliveries()).singleElement().satisfies((delivery) -> {
+				assertThat(delivery.record().id()).isEqualTo(record.id());
+				assertThat(delivery.attempt()).as("the sealed claim is not counted").isOne();
+			});
+			assertThat(output).contains("Released 1 handoff record(s) of label 'jobs' at once: they were claimed "
+					+ "after the state of label 'jobs' was handed off");
+		});
+	}
+
+	@Test
+	void startupWarnsOfLabelsWithWaitingRecordsThatNoParticipantClaims(CapturedOutput output) {
+		runner(Settings.DEFAULT, "old").run((old) -> {
+			HandoffOperations operations = old.getBean(HandoffOperations.class);
+			operations.initiate("renamedCounters", 1, STATE);
+			operations.initiate("renamedCounters", 1, STATE);
+		});
+		runner(Settings.DEFAULT, "new").withBean(Counters.class, Counters::new).run((context) -> {
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(output).contains("WARN")
+					.contains("no participant of this application claims")
+					.contains("{renamedCounters=2}")
+					.contains("@Handoff(\"<old label>\")"));
 		});
 	}
 

@@ -141,6 +141,49 @@ class RedisHandoffStoreLostReplyTests {
 		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
 	}
 
+	@Test
+	void claimWhoseReplyIsLostStillReportsTheDeadLettersItMade() {
+		RedisHandoffStore shortTtl = new RedisHandoffStore(this.throughProxy, redis.namespace(),
+				new Policy(Duration.ofMillis(300), Duration.ofMillis(200), 3, Duration.ofHours(1)));
+		HandoffRecord<byte[]> expiring = record("expiring");
+		shortTtl.initiate(expiring);
+		sleep(Duration.ofMillis(400));
+		this.proxy.dropNextReplyAndClose();
+		HandoffClaim claim = shortTtl.claim("expiring", "taker");
+		// Lettuce re-sent the claim; its replay returns the report of the first run, so the ERROR is logged once.
+		assertThat(this.proxy.acceptedConnections()).isGreaterThan(1);
+		assertThat(claim.deadLettered()).extracting(HandoffClaim.DeadLetter::recordId).containsExactly(expiring.id());
+		assertThat(shortTtl.claim("expiring", "taker").deadLettered()).isEmpty();
+	}
+
+	@Test
+	void claimThatGetsNoAnswerIsTakenOverByTheNextClaimOfItsLabelWithoutWaitingForTheLease() {
+		HandoffRecord<byte[]> record = record("cache");
+		this.store.initiate(record);
+		this.proxy.blackhole(FaultProxy.Direction.DOWNSTREAM);
+		HandoffStore.Claims lost = this.store.claim(List.of(new HandoffStore.ClaimRequest("cache", 1)), "taker");
+		assertThat(lost.failures()).containsOnlyKeys("cache");
+		this.proxy.restore();
+		// The lease (a minute) still holds; the next claim re-uses the lost claim's id and gets what it took.
+		HandoffClaim claim = this.store.claim("cache", "taker");
+		assertThat(claim.deliveries()).singleElement().satisfies((delivery) -> {
+			assertThat(delivery.record().id()).isEqualTo(record.id());
+			assertThat(delivery.attempt()).isOne();
+		});
+		assertThat(this.store.acknowledge(claim, List.of(record.id()))).isOne();
+		assertThat(this.store.claim("cache", "other").isEmpty()).isTrue();
+	}
+
+	@Test
+	void deadLetterWhoseReplyIsLostIsReportedMoved() {
+		HandoffRecord<byte[]> record = record("cache");
+		this.store.initiate(record);
+		HandoffClaim claim = this.store.claim("cache", "taker");
+		this.proxy.dropNextReplyAndClose();
+		assertThat(this.store.deadLetter(claim, record.id(), "unreadable")).isTrue();
+		assertThat(this.proxy.acceptedConnections()).isGreaterThan(1);
+	}
+
 	/** Every record indexed in expiry has its payload in pending or in a claim: none is indexed without it. */
 	private void assertNoOrphans(String label) {
 		Keys keys = this.store.keys(label);

@@ -181,6 +181,21 @@ class RedisHandoffStoreProtocolTests {
 	}
 
 	@Test
+	void envelopeThatCannotBeDecodedIsReportedOnItsOwnAndTheOtherRecordsAreDelivered() {
+		Keys keys = keys("cache");
+		HandoffRecord<byte[]> good = record("cache");
+		this.store.initiate(good);
+		// What a future envelope format, or a writer that is not Handoff, leaves in the pending hash.
+		this.connection.hashCommands().hSet(keys.pending(), bytes("future"), bytes("{\"format\":2,\"id\":\"future\"}\n{}"));
+		HandoffClaim claim = this.store.claim("cache", "taker");
+		assertThat(ids(claim)).containsExactly(good.id());
+		assertThat(claim.unreadable()).singleElement()
+			.satisfies((unreadable) -> assertThat(unreadable.recordId()).isEqualTo("future"));
+		assertThat(this.store.deadLetter(claim, "future", "unreadable envelope")).isTrue();
+		assertThat(this.store.acknowledge(claim, List.of(good.id()))).isOne();
+	}
+
+	@Test
 	void replayedInitiateNeitherStoresARecordTwiceNorBringsItBack() {
 		Keys keys = keys("cache");
 		HandoffRecord<byte[]> record = record("cache");

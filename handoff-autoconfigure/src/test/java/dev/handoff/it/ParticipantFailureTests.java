@@ -1,0 +1,76 @@
+package dev.handoff.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.handoff.test.RedisExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Faults of one participant at shutdown, in real JVMs against a real Redis: the others are still handed off, and
+ * the failure is reported with what to change.
+ */
+class ParticipantFailureTests {
+
+	private static final Duration HANDOFF = Duration.ofSeconds(30);
+
+	@RegisterExtension
+	static final RedisExtension redis = new RedisExtension();
+
+	private final String namespace = "it-" + UUID.randomUUID().toString().substring(0, 8);
+
+	private final List<AppProcess> processes = new ArrayList<>();
+
+	@AfterEach
+	void stopProcesses() {
+		this.processes.forEach(AppProcess::close);
+	}
+
+	@Test
+	void outOfMemoryWhileOneStateIsWrittenIsReportedAndTheOtherParticipantsAreStillHandedOff() {
+		// 80 MiB of state in a 256 MiB heap: its JSON buffer, doubling past 64 MiB, does not fit. The record size
+		// limit is raised so that it does not stop serialization first.
+		AppProcess old = start("old", "--test.big-state-mb=80", "--handoff.max-record-size=1GB");
+		old.awaitReady();
+		Map<String, Long> state = old.mutate(10);
+		old.terminate();
+		old.awaitExit(HANDOFF);
+		assertThat(old.output()).anySatisfy((line) -> assertThat(line).contains("ERROR")
+			.contains("label 'big'")
+			.contains("OutOfMemoryError")
+			.contains("-Xmx"));
+
+		AppProcess next = start("new");
+		assertThat(AppProcess.countersIn(next.awaitReady())).isEqualTo(state);
+	}
+
+	@Test
+	void stateOverTheMaxRecordSizeStopsEarlyWithAnErrorThatNamesTheProperty() {
+		AppProcess old = start("old", "--test.big-state-mb=80");
+		old.awaitReady();
+		Map<String, Long> state = old.mutate(10);
+		old.terminate();
+		old.awaitExit(HANDOFF);
+		assertThat(old.output()).anySatisfy((line) -> assertThat(line).contains("ERROR")
+			.contains("label 'big'")
+			.contains("larger than handoff.max-record-size (64MB")
+			.doesNotContain("OutOfMemoryError"));
+
+		AppProcess next = start("new");
+		assertThat(AppProcess.countersIn(next.awaitReady())).isEqualTo(state);
+	}
+
+	private AppProcess start(String name, String... arguments) {
+		AppProcess process = AppProcess.start(name, redis.server().port(), this.namespace, arguments);
+		this.processes.add(process);
+		return process;
+	}
+
+}
