@@ -163,7 +163,15 @@ final class ClaimScheduler {
 		}
 	}
 
+	/** Claims labels, and claims again at once those whose claim reached its size limit and left records waiting. */
 	private void claim(List<String> labels) {
+		List<String> next = labels;
+		while (!next.isEmpty()) {
+			next = claimOnce(next);
+		}
+	}
+
+	private List<String> claimOnce(List<String> labels) {
 		List<HandoffStore.ClaimRequest> requests = new ArrayList<>(labels.size());
 		for (String label : labels) {
 			Participant<?> participant = this.participants.get(label);
@@ -204,15 +212,12 @@ final class ClaimScheduler {
 			logger.warn("Could not acknowledge handoff records: " + ex.getMessage() + "; they may be delivered "
 					+ "again once their lease lapses", ex);
 		}
-		if (!more.isEmpty()) {
-			// The claims reached their size limit: the rest waits for the next batch, which starts at once.
-			request(more);
-		}
 		claims.failures().forEach((label, ex) -> logger.warn("Could not claim handoff records of label '" + label
 				+ "': " + ex.getMessage() + "; trying again on the next notification or poll"));
 		if (!claims.failures().isEmpty()) {
 			throw new HandoffException("Could not claim " + claims.failures().keySet());
 		}
+		return more;
 	}
 
 	/**

@@ -47,8 +47,15 @@ import org.springframework.util.ClassUtils;
  * <tr><th>Key suffix</th><th>Type</th><th>Holds</th><th>TTL</th></tr>
  * <tr><td>{@code pending}</td><td>hash</td><td>record id → envelope, for records waiting for a taker</td>
  * <td>key ttl</td></tr>
+ * <tr><td>{@code released}</td><td>hash</td><td>record id → envelope, for records an instance released because it
+ * reads an older version (or had already handed its state off)</td><td>key ttl</td></tr>
+ * <tr><td>{@code released-versions}</td><td>hash</td><td>record id → the record's version: only a claimer that reads
+ * it takes the record</td><td>key ttl</td></tr>
  * <tr><td>{@code claim:<claim id>}</td><td>hash</td><td>record id → envelope, for the records one claim holds</td>
  * <td>key ttl</td></tr>
+ * <tr><td>{@code report:<claim id>}</td><td>string</td><td>what the claim settled (dead letters with their cause and
+ * reason, records given back by lapsed leases, whether records were left waiting), JSON, for a replay of the claim;
+ * only written when there is something to report</td><td>lease</td></tr>
  * <tr><td>{@code claims}</td><td>sorted set</td><td>claim id, scored by its lease deadline (ms)</td><td>key ttl</td></tr>
  * <tr><td>{@code owner}</td><td>hash</td><td>record id → claim id, for records in flight</td><td>key ttl</td></tr>
  * <tr><td>{@code expiry}</td><td>sorted set</td><td>record id, scored by the time it expires (ms), for every record not
@@ -56,16 +63,27 @@ import org.springframework.util.ClassUtils;
  * <tr><td>{@code attempts}</td><td>hash</td><td>record id → number of claims so far (absent: never claimed)</td>
  * <td>key ttl</td></tr>
  * <tr><td>{@code acked}</td><td>sorted set</td><td>record id, scored by when it was acknowledged; entries older than
- * the key ttl are trimmed</td><td>key ttl</td></tr>
+ * the ttl are trimmed</td><td>ttl</td></tr>
+ * <tr><td>{@code acked-by}</td><td>hash</td><td>record id → the claim that acknowledged it, trimmed with
+ * {@code acked}</td><td>ttl</td></tr>
  * <tr><td>{@code dead}</td><td>hash</td><td>record id → envelope, for dead letters</td><td>dead-letter ttl</td></tr>
  * <tr><td>{@code dead-reasons}</td><td>hash</td><td>record id → why it was dead-lettered</td><td>dead-letter ttl</td></tr>
+ * <tr><td>{@code dead-expiry}</td><td>sorted set</td><td>record id, scored by when its dead letter expires (ms); each
+ * claim drops the dead letters past it</td><td>dead-letter ttl</td></tr>
  * </table>
- * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write. Records that nobody claimed by their
- * {@code expiry} score are dead-lettered with an ERROR log by the next claim of the label; once claimed, a record is
- * governed by {@code max-deliveries} instead. The key ttl only frees memory when no instance serving the label ever
- * runs again. The notification channel is {@code <namespace>:handoff:{<label>}:notify}; its messages carry a record
- * id. The store's startup check uses the label {@code :check} (no user label contains a colon) with a ttl of one
- * minute.
+ * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write; the key ttl only frees memory when no
+ * instance serving the label ever runs again. Records that nobody claimed by their {@code expiry} score (or, once
+ * released, nobody who reads their version) are dead-lettered by the next claim of the label; once claimed, a record
+ * is governed by {@code max-deliveries} instead. Each dead letter expires {@code dead-letter-ttl} after it was made,
+ * whatever the label does later. The notification channel is {@code <namespace>:handoff:{<label>}:notify}; its
+ * messages carry a record id (or, after a release, a claim id). The store's startup check uses the label
+ * {@code :check} (no user label contains a colon), whose keys live at most a minute.
+ * <p>
+ * <b>How long an acknowledged id is remembered: the ttl.</b> A replay of an initiate is a write of the same record
+ * id: Lettuce re-sending it after a reconnect (within the command timeout), the shutdown retrying it (within the
+ * shutdown timeout), or a caller retrying {@code HandoffOperations.initiate} with its own record id. The record
+ * itself is meant to wait at most the ttl, so the store treats a write of its id as a replay for that long after the
+ * acknowledgement, and forgets it after: at 100 records a second and the default ttl of an hour, 360 000 ids.
  * <p>
  * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
  * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
@@ -80,14 +98,27 @@ import org.springframework.util.ClassUtils;
  * {@code expiry}, then {@code PUBLISH} of its id; nothing for a record the label already knows. A batch of records
  * (all participants at shutdown) is one pipeline, so one round trip per node. When no reply comes, the store asks
  * {@code EVALSHA locate.lua} where the record is before it reports it not stored.</li>
- * <li><b>claim</b>: {@code EVALSHA claim.lua} then {@code HGETALL claim:<claim id>}, in one flush. The script gives
- * the records of lapsed claims back to {@code pending} (or to {@code dead} after {@code max-deliveries} claims),
- * dead-letters expired records, {@code RENAME}s {@code pending} to the new claim's hash (no payload passes through
- * Lua), records the owner and raises the attempt count of each record, and adds the claim to {@code claims} with
- * its lease deadline. Claims of several labels (startup, each poll) are one pipeline.</li>
- * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim still owns and remembers
- * their ids in {@code acked}.</li>
+ * <li><b>claim</b>: {@code EVALSHA claim.lua} then {@code HGETALL claim:<claim id>}, in one flush. The script drops
+ * expired dead letters, gives the records of lapsed claims back to {@code pending} (or to {@code dead} after
+ * {@code max-deliveries} claims), dead-letters expired records, then takes what waits: when every pending record
+ * fits {@code max-record-size} and together {@code max-claim-size}, and none is released, it {@code RENAME}s
+ * {@code pending} to the new claim's hash (no payload passes through Lua); otherwise it moves records one by one,
+ * oldest first, dead-letters those over {@code max-record-size} without sending them, takes released records of a
+ * version the claimer reads, and stops at {@code max-claim-size}, saying that more wait. It records the owner and
+ * raises the attempt count of each record taken, and adds the claim to {@code claims} with its lease deadline.
+ * Claims of several labels (startup, each poll) are one pipeline. A claim whose reply never came is sent again
+ * under the same claim id by the next claim of its label, and its replay returns what it took and its report.</li>
+ * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver merges: moves the claim's
+ * lease deadline to now + lease.</li>
+ * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim still owns, remembers their
+ * ids and the acknowledging claim in {@code acked} and {@code acked-by}, and answers per record whether this claim,
+ * another claim or nobody acknowledged it.</li>
  * <li><b>dead-letter</b>: {@code EVALSHA dead-letter.lua}. Moves one claimed record to {@code dead}.</li>
+ * <li><b>release</b>: {@code EVALSHA release.lua}. Moves claimed records to {@code released} with their version,
+ * lowers their attempt count back, and {@code PUBLISH}es on the label's channel.</li>
+ * <li><b>waiting</b>: at startup, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every Cluster master, at most
+ * 100 000 keys) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that no
+ * participant claims.</li>
  * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
  * of all of them, so records published while it was down are claimed at once.</li>
  * </ul>

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -323,6 +324,23 @@ class HandoffAutoConfigurationTests {
 		this.runner.withPropertyValues("handoff.max-deliveries=0")
 			.run((context) -> assertConfigurationFailure(context, "handoff.max-deliveries is 0.",
 					"Set it to at least 1"));
+	}
+
+	@ParameterizedTest(name = "{0}=0")
+	@ValueSource(strings = { "max-record-size", "max-claim-size" })
+	void zeroSizesFailStartup(String property) {
+		this.runner.withPropertyValues("handoff." + property + "=0")
+			.run((context) -> assertConfigurationFailure(context, "handoff." + property + " is 0B.",
+					"Set it to at least 1KB"));
+	}
+
+	@Test
+	void sizeLimitsReachThePolicy() {
+		this.runner.withPropertyValues("handoff.max-record-size=2MB", "handoff.max-claim-size=8MB")
+			.run((context) -> assertThat(context.getBean(HandoffSettings.class).policy()).satisfies((policy) -> {
+				assertThat(policy.maxRecordSize()).isEqualTo(2L * 1024 * 1024);
+				assertThat(policy.maxClaimSize()).isEqualTo(8L * 1024 * 1024);
+			}));
 	}
 
 	@Test

@@ -1,8 +1,10 @@
 package dev.handoff.core;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.test.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
@@ -55,6 +57,24 @@ class RedisHandoffEngineTests extends AbstractHandoffEngineTests {
 		assertThat(output).contains("Handed off the state of label 'counters'")
 			.doesNotContain(" WARN ")
 			.doesNotContain(" ERROR ");
+	}
+
+	@Test
+	void recordsBeyondTheMaxClaimSizeAreAllDeliveredBeforeTheInstanceIsReady() {
+		runner(Settings.DEFAULT, "old").run((old) -> {
+			HandoffOperations operations = old.getBean(HandoffOperations.class);
+			for (int i = 0; i < 4; i++) {
+				operations.initiate("counters", 1, Map.of("name-" + i, Collections.nCopies(200, (long) i)));
+			}
+		});
+		runner(Settings.DEFAULT, "new").withPropertyValues("handoff.max-claim-size=2KB")
+			.withBean(Counters.class, Counters::new)
+			.run((context) -> {
+				Counters counters = context.getBean(Counters.class);
+				// No await: claims follow each other until nothing waits, within the startup restore.
+				assertThat(counters.received).hasSize(4);
+				assertThat(counters.attempts).hasSizeGreaterThan(1);
+			});
 	}
 
 	@Override
