@@ -9,7 +9,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
  * Reports a {@link HandoffConfigurationException} as Spring Boot reports its own misconfigurations: what is wrong,
  * then what to change.
  */
-class HandoffConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HandoffConfigurationException> {
+final class HandoffConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HandoffConfigurationException> {
 
 	@Override
 	protected FailureAnalysis analyze(Throwable rootFailure, HandoffConfigurationException cause) {

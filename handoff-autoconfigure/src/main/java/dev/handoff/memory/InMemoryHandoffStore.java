@@ -27,7 +27,7 @@ import org.springframework.util.Assert;
  * the same contract as the Redis store, bounds included: leases, delivery counts, versions of released records, size
  * limits, dead letters that expire, and acknowledged ids remembered for the ttl only.
  */
-public class InMemoryHandoffStore implements HandoffStore {
+public final class InMemoryHandoffStore implements HandoffStore {
 
 	private final Policy policy;
 

@@ -126,7 +126,7 @@ import org.springframework.util.ClassUtils;
  * through Spring Data Redis' connections from the pool, two round trips for a claim on Redis Cluster, where Jedis
  * cannot pipeline.
  */
-public class RedisHandoffStore implements HandoffStore, DisposableBean {
+public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(RedisHandoffStore.class);
 
