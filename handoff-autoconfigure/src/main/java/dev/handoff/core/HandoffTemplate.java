@@ -154,8 +154,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		catch (RuntimeException ex) {
 			if (out.exceeded()) {
 				throw new HandoffException("The state of label '" + label + "' is larger than handoff.max-record-size ("
-						+ DataSize.ofBytes(this.maxRecordSize).toMegabytes() + "MB, " + this.maxRecordSize
-						+ " bytes): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
+						+ size(this.maxRecordSize) + "): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
 						+ "(on the instances that receive it too), or hand off less state.");
 			}
 			if (ex instanceof JacksonException jackson) {
@@ -284,6 +283,14 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	@Override
 	public void destroy() {
 		this.deliveries.close();
+	}
+
+	private static String size(long bytes) {
+		DataSize size = DataSize.ofBytes(bytes);
+		if (bytes % (1024 * 1024) == 0) {
+			return size.toMegabytes() + "MB";
+		}
+		return (bytes % 1024 == 0) ? size.toKilobytes() + "KB" : bytes + " bytes";
 	}
 
 	static void checkLabel(String label) {

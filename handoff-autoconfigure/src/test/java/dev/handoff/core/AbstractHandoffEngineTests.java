@@ -399,6 +399,29 @@ abstract class AbstractHandoffEngineTests {
 	}
 
 	@Test
+	void lateAcknowledgementAfterAnotherInstanceMergedTheRecordIsLoggedAsMergedTwice(CapturedOutput output) {
+		runner(Settings.DEFAULT, "paused").run((context) -> {
+			HandoffTemplate template = context.getBean(HandoffTemplate.class);
+			HandoffStore store = context.getBean(HandoffStore.class);
+			HandoffRecord<String> record = template.initiate("jobs", 1, "state");
+			Receiver<String> receiver = new Receiver<>("jobs", 1,
+					template.constructType(ResolvableType.forClass(String.class)), "participant 'jobs'",
+					(records) -> {
+					}, null);
+			// A merge whose JVM froze past the lease (a GC pause): no renewal ran, and another claim took over.
+			HandoffClaim paused = store.claim("jobs", "paused");
+			await().pollDelay(Settings.DEFAULT.lease().plusMillis(200)).until(() -> true);
+			HandoffClaim other = store.claim("jobs", "other");
+			assertThat(store.acknowledge(other, List.of(record.id()))).isOne();
+			template.acknowledge(List.of(new Deliveries.Delivered(receiver, paused,
+					List.of(paused.deliveries().get(0).record()), null)));
+			assertThat(output).contains("WARN")
+				.contains("another claim had already merged and acknowledged [" + record.id() + "], so they were "
+						+ "merged twice");
+		});
+	}
+
+	@Test
 	void startupWarnsOfLabelsWithWaitingRecordsThatNoParticipantClaims(CapturedOutput output) {
 		runner(Settings.DEFAULT, "old").run((old) -> {
 			HandoffOperations operations = old.getBean(HandoffOperations.class);
