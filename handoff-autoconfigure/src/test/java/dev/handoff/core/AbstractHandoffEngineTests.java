@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import dev.handoff.Handoff;
 import dev.handoff.HandoffClaim;
@@ -374,10 +375,9 @@ abstract class AbstractHandoffEngineTests {
 			HandoffTemplate template = context.getBean(HandoffTemplate.class);
 			HandoffStore store = context.getBean(HandoffStore.class);
 			HandoffRecord<String> record = template.initiate("jobs", 1, "state");
-			Receiver<String> receiver = new Receiver<>("jobs", 1,
-					template.constructType(ResolvableType.forClass(String.class)), "participant 'jobs'", (records) -> {
-						throw new AssertionError("A sealed receiver must not get records: " + records);
-					}, null);
+			Receiver<String> receiver = jobsReceiver(template, (records) -> {
+				throw new AssertionError("A sealed receiver must not get records: " + records);
+			});
 			receiver.lock.lock();
 			try {
 				receiver.seal();
@@ -404,10 +404,8 @@ abstract class AbstractHandoffEngineTests {
 			HandoffTemplate template = context.getBean(HandoffTemplate.class);
 			HandoffStore store = context.getBean(HandoffStore.class);
 			HandoffRecord<String> record = template.initiate("jobs", 1, "state");
-			Receiver<String> receiver = new Receiver<>("jobs", 1,
-					template.constructType(ResolvableType.forClass(String.class)), "participant 'jobs'",
-					(records) -> {
-					}, null);
+			Receiver<String> receiver = jobsReceiver(template, (records) -> {
+			});
 			// A merge whose JVM froze past the lease (a GC pause): no renewal ran, and another claim took over.
 			HandoffClaim paused = store.claim("jobs", "paused");
 			await().pollDelay(Settings.DEFAULT.lease().plusMillis(200)).until(() -> true);
@@ -419,6 +417,12 @@ abstract class AbstractHandoffEngineTests {
 				.contains("another claim had already merged and acknowledged [" + record.id() + "], so they were "
 						+ "merged twice");
 		});
+	}
+
+	private static Receiver<String> jobsReceiver(HandoffTemplate template,
+			Consumer<List<HandoffRecord<String>>> consumer) {
+		return new Receiver<>("jobs", 1, template.constructType(ResolvableType.forClass(String.class)),
+				"participant 'jobs'", consumer, null);
 	}
 
 	@Test

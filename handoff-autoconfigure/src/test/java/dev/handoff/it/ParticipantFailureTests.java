@@ -37,34 +37,38 @@ class ParticipantFailureTests {
 	void outOfMemoryWhileOneStateIsWrittenIsReportedAndTheOtherParticipantsAreStillHandedOff() {
 		// 80 MiB of state in a 256 MiB heap: its JSON buffer, doubling past 64 MiB, does not fit. The record size
 		// limit is raised so that it does not stop serialization first.
-		AppProcess old = start("old", "--test.big-state-mb=80", "--handoff.max-record-size=1GB");
-		old.awaitReady();
-		Map<String, Long> state = old.mutate(10);
-		old.terminate();
-		old.awaitExit(HANDOFF);
-		assertThat(old.output()).anySatisfy((line) -> assertThat(line).contains("ERROR")
+		List<String> output = deployWithBigState("--handoff.max-record-size=1GB");
+		assertThat(output).anySatisfy((line) -> assertThat(line).contains("ERROR")
 			.contains("label 'big'")
 			.contains("OutOfMemoryError")
 			.contains("-Xmx"));
-
-		AppProcess next = start("new");
-		assertThat(AppProcess.countersIn(next.awaitReady())).isEqualTo(state);
 	}
 
 	@Test
 	void stateOverTheMaxRecordSizeStopsEarlyWithAnErrorThatNamesTheProperty() {
-		AppProcess old = start("old", "--test.big-state-mb=80");
+		List<String> output = deployWithBigState();
+		assertThat(output).anySatisfy((line) -> assertThat(line).contains("ERROR")
+			.contains("label 'big'")
+			.contains("larger than handoff.max-record-size (64MB)")
+			.doesNotContain("OutOfMemoryError"));
+	}
+
+	/**
+	 * Recreates an instance whose 80 MiB participant cannot be handed off, and checks that its counters still are.
+	 * @param arguments more arguments of the old instance
+	 * @return the old instance's output
+	 */
+	private List<String> deployWithBigState(String... arguments) {
+		List<String> oldArguments = new ArrayList<>(List.of("--test.big-state-mb=80"));
+		oldArguments.addAll(List.of(arguments));
+		AppProcess old = start("old", oldArguments.toArray(String[]::new));
 		old.awaitReady();
 		Map<String, Long> state = old.mutate(10);
 		old.terminate();
 		old.awaitExit(HANDOFF);
-		assertThat(old.output()).anySatisfy((line) -> assertThat(line).contains("ERROR")
-			.contains("label 'big'")
-			.contains("larger than handoff.max-record-size (64MB")
-			.doesNotContain("OutOfMemoryError"));
-
 		AppProcess next = start("new");
 		assertThat(AppProcess.countersIn(next.awaitReady())).isEqualTo(state);
+		return old.output();
 	}
 
 	private AppProcess start(String name, String... arguments) {
