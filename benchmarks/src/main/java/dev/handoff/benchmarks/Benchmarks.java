@@ -535,7 +535,7 @@ public final class Benchmarks {
 	}
 
 	private void loadScriptNames() {
-		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate")) {
+		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate", "release", "renew")) {
 			try (InputStream in = HandoffStore.class.getResourceAsStream("/dev/handoff/redis/" + name + ".lua")) {
 				if (in != null) {
 					this.scripts.put(CountingProxy.sha1Hex(in.readAllBytes()), name + ".lua");

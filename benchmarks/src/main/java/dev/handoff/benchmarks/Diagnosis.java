@@ -103,7 +103,7 @@ final class Diagnosis {
 		Long stored = this.raw.sync()
 			.evalsha(this.initiateSha, ScriptOutputType.INTEGER,
 					new byte[][] { key(label, "pending"), key(label, "expiry"), key(label, "owner"),
-							key(label, "acked"), key(label, "dead") },
+							key(label, "acked"), key(label, "dead"), key(label, "released") },
 					RawLettuce.bytes(id), envelope, key(label, "notify"), RawLettuce.bytes("" + TTL),
 					RawLettuce.bytes("" + KEY_TTL));
 		StoreFigures.check(stored != null && stored == 1, () -> "initiate.lua returned " + stored);
@@ -116,9 +116,12 @@ final class Diagnosis {
 		RedisAsyncCommands<byte[], byte[]> async = this.raw.pipelineAsync();
 		RedisFuture<List<Object>> claimed = async.evalsha(this.claimSha, ScriptOutputType.MULTI,
 				new byte[][] { key(label, "pending"), key(label, "expiry"), key(label, "attempts"), key(label, "owner"),
-						key(label, "claims"), claimKey, key(label, "dead"), key(label, "dead-reasons") },
+						key(label, "claims"), claimKey, key(label, "dead"), key(label, "dead-reasons"),
+						key(label, "dead-expiry"), key(label, "released"), key(label, "released-versions"),
+						key(label, "report:" + claimId) },
 				RawLettuce.bytes(claimId), RawLettuce.bytes("30000"), RawLettuce.bytes("" + KEY_TTL),
-				RawLettuce.bytes("" + (7L * 24 * 3_600_000)), RawLettuce.bytes("5"));
+				RawLettuce.bytes("" + (7L * 24 * 3_600_000)), RawLettuce.bytes("5"), RawLettuce.bytes("1"),
+				RawLettuce.bytes("" + (64L << 20)), RawLettuce.bytes("" + (64L << 20)));
 		RedisFuture<Map<byte[], byte[]>> entries = async.hgetall(claimKey);
 		this.raw.flushPipeline();
 		RawLettuce.await(claimed);
@@ -128,12 +131,13 @@ final class Diagnosis {
 
 	/** {@code EVALSHA acknowledge.lua} as the store sends it. */
 	private void acknowledgeScript(String label, String claimId, String id) {
-		Long acknowledged = this.raw.sync()
-			.evalsha(this.acknowledgeSha, ScriptOutputType.INTEGER,
+		List<Object> acknowledged = this.raw.sync()
+			.evalsha(this.acknowledgeSha, ScriptOutputType.MULTI,
 					new byte[][] { key(label, "claim:" + claimId), key(label, "claims"), key(label, "owner"),
-							key(label, "expiry"), key(label, "attempts"), key(label, "acked") },
-					RawLettuce.bytes(claimId), RawLettuce.bytes("" + KEY_TTL), RawLettuce.bytes(id));
-		StoreFigures.check(acknowledged != null && acknowledged == 1,
+							key(label, "expiry"), key(label, "attempts"), key(label, "acked"), key(label, "acked-by"),
+							key(label, "report:" + claimId) },
+					RawLettuce.bytes(claimId), RawLettuce.bytes("" + TTL), RawLettuce.bytes(id));
+		StoreFigures.check(acknowledged != null && acknowledged.equals(List.of(1L)),
 				() -> "acknowledge.lua returned " + acknowledged);
 	}
 
