@@ -32,7 +32,9 @@ public @interface Handoff {
 
 	/**
 	 * The version of the state's shape. A record written with another version is never deserialized into the current
-	 * type: it goes to {@link HandoffParticipant#upgradeHandoff}, or to the dead letters when that returns null.
+	 * type. An older one goes to {@link HandoffParticipant#upgradeHandoff}, or to the dead letters when that returns
+	 * null; a newer one is released for an instance that reads it, and dead-lettered only when none took it within
+	 * {@code handoff.ttl}.
 	 * @return the version of the state's shape
 	 */
 	int version() default 1;

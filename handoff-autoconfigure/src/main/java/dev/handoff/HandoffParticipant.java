@@ -15,9 +15,11 @@ import tools.jackson.databind.JsonNode;
  * before the application reports ready, or while running, within milliseconds of the handoff.
  * <p>
  * Delivery is at least once with exactly one taker at a time: a record is acknowledged only when
- * {@code receiveHandoff} returns normally. If it throws, or this JVM dies before it returns, the record is delivered
- * again after the lease. A merge that may see a record twice should be idempotent, for example by remembering
- * {@link HandoffRecord#id()}.
+ * {@code receiveHandoff} returns normally, and its lease is renewed while the merge runs. If it throws for several
+ * records, each is given to it again alone, so the others are merged and acknowledged; a record it still throws for,
+ * or whose JVM dies before it returns, is delivered again after the lease, and dead-lettered after
+ * {@code handoff.max-deliveries} attempts. A merge that may see a record twice should be idempotent, for example by
+ * remembering {@link HandoffRecord#id()}.
  * <p>
  * A participant that is a {@link org.springframework.context.SmartLifecycle} should use a phase below
  * {@code HandoffLifecycle.PHASE} if its work must keep running while the web server drains requests: Handoff stops it
@@ -44,8 +46,9 @@ public interface HandoffParticipant<S> {
 	void receiveHandoff(List<HandoffRecord<S>> handoffs);
 
 	/**
-	 * Converts a record written with another {@link Handoff#version()} of the state's shape. The default refuses
-	 * every record, which sends it to the dead letters with an ERROR log.
+	 * Converts a record written with an older {@link Handoff#version()} of the state's shape. The default refuses
+	 * every record, which sends it to the dead letters with an ERROR log. Records of a newer version never come here:
+	 * they are released for an instance that reads their version.
 	 * @param handoff the record, its data as a JSON tree
 	 * @return the state in the current shape, or {@code null} to refuse the record
 	 */

@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.handoff.HandoffClaim;
+import dev.handoff.HandoffStore;
+import dev.handoff.redis.RedisHandoffStore;
 import dev.handoff.test.RedisExtension;
 import dev.handoff.test.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
@@ -159,6 +162,46 @@ class RollingDeployTests {
 		Map<String, Long> received = AppProcess.countersIn(next.awaitReady());
 		assertThat(received.get("requests")).isEqualTo(accepted.get());
 		assertThat(received.get("ticks")).isEqualTo(ticks);
+	}
+
+	@Test
+	void recordsOfALabelThatNoParticipantClaimsAreNamedAtStartup() {
+		// What a participant renamed from 'tally' to 'counters' leaves behind: records under the old label.
+		AppProcess old = start("old", "--handoff.poll-interval=1h");
+		old.awaitReady();
+		old.post("/initiate?label=tally");
+		old.post("/initiate?label=tally");
+		old.terminate();
+		old.awaitExit(HANDOFF);
+
+		AppProcess next = start("new");
+		next.awaitReady();
+		String warning = next.awaitLine((line) -> line.contains("no participant of this application claims"),
+				Duration.ofSeconds(30));
+		assertThat(warning).contains("WARN").contains("{tally=2}").doesNotContain("counters");
+	}
+
+	@Test
+	void initiateRetriedWithTheSameRecordIdStoresTheStateOnce() {
+		AppProcess app = start("app", "--handoff.poll-interval=1h");
+		app.awaitReady();
+		for (int i = 0; i < 3; i++) {
+			assertThat(app.post("/initiate?label=orders&id=order-42").body()).isEqualTo("order-42");
+		}
+		RedisHandoffStore store = new RedisHandoffStore(redis.connectionFactory(), this.namespace,
+				new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1)));
+		try {
+			HandoffClaim claim = store.claim("orders", "test");
+			assertThat(claim.deliveries()).singleElement()
+				.satisfies((delivery) -> assertThat(delivery.record().id()).isEqualTo("order-42"));
+			assertThat(store.acknowledge(claim, List.of("order-42"))).isOne();
+			// A retry after the record was delivered stores nothing either.
+			assertThat(app.post("/initiate?label=orders&id=order-42").statusCode()).isEqualTo(200);
+			assertThat(store.claim("orders", "test").isEmpty()).isTrue();
+		}
+		finally {
+			store.destroy();
+		}
 	}
 
 	private AppProcess start(String name, String... arguments) {

@@ -2,6 +2,8 @@ package dev.handoff.it.app;
 
 import java.util.Map;
 
+import dev.handoff.HandoffOperations;
+
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -15,9 +17,20 @@ class TestController {
 
 	private final Notes notes;
 
-	TestController(Counters counters, Notes notes) {
+	private final HandoffOperations operations;
+
+	TestController(Counters counters, Notes notes, HandoffOperations operations) {
 		this.counters = counters;
 		this.notes = notes;
+		this.operations = operations;
+	}
+
+	/** Hands off a small state under any label, with the caller's record id when it gives one. */
+	@PostMapping("/initiate")
+	String initiate(@RequestParam String label, @RequestParam(required = false) String id) {
+		Map<String, Long> state = Map.of("n", 1L);
+		return ((id != null) ? this.operations.initiate(label, 1, state, id) : this.operations.initiate(label, 1, state))
+			.id();
 	}
 
 	/** Increments a counter after a delay, so that requests can still be running when shutdown begins. */
