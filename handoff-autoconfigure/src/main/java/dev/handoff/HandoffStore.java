@@ -139,6 +139,16 @@ public interface HandoffStore {
 	int release(HandoffClaim claim, Collection<String> recordIds);
 
 	/**
+	 * Counts the records of each label, in one batch: for health checks and gauges, which call it often.
+	 * @param labels the labels
+	 * @return the counts of each label, in the order asked
+	 * @throws HandoffException when the store cannot be reached or refuses the read
+	 */
+	default Map<String, Counts> inspect(Collection<String> labels) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot count its records");
+	}
+
+	/**
 	 * Counts the records waiting under each label of this store's namespace, in one bounded scan, so that labels
 	 * nobody claims (after a rename) can be reported.
 	 * @param maxLabels the most labels to return
@@ -174,6 +184,16 @@ public interface HandoffStore {
 	 */
 	default String describe() {
 		return getClass().getSimpleName();
+	}
+
+	/**
+	 * The records of one label, by where they are.
+	 *
+	 * @param waiting records waiting for a taker (released ones included)
+	 * @param inFlight records held by a claim
+	 * @param deadLettered dead letters not yet expired
+	 */
+	record Counts(long waiting, long inFlight, long deadLettered) {
 	}
 
 	/**

@@ -9,4 +9,12 @@ public interface HandoffSubscription extends AutoCloseable {
 	@Override
 	void close();
 
+	/**
+	 * Whether notifications arrive now; false while the store reconnects after a lost connection.
+	 * @return whether the subscription is established
+	 */
+	default boolean isActive() {
+		return true;
+	}
+
 }

@@ -602,6 +602,21 @@ abstract class HandoffStoreContractTests {
 	}
 
 	@Test
+	void inspectCountsTheRecordsOfEachLabelByWhereTheyAre() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> unreadable = record("cache");
+		store.initiate(unreadable);
+		store.initiate(record("cache"));
+		store.initiate(record("cache"));
+		HandoffClaim claim = store.claim("cache", "taker");
+		store.deadLetter(claim, unreadable.id(), "unreadable");
+		store.initiate(record("cache"));
+		assertThat(store.inspect(List.of("cache", "empty"))).containsExactly(
+				Map.entry("cache", new HandoffStore.Counts(1, 2, 1)),
+				Map.entry("empty", new HandoffStore.Counts(0, 0, 0)));
+	}
+
+	@Test
 	void waitingCountsTheRecordsOfEachLabel() {
 		HandoffStore store = createStore(POLICY);
 		store.initiate(record("renamed"));

@@ -291,6 +291,18 @@ final class ClaimScheduler {
 	}
 
 	/**
+	 * Whether notifications arrive now.
+	 * @return whether the subscription is established and connected
+	 */
+	boolean isSubscribed() {
+		HandoffSubscription subscription;
+		synchronized (this.monitor) {
+			subscription = this.subscription;
+		}
+		return subscription != null && subscription.isActive();
+	}
+
+	/**
 	 * Stops claiming: no batch starts after this, and the subscription is closed.
 	 */
 	void close() {

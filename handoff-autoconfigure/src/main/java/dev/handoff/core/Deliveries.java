@@ -50,12 +50,15 @@ final class Deliveries {
 
 	private final Object monitor = new Object();
 
+	private final HandoffActivity activity;
+
 	private @Nullable ScheduledExecutorService renewals;
 
-	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease) {
+	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease, HandoffActivity activity) {
 		this.store = store;
 		this.mapper = mapper;
 		this.renewEvery = lease.dividedBy(3);
+		this.activity = activity;
 	}
 
 	/**
@@ -192,9 +195,12 @@ final class Deliveries {
 			}
 			Set<String> origins = new LinkedHashSet<>();
 			delivered.records.forEach((record) -> origins.add(record.origin()));
+			Duration latency = Duration.between(delivered.records.get(0).createdAt(), now);
+			this.activity.received(delivered.receiver.label, delivered.records.size(), List.copyOf(origins), now,
+					latency);
 			logger.info("Received " + delivered.records.size() + " handoff record(s) of label '"
-					+ delivered.receiver.label + "' from " + origins + ", handed off "
-					+ Duration.between(delivered.records.get(0).createdAt(), now).toMillis() + " ms earlier");
+					+ delivered.receiver.label + "' from " + origins + ", handed off " + latency.toMillis()
+					+ " ms earlier");
 		}
 	}
 

@@ -206,6 +206,27 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		return this.running;
 	}
 
+	/**
+	 * Returns the labels of this application's participants, once they have been found at startup.
+	 * @return the labels; empty before startup and without participants
+	 */
+	public List<String> getLabels() {
+		ParticipantRegistry participants = this.participants;
+		return (participants != null) ? List.copyOf(participants.labels()) : List.of();
+	}
+
+	/**
+	 * Whether this instance is subscribed to its labels' notifications now.
+	 * @return whether notifications arrive; false before startup, while reconnecting, and after shutdown began
+	 */
+	public boolean isSubscribed() {
+		ClaimScheduler scheduler;
+		synchronized (this.lifecycleMonitor) {
+			scheduler = this.scheduler;
+		}
+		return scheduler != null && scheduler.isSubscribed();
+	}
+
 	@Override
 	public int getPhase() {
 		return PHASE;

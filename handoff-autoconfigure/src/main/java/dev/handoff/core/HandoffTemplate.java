@@ -50,6 +50,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	private final Deliveries deliveries;
 
+	private final HandoffActivity activity = new HandoffActivity();
+
 	private final Clock clock = Clock.systemUTC();
 
 	/**
@@ -79,7 +81,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.mapper = mapper;
 		this.instanceId = instanceId;
 		this.maxRecordSize = policy.maxRecordSize();
-		this.deliveries = new Deliveries(store, mapper, policy.lease());
+		this.deliveries = new Deliveries(store, mapper, policy.lease(), this.activity);
 	}
 
 	/**
@@ -101,6 +103,14 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		return this.instanceId;
 	}
 
+	/**
+	 * Returns what this instance last sent and received under each label.
+	 * @return the activity
+	 */
+	public HandoffActivity getActivity() {
+		return this.activity;
+	}
+
 	@Override
 	public <S> HandoffRecord<S> initiate(String label, int version, S state) {
 		return initiate(serialize(label, version, state), state);
@@ -117,10 +127,13 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	private <S> HandoffRecord<S> initiate(HandoffRecord<byte[]> record, S state) {
+		long start = System.nanoTime();
 		HandoffStore.Initiated initiated = this.store.initiate(record);
 		if (!initiated.isStored()) {
 			throw new HandoffException(notStored(record, initiated));
 		}
+		this.activity.sent(record.label(), record.id(), this.clock.instant(),
+				Duration.ofNanos(System.nanoTime() - start));
 		return record.withData(state);
 	}
 

@@ -1,6 +1,7 @@
 package dev.handoff.core;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -153,6 +154,8 @@ final class StateCapture {
 				HandoffStore.Initiated result = results.get(i);
 				if (result.isStored()) {
 					settle(record.label(), "handed off");
+					this.template.getActivity()
+						.sent(record.label(), record.id(), Instant.now(), Duration.ofNanos(System.nanoTime() - start));
 					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
 							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
 				}

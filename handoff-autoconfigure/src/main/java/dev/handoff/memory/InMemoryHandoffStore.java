@@ -129,6 +129,20 @@ public final class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
+	public Map<String, Counts> inspect(Collection<String> labels) {
+		Map<String, Counts> counts = new LinkedHashMap<>();
+		for (String label : labels) {
+			Label state = label(label);
+			synchronized (state) {
+				state.dropExpiredDeadLetters(this.clock.instant());
+				counts.put(label, new Counts(state.pending.size() + state.released.size(), state.inFlight.size(),
+						state.dead.size()));
+			}
+		}
+		return counts;
+	}
+
+	@Override
 	public Map<String, Long> waiting(int maxLabels) {
 		Map<String, Long> waiting = new LinkedHashMap<>();
 		for (Label state : this.labels.values()) {

@@ -73,9 +73,19 @@ final class MasterReplicaNotifications implements Subscriptions {
 			connection.close();
 			throw ex;
 		}
-		return () -> {
-			events.close();
-			connection.close();
+		return new HandoffSubscription() {
+
+			@Override
+			public void close() {
+				events.close();
+				connection.close();
+			}
+
+			@Override
+			public boolean isActive() {
+				return connection.isOpen();
+			}
+
 		};
 	}
 

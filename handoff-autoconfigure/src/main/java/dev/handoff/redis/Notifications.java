@@ -49,14 +49,24 @@ final class Notifications implements Subscriptions {
 				Map.of(listener, labelsByChannel.keySet().stream().map(ChannelTopic::of).toList()));
 		container.afterPropertiesSet();
 		container.start();
-		return () -> {
-			events.close();
-			try {
-				container.destroy();
+		return new HandoffSubscription() {
+
+			@Override
+			public void close() {
+				events.close();
+				try {
+					container.destroy();
+				}
+				catch (Exception ex) {
+					logger.debug("Could not close the handoff notification subscription", ex);
+				}
 			}
-			catch (Exception ex) {
-				logger.debug("Could not close the handoff notification subscription", ex);
+
+			@Override
+			public boolean isActive() {
+				return container.isListening();
 			}
+
 		};
 	}
 

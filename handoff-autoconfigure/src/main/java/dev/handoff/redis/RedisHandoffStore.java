@@ -116,6 +116,9 @@ import org.springframework.util.ClassUtils;
  * <li><b>dead-letter</b>: {@code EVALSHA dead-letter.lua}. Moves one claimed record to {@code dead}.</li>
  * <li><b>release</b>: {@code EVALSHA release.lua}. Moves claimed records to {@code released} with their version,
  * lowers their attempt count back, and {@code PUBLISH}es on the label's channel.</li>
+ * <li><b>inspect</b>: {@code EVALSHA inspect.lua} per label, in one pipeline, waiting at most 2 seconds, for health
+ * checks and gauges:
+ * {@code HLEN} of {@code pending}, {@code released} and {@code owner}, {@code ZCOUNT} of {@code dead-expiry}.</li>
  * <li><b>waiting</b>: at startup, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every Cluster master, at most
  * 100 000 keys) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that no
  * participant claims.</li>
@@ -139,6 +142,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
 	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);
+
+	private static final Duration INSPECT_TIMEOUT = Duration.ofSeconds(2);
 
 	private static final int MAX_CACHED_LABELS = 1000;
 
@@ -472,6 +477,30 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
+	 * Counts each label's records with one {@code EVALSHA inspect.lua} per label, in one pipeline.
+	 */
+	@Override
+	public Map<String, Counts> inspect(Collection<String> labels) {
+		List<Command> commands = new ArrayList<>(labels.size());
+		for (String label : labels) {
+			Keys keys = keys(label);
+			commands.add(eval(Script.INSPECT, List.of(keys.pending(), keys.released(), keys.owner(),
+					keys.deadExpiry())));
+		}
+		// A health probe must answer while Redis is away, not wait out the command timeout.
+		List<Reply> replies = runScripts(commands, min(this.timeout, INSPECT_TIMEOUT));
+		Map<String, Counts> counts = new LinkedHashMap<>();
+		int i = 0;
+		for (String label : labels) {
+			List<?> reply = (List<?>) value(replies.get(i++), "inspection", label);
+			Assert.state(reply != null && reply.size() == 3, "Unexpected reply to an inspection");
+			counts.put(label, new Counts(((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue(),
+					((Number) reply.get(2)).longValue()));
+		}
+		return counts;
+	}
+
+	/**
 	 * Scans the namespace for labels with records not yet settled ({@code SCAN} of {@code expiry} keys, on every
 	 * master of a Cluster, at most 100 000 keys), then counts each one's waiting records with {@code HLEN}.
 	 */
@@ -490,7 +519,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	/**
 	 * Runs every operation of the protocol once on the label {@code :check}, whose keys live one minute: initiate
 	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, renew, dead-letter, release,
-	 * a second claim, acknowledge, and the scan for waiting labels.
+	 * a second claim, acknowledge, an inspection, and the scan for waiting labels.
 	 * A missing ACL permission, a script Redis refuses or a topology that delivers no notifications fails here, at
 	 * startup, rather than at the first deploy.
 	 */
@@ -542,6 +571,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			HandoffClaim again = check.claim(CHECK_LABEL, "check");
 			Assert.state(again.deliveries().size() == 1, "The check's second claim did not return its record");
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
+			check.inspect(List.of(CHECK_LABEL));
 			check.waiting(1);
 		}
 		catch (HandoffConfigurationException ex) {
@@ -680,6 +710,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			values[i] = (args[i] instanceof byte[] raw) ? raw : bytes(String.valueOf(args[i]));
 		}
 		return new Command.Eval(script, keys.toArray(byte[][]::new), values, false);
+	}
+
+	private static Duration min(Duration first, Duration second) {
+		return (first.compareTo(second) <= 0) ? first : second;
 	}
 
 	private static Duration remaining(long deadline) {

@@ -32,6 +32,8 @@ record Script(String name, byte[] body, String sha1, Output output) {
 
 	static final Script LOCATE = load("locate.lua", Output.VALUE);
 
+	static final Script INSPECT = load("inspect.lua", Output.MULTI);
+
 	/** The shape of a script's reply. */
 	enum Output {
 
