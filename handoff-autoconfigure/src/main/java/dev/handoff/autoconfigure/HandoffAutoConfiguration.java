@@ -1,6 +1,7 @@
 package dev.handoff.autoconfigure;
 
 import dev.handoff.HandoffStore;
+import dev.handoff.core.HandoffCounts;
 import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.core.HandoffTemplate;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,6 +39,12 @@ public final class HandoffAutoConfiguration {
 		// A mapper of our own: the application's may enable default typing, which must never read from Redis.
 		return new HandoffTemplate(handoffStore, JsonMapper.builder().build(), handoffSettings.instanceId(),
 				handoffSettings.policy());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HandoffCounts handoffCounts(HandoffLifecycle handoffLifecycle, HandoffStore handoffStore) {
+		return new HandoffCounts(handoffLifecycle, handoffStore);
 	}
 
 	@Bean

@@ -180,6 +180,7 @@ final class ClaimScheduler {
 			}
 		}
 		HandoffStore.Claims claims;
+		long start = System.nanoTime();
 		try {
 			claims = this.store.claim(requests, this.template.getInstanceId());
 		}
@@ -193,6 +194,8 @@ final class ClaimScheduler {
 		for (Map.Entry<String, HandoffClaim> entry : claims.claims().entrySet()) {
 			Participant<?> participant = this.participants.get(entry.getKey());
 			HandoffClaim claim = entry.getValue();
+			this.template.getActivity()
+				.claimed(entry.getKey(), claim.deliveries().size(), Duration.ofNanos(System.nanoTime() - start));
 			Deliveries.Delivered delivery = this.template.deliver(participant.receiver(), claim);
 			if (delivery.failure != null) {
 				logger.warn(delivery.failure.getMessage(), delivery.failure.getCause());

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -81,7 +82,7 @@ final class Deliveries {
 				return new Delivered(receiver, claim, List.of(), null);
 			}
 			for (HandoffClaim.Unreadable unreadable : claim.unreadable()) {
-				deadLetter(claim, unreadable.recordId(), "an instance", unreadable.problem(),
+				deadLetter(claim, unreadable.recordId(), "an instance", "unreadable", unreadable.problem(),
 						"It was written by a newer Handoff, or not by Handoff at all.");
 			}
 			List<HandoffRecord<S>> readable = new ArrayList<>();
@@ -114,10 +115,11 @@ final class Deliveries {
 
 	private <S> Delivered merge(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
 		ScheduledFuture<?> renewal = scheduleRenewal(claim);
+		long start = System.nanoTime();
 		try {
 			try {
 				receiver.consumer.accept(List.copyOf(records));
-				return new Delivered(receiver, claim, records, null);
+				return new Delivered(receiver, claim, records, null, Duration.ofNanos(System.nanoTime() - start));
 			}
 			catch (RuntimeException ex) {
 				if (records.size() == 1) {
@@ -143,7 +145,7 @@ final class Deliveries {
 					}
 				}
 			}
-			return new Delivered(receiver, claim, merged, failure);
+			return new Delivered(receiver, claim, merged, failure, Duration.ofNanos(System.nanoTime() - start));
 		}
 		finally {
 			renewal.cancel(false);
@@ -197,7 +199,7 @@ final class Deliveries {
 			delivered.records.forEach((record) -> origins.add(record.origin()));
 			Duration latency = Duration.between(delivered.records.get(0).createdAt(), now);
 			this.activity.received(delivered.receiver.label, delivered.records.size(), List.copyOf(origins), now,
-					latency);
+					delivered.merge, latency);
 			logger.info("Received " + delivered.records.size() + " handoff record(s) of label '"
 					+ delivered.receiver.label + "' from " + origins + ", handed off " + latency.toMillis()
 					+ " ms earlier");
@@ -207,10 +209,13 @@ final class Deliveries {
 	/** Logs what the store settled while claiming: each dead letter, once, and records given back. */
 	private void report(HandoffClaim claim) {
 		for (HandoffClaim.DeadLetter dead : claim.deadLettered()) {
+			this.activity.deadLettered(claim.label(),
+					dead.cause().name().toLowerCase(Locale.ROOT).replace('_', '-'));
 			logger.error("Handoff record " + dead.recordId() + " of label '" + claim.label() + "' was moved to the "
 					+ "dead letters of " + this.store.describe() + ": " + dead.reason() + ". " + advice(claim, dead));
 		}
 		if (!claim.redelivered().isEmpty()) {
+			this.activity.redelivered(claim.label(), claim.redelivered().size());
 			logger.warn("A lease on label '" + claim.label() + "' lapsed before acknowledgement; "
 					+ claim.redelivered().size() + " record(s) will be delivered again: " + claim.redelivered());
 		}
@@ -235,9 +240,10 @@ final class Deliveries {
 				return this.mapper.readValue(record.data(), receiver.type);
 			}
 			catch (JacksonException ex) {
-				deadLetter(claim, record.id(), record.origin(), "unreadable as " + receiver.type.toCanonical() + ": "
-						+ ex.getOriginalMessage(), "Fix the state type so it reads what version " + record.version()
-						+ " wrote, or change its @Handoff version and convert old records in upgradeHandoff.");
+				deadLetter(claim, record.id(), record.origin(), "unreadable",
+						"unreadable as " + receiver.type.toCanonical() + ": " + ex.getOriginalMessage(),
+						"Fix the state type so it reads what version " + record.version() + " wrote, or change its "
+								+ "@Handoff version and convert old records in upgradeHandoff.");
 				return null;
 			}
 		}
@@ -247,8 +253,8 @@ final class Deliveries {
 				tree = this.mapper.readTree(record.data());
 			}
 			catch (JacksonException ex) {
-				deadLetter(claim, record.id(), record.origin(), "not valid JSON: " + ex.getOriginalMessage(),
-						"It was not written by Handoff's JSON mapper.");
+				deadLetter(claim, record.id(), record.origin(), "unreadable",
+						"not valid JSON: " + ex.getOriginalMessage(), "It was not written by Handoff's JSON mapper.");
 				return null;
 			}
 			S upgraded;
@@ -256,7 +262,7 @@ final class Deliveries {
 				upgraded = receiver.upgrader.apply(record.withData(tree));
 			}
 			catch (RuntimeException ex) {
-				deadLetter(claim, record.id(), record.origin(), "upgradeHandoff threw " + ex,
+				deadLetter(claim, record.id(), record.origin(), "version", "upgradeHandoff threw " + ex,
 						"Fix upgradeHandoff of the participant so that it converts version " + record.version() + ".");
 				return null;
 			}
@@ -264,7 +270,7 @@ final class Deliveries {
 				return upgraded;
 			}
 		}
-		deadLetter(claim, record.id(), record.origin(), "version " + record.version() + " while "
+		deadLetter(claim, record.id(), record.origin(), "version", "version " + record.version() + " while "
 				+ receiver.description + " reads version " + receiver.version,
 				"To accept such records, return the converted state from upgradeHandoff(HandoffRecord<JsonNode>) "
 						+ "of the participant; to read them unchanged, run a participant with @Handoff(version = "
@@ -272,7 +278,8 @@ final class Deliveries {
 		return null;
 	}
 
-	private void deadLetter(HandoffClaim claim, String recordId, String origin, String reason, String remedy) {
+	private void deadLetter(HandoffClaim claim, String recordId, String origin, String kind, String reason,
+			String remedy) {
 		String record = "Handoff record " + recordId + " of label '" + claim.label() + "' from " + origin;
 		boolean moved;
 		try {
@@ -285,6 +292,7 @@ final class Deliveries {
 			return;
 		}
 		if (moved) {
+			this.activity.deadLettered(claim.label(), kind);
 			logger.error(record + " was not delivered: " + reason + ". It was moved to the dead letters of "
 					+ this.store.describe() + ". " + remedy);
 		}
@@ -297,6 +305,7 @@ final class Deliveries {
 	private void release(HandoffClaim claim, List<String> recordIds, String why) {
 		try {
 			int released = this.store.release(claim, recordIds);
+			this.activity.released(claim.label(), released);
 			logger.info("Released " + released + " handoff record(s) of label '" + claim.label() + "' at once: "
 					+ why + ". " + recordIds);
 		}
@@ -362,12 +371,21 @@ final class Deliveries {
 		/** Why the receiver failed on some of the claim's records, which are delivered again after the lease. */
 		final @Nullable HandoffException failure;
 
+		/** How long the receiver took. */
+		final Duration merge;
+
 		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records,
 				@Nullable HandoffException failure) {
+			this(receiver, claim, records, failure, Duration.ZERO);
+		}
+
+		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records,
+				@Nullable HandoffException failure, Duration merge) {
 			this.receiver = receiver;
 			this.claim = claim;
 			this.records = records;
 			this.failure = failure;
+			this.merge = merge;
 		}
 
 	}

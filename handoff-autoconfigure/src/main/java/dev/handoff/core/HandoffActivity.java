@@ -5,12 +5,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The last handoff this instance sent and received under each label, for health details and the operator's eye.
- * Kept in memory, one entry per label and direction.
+ * What happens to this instance's handoff records: the last handoff sent and received under each label (kept in
+ * memory, one entry per label and direction, for health details), and every event, passed on to
+ * {@link HandoffListener listeners} such as the metrics.
  */
 public final class HandoffActivity {
 
@@ -18,12 +21,40 @@ public final class HandoffActivity {
 
 	private final Map<String, Received> received = new ConcurrentHashMap<>();
 
-	void sent(String label, String recordId, Instant at, Duration took) {
-		this.sent.put(label, new Sent(recordId, at, took));
+	private final List<HandoffListener> listeners = new CopyOnWriteArrayList<>();
+
+	/**
+	 * Adds a listener to what happens to records from now on.
+	 * @param listener the listener
+	 */
+	public void addListener(HandoffListener listener) {
+		this.listeners.add(listener);
 	}
 
-	void received(String label, int records, List<String> from, Instant at, Duration latency) {
+	void sent(HandoffRecord<byte[]> record, Instant at, Duration took) {
+		this.sent.put(record.label(), new Sent(record.id(), at, took));
+		this.listeners.forEach((listener) -> listener.initiated(record.label(), record.data().length, took));
+	}
+
+	void claimed(String label, int records, Duration took) {
+		this.listeners.forEach((listener) -> listener.claimed(label, records, took));
+	}
+
+	void received(String label, int records, List<String> from, Instant at, Duration merge, Duration latency) {
 		this.received.put(label, new Received(records, List.copyOf(from), at, latency));
+		this.listeners.forEach((listener) -> listener.received(label, records, merge, latency));
+	}
+
+	void redelivered(String label, int records) {
+		this.listeners.forEach((listener) -> listener.redelivered(label, records));
+	}
+
+	void released(String label, int records) {
+		this.listeners.forEach((listener) -> listener.released(label, records));
+	}
+
+	void deadLettered(String label, String reason) {
+		this.listeners.forEach((listener) -> listener.deadLettered(label, reason));
 	}
 
 	/**

@@ -132,8 +132,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		if (!initiated.isStored()) {
 			throw new HandoffException(notStored(record, initiated));
 		}
-		this.activity.sent(record.label(), record.id(), this.clock.instant(),
-				Duration.ofNanos(System.nanoTime() - start));
+		this.activity.sent(record, this.clock.instant(), Duration.ofNanos(System.nanoTime() - start));
 		return record.withData(state);
 	}
 
@@ -256,6 +255,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		int merged = 0;
 		boolean more = true;
 		while (more && !receiver.isSealed()) {
+			long start = System.nanoTime();
 			HandoffStore.Claims claims = this.store.claim(List.of(new HandoffStore.ClaimRequest(receiver.label,
 					receiver.version)), this.instanceId);
 			RuntimeException failure = claims.failures().get(receiver.label);
@@ -263,6 +263,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 				throw failure;
 			}
 			HandoffClaim claim = claims.claims().get(receiver.label);
+			this.activity.claimed(receiver.label, claim.deliveries().size(),
+					Duration.ofNanos(System.nanoTime() - start));
 			Deliveries.Delivered delivered = this.deliveries.deliver(receiver, claim);
 			this.deliveries.acknowledge(List.of(delivered));
 			merged += delivered.records.size();

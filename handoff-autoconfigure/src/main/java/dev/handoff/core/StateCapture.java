@@ -74,10 +74,7 @@ final class StateCapture {
 		else {
 			this.timedOut = true;
 			capture.interrupt();
-			List<String> missing;
-			synchronized (this.settled) {
-				missing = participants.stream().map(Participant::label).filter((label) -> !this.settled.containsKey(label)).toList();
-			}
+			List<String> missing = unsettled(participants);
 			logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.timeout + "); the state of "
 					+ missing + " was not handed off and is lost (a write still in flight may yet land). Check that "
 					+ "Redis is reachable, or raise handoff.shutdown-timeout together with "
@@ -132,7 +129,7 @@ final class StateCapture {
 
 	/** Reports every label not settled yet, when the capture thread itself fails. */
 	private void failUnsettled(List<Participant<?>> participants, Throwable ex) {
-		List<String> missing = participants.stream().map(Participant::label).filter((label) -> !isSettled(label)).toList();
+		List<String> missing = unsettled(participants);
 		missing.forEach((label) -> settle(label, "failed"));
 		if (!missing.isEmpty()) {
 			logger.error("Handoff of " + missing + " failed; their state is lost: " + describe(ex), ex);
@@ -155,7 +152,7 @@ final class StateCapture {
 				if (result.isStored()) {
 					settle(record.label(), "handed off");
 					this.template.getActivity()
-						.sent(record.label(), record.id(), Instant.now(), Duration.ofNanos(System.nanoTime() - start));
+						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start));
 					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
 							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
 				}
@@ -226,6 +223,10 @@ final class StateCapture {
 					+ "serialization before the heap fills when it is set below the free heap.";
 		}
 		return ex + ". Fix handoffState() of the participant so that it returns plain data Jackson can write.";
+	}
+
+	private List<String> unsettled(List<Participant<?>> participants) {
+		return participants.stream().map(Participant::label).filter((label) -> !isSettled(label)).toList();
 	}
 
 	private boolean isSettled(String label) {

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A Sentinel failover between a handoff and its claim: the client follows the Sentinel to the promoted replica, whose
@@ -58,6 +59,13 @@ class RedisSentinelFailoverTests {
 
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster.port()).isNotEqualTo(oldMaster.port());
+			// The client finds the new master on its own a moment later (Lettuce when it reconnects, Jedis from its
+			// sentinel listener); on a busy machine the claim could otherwise still go to the old one.
+			String probe = namespace + ":probe";
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+				context.stringRedisTemplate().opsForValue().set(probe, "1");
+				assertThat(newMaster.command("GET", probe)).isEqualTo("1");
+			});
 
 			HandoffClaim claim = store.claim("cache", "taker");
 			assertThat(claim.deliveries()).extracting((delivery) -> delivery.record().id())

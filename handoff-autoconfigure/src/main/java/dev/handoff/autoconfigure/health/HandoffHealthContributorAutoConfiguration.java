@@ -2,6 +2,7 @@ package dev.handoff.autoconfigure.health;
 
 import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
+import dev.handoff.core.HandoffCounts;
 import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.core.HandoffTemplate;
 
@@ -21,15 +22,15 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = HandoffAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
-@ConditionalOnBean({ HandoffLifecycle.class, HandoffTemplate.class, HandoffStore.class })
+@ConditionalOnBean({ HandoffLifecycle.class, HandoffCounts.class, HandoffTemplate.class, HandoffStore.class })
 @ConditionalOnEnabledHealthIndicator("handoff")
 public final class HandoffHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "handoffHealthIndicator")
 	HandoffHealthIndicator handoffHealthIndicator(HandoffLifecycle handoffLifecycle, HandoffStore handoffStore,
-			HandoffTemplate handoffTemplate) {
-		return new HandoffHealthIndicator(handoffLifecycle, handoffStore, handoffTemplate.getActivity());
+			HandoffCounts handoffCounts, HandoffTemplate handoffTemplate) {
+		return new HandoffHealthIndicator(handoffLifecycle, handoffStore, handoffCounts, handoffTemplate.getActivity());
 	}
 
 }

@@ -1,14 +1,13 @@
 package dev.handoff.autoconfigure.health;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffActivity;
+import dev.handoff.core.HandoffCounts;
 import dev.handoff.core.HandoffLifecycle;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -16,46 +15,44 @@ import org.springframework.boot.health.contributor.Health;
 /**
  * Reports whether Handoff's store can do its job: DOWN when it cannot be reached or refuses the read, with the store,
  * whether notifications arrive, and per label the records waiting, in flight and dead-lettered, and the last handoff
- * sent and received. Dead letters show in the details without taking the component DOWN. The counts come from one
- * batched read of the store, reused for {@link #CACHE_FOR}, so that frequent probes do not each cost a round trip.
+ * sent and received. Dead letters show in the details without taking the component DOWN. The counts come from
+ * {@link HandoffCounts}: one batched read of the store answers the probes of two seconds.
  */
 public final class HandoffHealthIndicator extends AbstractHealthIndicator {
-
-	/** How long one read of the store answers probes. */
-	static final Duration CACHE_FOR = Duration.ofSeconds(2);
 
 	private final HandoffLifecycle lifecycle;
 
 	private final HandoffStore store;
 
+	private final HandoffCounts counts;
+
 	private final HandoffActivity activity;
-
-	private final Object monitor = new Object();
-
-	private @Nullable Read last;
 
 	/**
 	 * Creates the indicator.
-	 * @param lifecycle the lifecycle, for the labels and the subscription
+	 * @param lifecycle the lifecycle, for the subscription
 	 * @param store the store
+	 * @param counts the record counts of the labels
 	 * @param activity what this instance last sent and received
 	 */
-	public HandoffHealthIndicator(HandoffLifecycle lifecycle, HandoffStore store, HandoffActivity activity) {
+	public HandoffHealthIndicator(HandoffLifecycle lifecycle, HandoffStore store, HandoffCounts counts,
+			HandoffActivity activity) {
 		super("Handoff health check failed");
 		this.lifecycle = lifecycle;
 		this.store = store;
+		this.counts = counts;
 		this.activity = activity;
 	}
 
 	@Override
 	protected void doHealthCheck(Health.Builder builder) {
-		List<String> labels = this.lifecycle.getLabels();
+		List<String> labels = this.counts.labels();
 		builder.withDetail("store", this.store.describe());
 		if (labels.isEmpty()) {
 			builder.up().withDetail("participants", 0);
 			return;
 		}
-		Map<String, HandoffStore.Counts> counts = read(labels);
+		Map<String, HandoffStore.Counts> counts = this.counts.get();
 		builder.up().withDetail("subscribed", this.lifecycle.isSubscribed());
 		Map<String, Object> byLabel = new LinkedHashMap<>();
 		long deadLettered = 0;
@@ -84,49 +81,6 @@ public final class HandoffHealthIndicator extends AbstractHealthIndicator {
 		if (deadLettered > 0) {
 			builder.withDetail("deadLetters", deadLettered + " dead-lettered record(s) wait for inspection");
 		}
-	}
-
-	/** One read of the store per {@link #CACHE_FOR}, whether it succeeded or failed. */
-	private Map<String, HandoffStore.Counts> read(List<String> labels) {
-		synchronized (this.monitor) {
-			Read read = this.last;
-			if (read == null || read.isStale() || !read.labels.equals(labels)) {
-				try {
-					read = new Read(labels, this.store.inspect(labels), null);
-				}
-				catch (RuntimeException ex) {
-					read = new Read(labels, null, ex);
-				}
-				this.last = read;
-			}
-			if (read.failure != null) {
-				throw read.failure;
-			}
-			return read.counts;
-		}
-	}
-
-	private static final class Read {
-
-		final List<String> labels;
-
-		final Map<String, HandoffStore.Counts> counts;
-
-		final @Nullable RuntimeException failure;
-
-		final long at = System.nanoTime();
-
-		Read(List<String> labels, @Nullable Map<String, HandoffStore.Counts> counts,
-				@Nullable RuntimeException failure) {
-			this.labels = labels;
-			this.counts = (counts != null) ? counts : Map.of();
-			this.failure = failure;
-		}
-
-		boolean isStale() {
-			return System.nanoTime() - this.at > CACHE_FOR.toNanos();
-		}
-
 	}
 
 }
