@@ -54,7 +54,7 @@ public final class HandoffAutoConfiguration {
 		HandoffProperties properties = handoffSettings.properties();
 		return new HandoffLifecycle(beanFactory, handoffTemplate, handoffStore,
 				new HandoffLifecycle.Settings(properties.getStartupTimeout(), properties.getShutdownTimeout(),
-						properties.getPollInterval(), properties.getStoreCheck()));
+						properties.getPollInterval(), properties.getStoreCheck(), handoffSettings.namespace()));
 	}
 
 }

@@ -105,6 +105,9 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	public void afterSingletonsInstantiated() {
 		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template);
 		this.participants = participants;
+		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
+				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()
+				+ "'");
 		long start = System.nanoTime();
 		checkStore();
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
@@ -216,6 +219,30 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
+	 * Returns the store's namespace, as the settings name it.
+	 * @return the namespace
+	 */
+	public String getNamespace() {
+		return this.settings.namespace();
+	}
+
+	/**
+	 * Describes this application's participants, once they have been found at startup.
+	 * @return one description per participant; empty before startup and without participants
+	 */
+	public List<ParticipantDescription> getParticipants() {
+		ParticipantRegistry participants = this.participants;
+		if (participants == null) {
+			return List.of();
+		}
+		return participants.all()
+			.stream()
+			.map((participant) -> new ParticipantDescription(participant.label(), participant.beanName(),
+					participant.receiver().version, participant.receiver().type.toCanonical()))
+			.toList();
+	}
+
+	/**
 	 * Whether this instance is subscribed to its labels' notifications now.
 	 * @return whether notifications arrive; false before startup, while reconnecting, and after shutdown began
 	 */
@@ -259,6 +286,17 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
+	 * One participant, as operators see it.
+	 *
+	 * @param label the label
+	 * @param beanName the bean
+	 * @param version the version of its state's shape
+	 * @param stateType the type of its state
+	 */
+	public record ParticipantDescription(String label, String beanName, int version, String stateType) {
+	}
+
+	/**
 	 * What to do when the store's startup check finds that it cannot do its job.
 	 */
 	public enum StoreCheck {
@@ -281,9 +319,23 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	 * @param shutdownTimeout how long shutdown may spend handing off
 	 * @param pollInterval how often each label is claimed without a notification
 	 * @param storeCheck what a failed startup check of the store does
+	 * @param namespace the store's namespace, for the startup log line
 	 */
 	public record Settings(Duration startupTimeout, Duration shutdownTimeout, Duration pollInterval,
-			StoreCheck storeCheck) {
+			StoreCheck storeCheck, String namespace) {
+
+		/**
+		 * Settings without a namespace to name.
+		 * @param startupTimeout how long startup waits for waiting records
+		 * @param shutdownTimeout how long shutdown may spend handing off
+		 * @param pollInterval how often each label is claimed without a notification
+		 * @param storeCheck what a failed startup check of the store does
+		 */
+		public Settings(Duration startupTimeout, Duration shutdownTimeout, Duration pollInterval,
+				StoreCheck storeCheck) {
+			this(startupTimeout, shutdownTimeout, pollInterval, storeCheck, "(not named)");
+		}
+
 	}
 
 	private static final class HandoffThreads implements ThreadFactory {

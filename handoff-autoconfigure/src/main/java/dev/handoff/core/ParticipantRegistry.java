@@ -3,6 +3,7 @@ package dev.handoff.core;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.handoff.Handoff;
 import dev.handoff.HandoffConfigurationException;
@@ -44,6 +45,21 @@ final class ParticipantRegistry {
 
 	Collection<Participant<?>> all() {
 		return this.participants.values();
+	}
+
+	/**
+	 * Describes the participants for the startup log line: label, version and bean of each.
+	 * @return the description
+	 */
+	String describe() {
+		if (this.participants.isEmpty()) {
+			return "no participants";
+		}
+		return this.participants.values()
+			.stream()
+			.map((participant) -> "'" + participant.label() + "' (version " + participant.receiver().version
+					+ ", bean '" + participant.beanName() + "')")
+			.collect(Collectors.joining(", ", this.participants.size() + " participant(s): ", ""));
 	}
 
 	Collection<String> labels() {
