@@ -1,5 +1,6 @@
 package dev.handoff.autoconfigure;
 
+import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffCounts;
 import dev.handoff.core.HandoffLifecycle;
@@ -7,6 +8,7 @@ import dev.handoff.core.HandoffTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -35,10 +37,26 @@ public final class HandoffAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	HandoffTemplate handoffTemplate(HandoffStore handoffStore, HandoffSettings handoffSettings) {
-		// A mapper of our own: the application's may enable default typing, which must never read from Redis.
-		return new HandoffTemplate(handoffStore, JsonMapper.builder().build(), handoffSettings.instanceId(),
+	HandoffTemplate handoffTemplate(HandoffStore handoffStore, HandoffSettings handoffSettings,
+			ObjectProvider<HandoffJsonMapperBuilderCustomizer> customizers) {
+		return new HandoffTemplate(handoffStore, jsonMapper(customizers), handoffSettings.instanceId(),
 				handoffSettings.policy());
+	}
+
+	/**
+	 * A mapper of Handoff's own: the application's may enable default typing, which must never read from Redis.
+	 */
+	private static JsonMapper jsonMapper(ObjectProvider<HandoffJsonMapperBuilderCustomizer> customizers) {
+		JsonMapper.Builder builder = JsonMapper.builder();
+		customizers.orderedStream().forEach((customizer) -> customizer.customize(builder));
+		JsonMapper mapper = builder.build();
+		if (mapper.deserializationConfig().getDefaultTyper(mapper.constructType(Object.class)) != null) {
+			throw new HandoffConfigurationException("A HandoffJsonMapperBuilderCustomizer turned on default typing "
+					+ "for Handoff's JSON mapper, which would let state read from Redis name the classes it becomes.",
+					"Remove activateDefaultTyping from the customizer; Handoff reads state into the type each "
+							+ "participant declares, and upgradeHandoff converts older shapes.");
+		}
+		return mapper;
 	}
 
 	@Bean

@@ -1,5 +1,6 @@
 package dev.handoff.autoconfigure;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.DefaultTyping;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -341,6 +345,31 @@ class HandoffAutoConfigurationTests {
 				assertThat(policy.maxRecordSize()).isEqualTo(2L * 1024 * 1024);
 				assertThat(policy.maxClaimSize()).isEqualTo(8L * 1024 * 1024);
 			}));
+	}
+
+	@Test
+	void customizersShapeHandoffsOwnJsonMapper() {
+		InMemoryHandoffStore store = new InMemoryHandoffStore(
+				new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1)));
+		this.runner.withBean(HandoffStore.class, () -> store)
+			.withBean(HandoffJsonMapperBuilderCustomizer.class,
+					() -> (builder) -> builder.enable(SerializationFeature.INDENT_OUTPUT))
+			.run((context) -> {
+				context.getBean(HandoffOperations.class).initiate("jobs", 1, Map.of("a", 1L));
+				byte[] data = store.claim("jobs", "test").deliveries().get(0).record().data();
+				assertThat(new String(data, StandardCharsets.UTF_8)).contains("\n");
+			});
+	}
+
+	@Test
+	void customizerThatTurnsOnDefaultTypingFailsStartup() {
+		this.runner
+			.withBean(HandoffJsonMapperBuilderCustomizer.class,
+					() -> (builder) -> builder.activateDefaultTyping(
+							BasicPolymorphicTypeValidator.builder().allowIfBaseType(Object.class).build(),
+							DefaultTyping.NON_FINAL))
+			.run((context) -> assertConfigurationFailure(context, "turned on default typing",
+					"Remove activateDefaultTyping"));
 	}
 
 	@Test

@@ -1,0 +1,20 @@
+package dev.handoff.autoconfigure;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Customizes the builder of Handoff's own {@link JsonMapper}, which writes and reads handed-off state: to add Jackson
+ * modules or mixins for a state type. Handoff does not use the application's mapper, which may enable default
+ * typing; a customizer that turns default typing on fails startup, because state from Redis must never name the
+ * classes it is read into. Customizers run in {@link org.springframework.core.Ordered} order.
+ */
+@FunctionalInterface
+public interface HandoffJsonMapperBuilderCustomizer {
+
+	/**
+	 * Customizes the builder.
+	 * @param builder the builder of Handoff's mapper
+	 */
+	void customize(JsonMapper.Builder builder);
+
+}
