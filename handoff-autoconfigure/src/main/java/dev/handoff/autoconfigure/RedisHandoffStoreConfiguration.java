@@ -1,27 +1,32 @@
 package dev.handoff.autoconfigure;
 
 import dev.handoff.HandoffStore;
+import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisNode;
 
 /**
- * The Redis store, when Spring Data Redis is on the classpath and there is one {@link RedisConnectionFactory}. With
+ * The Redis store, when Spring Data Redis is on the classpath and there is one {@link RedisConnectionFactory} (or a
+ * primary one), or one marked {@link HandoffRedisConnectionFactory @HandoffRedisConnectionFactory}. With
  * Spring Boot's Redis auto-configuration (optional, so its types are touched only where they are there), the store
  * learns from Boot's connection details the master/replica nodes it subscribes to for notifications.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(RedisConnectionFactory.class)
-@ConditionalOnSingleCandidate(RedisConnectionFactory.class)
+@Conditional(RedisHandoffStoreConfiguration.OneConnectionFactory.class)
 class RedisHandoffStoreConfiguration {
 
 	static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
@@ -32,9 +37,11 @@ class RedisHandoffStoreConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(HandoffStore.class)
-		RedisHandoffStore redisHandoffStore(RedisConnectionFactory redisConnectionFactory,
+		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
+				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings, ObjectProvider<DataRedisConnectionDetails> connectionDetails) {
-			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
+			return new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+					handoffSettings.namespace(),
 					handoffSettings.policy(), masterReplica(connectionDetails.getIfUnique()));
 		}
 
@@ -57,10 +64,39 @@ class RedisHandoffStoreConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(HandoffStore.class)
-		RedisHandoffStore redisHandoffStore(RedisConnectionFactory redisConnectionFactory,
+		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
+				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings) {
-			return new RedisHandoffStore(redisConnectionFactory, handoffSettings.namespace(),
-					handoffSettings.policy());
+			return new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+					handoffSettings.namespace(), handoffSettings.policy());
+		}
+
+	}
+
+	/** The one marked for Handoff, else the only (or primary) one. */
+	static RedisConnectionFactory choose(ObjectProvider<RedisConnectionFactory> all,
+			ObjectProvider<RedisConnectionFactory> marked) {
+		RedisConnectionFactory chosen = marked.getIfUnique();
+		return (chosen != null) ? chosen : all.getObject();
+	}
+
+	/**
+	 * Matches when there is a single (or primary) connection factory, or one marked for Handoff.
+	 */
+	static final class OneConnectionFactory extends AnyNestedCondition {
+
+		OneConnectionFactory() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnSingleCandidate(RedisConnectionFactory.class)
+		static final class Single {
+
+		}
+
+		@ConditionalOnBean(value = RedisConnectionFactory.class, annotation = HandoffRedisConnectionFactory.class)
+		static final class Marked {
+
 		}
 
 	}

@@ -15,6 +15,7 @@ import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.core.HandoffTemplate;
 import dev.handoff.memory.InMemoryHandoffStore;
+import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
 import dev.handoff.test.RedisExtension;
 import org.jspecify.annotations.Nullable;
@@ -267,7 +268,8 @@ class HandoffAutoConfigurationTests {
 	void inMemoryStoreWithAWarningWhenNoRedisConnectionFactoryIsDefined(CapturedOutput output) {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(InMemoryHandoffStore.class).doesNotHaveBean(RedisHandoffStore.class);
-			assertThat(output).contains("No single RedisConnectionFactory is available");
+			assertThat(output).contains("No RedisConnectionFactory is available")
+				.contains("Add spring-boot-starter-data-redis");
 		});
 	}
 
@@ -276,8 +278,22 @@ class HandoffAutoConfigurationTests {
 		this.redisRunner.withUserConfiguration(TwoConnectionFactoriesConfiguration.class).run((context) -> {
 			assertThat(context).getBeans(RedisConnectionFactory.class).hasSize(2);
 			assertThat(context).hasSingleBean(InMemoryHandoffStore.class).doesNotHaveBean(RedisHandoffStore.class);
-			assertThat(output).contains("No single RedisConnectionFactory is available");
+			assertThat(output).contains("There are 2 RedisConnectionFactory beans and none is primary or marked")
+				.contains("@HandoffRedisConnectionFactory")
+				.doesNotContain("Add spring-boot-starter-data-redis");
 		});
+	}
+
+	@Test
+	void redisStoreUsesTheConnectionFactoryMarkedForHandoff() {
+		// The unmarked one points at a port where nothing listens: the startup check would fail on it.
+		this.redisRunner.withUserConfiguration(MarkedConnectionFactoryConfiguration.class)
+			.withPropertyValues("handoff.startup-timeout=5s")
+			.withBean(CountersParticipant.class, CountersParticipant::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed().hasSingleBean(RedisHandoffStore.class);
+				assertThat(context.getBean(RedisHandoffStore.class).inspect(List.of("counters"))).containsKey("counters");
+			});
 	}
 
 	@Test
@@ -628,6 +644,22 @@ class HandoffAutoConfigurationTests {
 				HandoffTemplate template, HandoffStore store) {
 			return new HandoffLifecycle(beanFactory, template, store, new HandoffLifecycle.Settings(
 					Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), HandoffLifecycle.StoreCheck.FAIL));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class MarkedConnectionFactoryConfiguration {
+
+		@Bean
+		LettuceConnectionFactory unusedConnectionFactory() {
+			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", 1));
+		}
+
+		@Bean
+		@HandoffRedisConnectionFactory
+		LettuceConnectionFactory handoffConnectionFactory() {
+			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.server().port()));
 		}
 
 	}

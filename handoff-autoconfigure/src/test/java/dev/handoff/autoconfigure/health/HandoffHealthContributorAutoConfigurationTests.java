@@ -1,17 +1,13 @@
 package dev.handoff.autoconfigure.health;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.handoff.Handoff;
 import dev.handoff.HandoffOperations;
-import dev.handoff.HandoffParticipant;
-import dev.handoff.HandoffRecord;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.test.RedisServerProcess;
-import org.jspecify.annotations.Nullable;
+import dev.handoff.test.StatelessCounters;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -39,7 +35,7 @@ class HandoffHealthContributorAutoConfigurationTests {
 			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
 					"spring.data.redis.timeout=1s", "handoff.namespace=" + this.namespace,
 					"handoff.startup-timeout=5s", "handoff.instance-id=instance")
-			.withBean(Counters.class, Counters::new);
+			.withBean(StatelessCounters.class, StatelessCounters::new);
 	}
 
 	@Test
@@ -104,20 +100,6 @@ class HandoffHealthContributorAutoConfigurationTests {
 			runner(redis).withPropertyValues("handoff.enabled=false")
 				.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(HandoffHealthIndicator.class));
 		}
-	}
-
-	@Handoff("counters")
-	static class Counters implements HandoffParticipant<Map<String, Long>> {
-
-		@Override
-		public @Nullable Map<String, Long> handoffState() {
-			return null;
-		}
-
-		@Override
-		public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
-		}
-
 	}
 
 }

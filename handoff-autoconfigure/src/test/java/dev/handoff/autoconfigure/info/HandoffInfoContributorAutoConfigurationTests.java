@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 import dev.handoff.Handoff;
-import dev.handoff.HandoffParticipant;
-import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.memory.InMemoryHandoffStore;
+import dev.handoff.test.StatelessCounters;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -70,16 +69,7 @@ class HandoffInfoContributorAutoConfigurationTests {
 	}
 
 	@Handoff(value = "counters", version = 2)
-	static class Counters implements HandoffParticipant<Map<String, Long>> {
-
-		@Override
-		public @Nullable Map<String, Long> handoffState() {
-			return null;
-		}
-
-		@Override
-		public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
-		}
+	static class Counters extends StatelessCounters {
 
 	}
 

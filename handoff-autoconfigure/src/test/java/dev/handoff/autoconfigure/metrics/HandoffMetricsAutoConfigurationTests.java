@@ -1,20 +1,16 @@
 package dev.handoff.autoconfigure.metrics;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.handoff.Handoff;
 import dev.handoff.HandoffOperations;
-import dev.handoff.HandoffParticipant;
-import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.memory.InMemoryHandoffStore;
+import dev.handoff.test.StatelessCounters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -43,7 +39,7 @@ class HandoffMetricsAutoConfigurationTests {
 
 	@Test
 	void handoffsAreCountedTimedAndGaugedPerLabel() {
-		runner().withBean(Counters.class, Counters::new).run((context) -> {
+		runner().withBean(StatelessCounters.class, StatelessCounters::new).run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			HandoffOperations operations = context.getBean(HandoffOperations.class);
 			operations.initiate("counters", 1, Map.of("a", 1L));
@@ -88,20 +84,6 @@ class HandoffMetricsAutoConfigurationTests {
 	void noMetersWithoutMicrometer() {
 		runner().withClassLoader(new FilteredClassLoader("io.micrometer.core"))
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(HandoffMetrics.class));
-	}
-
-	@Handoff("counters")
-	static class Counters implements HandoffParticipant<Map<String, Long>> {
-
-		@Override
-		public @Nullable Map<String, Long> handoffState() {
-			return null;
-		}
-
-		@Override
-		public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
-		}
-
 	}
 
 }
