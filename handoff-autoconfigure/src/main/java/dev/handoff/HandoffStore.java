@@ -1,6 +1,7 @@
 package dev.handoff;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -149,6 +150,38 @@ public interface HandoffStore {
 	}
 
 	/**
+	 * Lists the records of a label, as metadata without their data: for an operator's endpoint.
+	 * @param label the label
+	 * @param limit the most records to list of each kind (waiting, in flight, dead-lettered)
+	 * @return the records
+	 * @throws HandoffException when the store cannot be read
+	 */
+	default List<StoredRecord> list(String label, int limit) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its records");
+	}
+
+	/**
+	 * Makes a dead letter a waiting record again, its delivery count reset and its ttl started anew, and notifies the
+	 * label's subscribers.
+	 * @param label the label
+	 * @param recordId the dead letter
+	 * @return whether there was such a dead letter
+	 */
+	default boolean requeueDeadLetter(String label, String recordId) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot requeue dead letters");
+	}
+
+	/**
+	 * Deletes a dead letter.
+	 * @param label the label
+	 * @param recordId the dead letter
+	 * @return whether there was such a dead letter
+	 */
+	default boolean deleteDeadLetter(String label, String recordId) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot delete dead letters");
+	}
+
+	/**
 	 * Counts the records waiting under each label of this store's namespace, in one bounded scan, so that labels
 	 * nobody claims (after a rename) can be reported.
 	 * @param maxLabels the most labels to return
@@ -194,6 +227,38 @@ public interface HandoffStore {
 	 * @param deadLettered dead letters not yet expired
 	 */
 	record Counts(long waiting, long inFlight, long deadLettered) {
+	}
+
+	/**
+	 * A stored record, as metadata.
+	 *
+	 * @param id the record id
+	 * @param where where it is
+	 * @param version the version of its state's shape
+	 * @param origin the instance that handed it off
+	 * @param createdAt when it was handed off
+	 * @param attempts how many claims it had
+	 * @param size its size in the store, in bytes
+	 * @param reason why it was dead-lettered, or null
+	 */
+	record StoredRecord(String id, Where where, int version, String origin, Instant createdAt, int attempts, long size,
+			@Nullable String reason) {
+	}
+
+	/**
+	 * Where a stored record is.
+	 */
+	enum Where {
+
+		/** Waiting for a taker. */
+		WAITING,
+
+		/** Held by a claim. */
+		IN_FLIGHT,
+
+		/** In the dead letters. */
+		DEAD_LETTERED
+
 	}
 
 	/**

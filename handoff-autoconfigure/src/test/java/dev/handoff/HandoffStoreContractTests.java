@@ -617,6 +617,61 @@ abstract class HandoffStoreContractTests {
 	}
 
 	@Test
+	void listDescribesEachRecordWithoutItsData() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> dead = record("cache");
+		HandoffRecord<byte[]> inFlight = record("cache", 3);
+		store.initiate(dead);
+		store.initiate(inFlight);
+		HandoffClaim claim = store.claim("cache", "taker");
+		store.deadLetter(claim, dead.id(), "unreadable");
+		HandoffRecord<byte[]> waiting = record("cache");
+		store.initiate(waiting);
+		assertThat(store.list("cache", 10)).extracting(HandoffStore.StoredRecord::id, HandoffStore.StoredRecord::where)
+			.containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(waiting.id(), HandoffStore.Where.WAITING),
+					org.assertj.core.groups.Tuple.tuple(inFlight.id(), HandoffStore.Where.IN_FLIGHT),
+					org.assertj.core.groups.Tuple.tuple(dead.id(), HandoffStore.Where.DEAD_LETTERED));
+		assertThat(store.list("cache", 10)).allSatisfy((stored) -> {
+			assertThat(stored.origin()).isEqualTo("instance-a");
+			assertThat(stored.size()).isGreaterThanOrEqualTo(waiting.data().length);
+		});
+		assertThat(store.list("cache", 10)).filteredOn((stored) -> stored.id().equals(inFlight.id()))
+			.singleElement()
+			.satisfies((stored) -> {
+				assertThat(stored.version()).isEqualTo(3);
+				assertThat(stored.attempts()).isOne();
+				assertThat(stored.createdAt()).isEqualTo(inFlight.createdAt());
+			});
+		assertThat(store.list("cache", 10)).filteredOn((stored) -> stored.id().equals(dead.id()))
+			.singleElement()
+			.satisfies((stored) -> assertThat(stored.reason()).isEqualTo("unreadable"));
+		assertThat(store.list("cache", 0)).isEmpty();
+	}
+
+	@Test
+	void requeuedDeadLetterIsDeliveredAgainAsAFirstDeliveryAndDeletedOneIsGone() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> requeued = record("cache");
+		HandoffRecord<byte[]> deleted = record("cache");
+		store.initiate(requeued);
+		store.initiate(deleted);
+		HandoffClaim claim = store.claim("cache", "taker");
+		store.deadLetter(claim, requeued.id(), "fixed since");
+		store.deadLetter(claim, deleted.id(), "poison");
+		assertThat(store.requeueDeadLetter("cache", requeued.id())).isTrue();
+		assertThat(store.requeueDeadLetter("cache", requeued.id())).isFalse();
+		assertThat(store.deleteDeadLetter("cache", deleted.id())).isTrue();
+		assertThat(store.deleteDeadLetter("cache", deleted.id())).isFalse();
+		assertThat(deadLetters("cache")).isEmpty();
+		HandoffClaim again = store.claim("cache", "taker");
+		assertThat(again.deliveries()).singleElement().satisfies((delivery) -> {
+			assertThat(delivery.record().id()).isEqualTo(requeued.id());
+			assertThat(delivery.attempt()).isOne();
+			assertThat(delivery.record().data()).isEqualTo(requeued.data());
+		});
+	}
+
+	@Test
 	void waitingCountsTheRecordsOfEachLabel() {
 		HandoffStore store = createStore(POLICY);
 		store.initiate(record("renamed"));

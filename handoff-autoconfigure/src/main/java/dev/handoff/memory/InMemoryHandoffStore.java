@@ -143,6 +143,51 @@ public final class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
+	public List<StoredRecord> list(String label, int limit) {
+		Label state = label(label);
+		List<StoredRecord> records = new ArrayList<>();
+		synchronized (state) {
+			state.dropExpiredDeadLetters(this.clock.instant());
+			List<Stored> waiting = new ArrayList<>(state.pending.values());
+			waiting.addAll(state.released.values());
+			waiting.stream().limit(limit).forEach((stored) -> records.add(stored.describe(Where.WAITING, null)));
+			state.inFlight.values()
+				.stream()
+				.limit(limit)
+				.forEach((stored) -> records.add(stored.describe(Where.IN_FLIGHT, null)));
+			state.dead.values()
+				.stream()
+				.limit(limit)
+				.forEach((dead) -> records.add(new StoredRecord(dead.record().id(), Where.DEAD_LETTERED,
+						dead.record().version(), dead.record().origin(), dead.record().createdAt(), 0,
+						dead.record().data().length, dead.reason())));
+		}
+		return records;
+	}
+
+	@Override
+	public boolean requeueDeadLetter(String label, String recordId) {
+		Label state = label(label);
+		synchronized (state) {
+			Dead dead = state.dead.remove(recordId);
+			if (dead == null) {
+				return false;
+			}
+			state.pending.put(recordId, new Stored(dead.record(), this.clock.instant().plus(this.policy.ttl())));
+		}
+		notify(label);
+		return true;
+	}
+
+	@Override
+	public boolean deleteDeadLetter(String label, String recordId) {
+		Label state = label(label);
+		synchronized (state) {
+			return state.dead.remove(recordId) != null;
+		}
+	}
+
+	@Override
 	public Map<String, Long> waiting(int maxLabels) {
 		Map<String, Long> waiting = new LinkedHashMap<>();
 		for (Label state : this.labels.values()) {
@@ -397,6 +442,11 @@ public final class InMemoryHandoffStore implements HandoffStore {
 		Stored(HandoffRecord<byte[]> record, Instant expiresAt) {
 			this.record = record;
 			this.expiresAt = expiresAt;
+		}
+
+		StoredRecord describe(Where where, @Nullable String reason) {
+			return new StoredRecord(this.record.id(), where, this.record.version(), this.record.origin(),
+					this.record.createdAt(), this.attempts, this.record.data().length, reason);
 		}
 
 	}

@@ -78,6 +78,16 @@ final class Envelope {
 				header.createdAt());
 	}
 
+	/**
+	 * Reads an envelope's header line alone, as {@code list.lua} returns it.
+	 * @param header the header line
+	 * @return the header
+	 * @throws HandoffException when it was not written by Handoff
+	 */
+	static Header header(byte[] header) {
+		return readHeader(header, header.length);
+	}
+
 	private static Header readHeader(byte[] envelope, int length) {
 		int format = 0;
 		int version = 0;

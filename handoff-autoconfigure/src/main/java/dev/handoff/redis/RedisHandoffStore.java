@@ -119,6 +119,10 @@ import org.springframework.util.ClassUtils;
  * <li><b>inspect</b>: {@code EVALSHA inspect.lua} per label, in one pipeline, waiting at most 2 seconds, for health
  * checks and gauges:
  * {@code HLEN} of {@code pending}, {@code released} and {@code owner}, {@code ZCOUNT} of {@code dead-expiry}.</li>
+ * <li><b>list, requeue, delete</b>, for the Actuator endpoint: {@code EVALSHA list.lua} reads each record's header
+ * line inside Redis (the payload never leaves it); {@code EVALSHA requeue.lua} moves a dead letter back to
+ * {@code pending} with its attempts reset, a fresh {@code expiry} and a {@code PUBLISH};
+ * {@code EVALSHA delete-dead-letter.lua} removes one.</li>
  * <li><b>waiting</b>: at startup, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every Cluster master, at most
  * 100 000 keys) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that no
  * participant claims.</li>
@@ -498,6 +502,53 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 					((Number) reply.get(2)).longValue()));
 		}
 		return counts;
+	}
+
+	/**
+	 * Lists a label's records with one {@code EVALSHA list.lua}, which returns each envelope's header line, never its
+	 * payload.
+	 */
+	@Override
+	public List<StoredRecord> list(String label, int limit) {
+		Keys keys = keys(label);
+		List<?> reply = (List<?>) value(runScript(eval(Script.LIST, List.of(keys.pending(), keys.released(),
+				keys.owner(), keys.dead(), keys.deadReasons(), keys.attempts()), limit)), "listing", label);
+		Assert.state(reply != null && reply.size() % 6 == 0, "Unexpected reply to a listing");
+		List<StoredRecord> records = new ArrayList<>(reply.size() / 6);
+		for (int i = 0; i < reply.size(); i += 6) {
+			String id = string((byte[]) reply.get(i + 1));
+			Where where = Where.valueOf(string((byte[]) reply.get(i)));
+			String reason = string((byte[]) reply.get(i + 5));
+			long size = ((Number) reply.get(i + 3)).longValue();
+			int attempts = ((Number) reply.get(i + 4)).intValue();
+			try {
+				Envelope.Header header = Envelope.header((byte[]) reply.get(i + 2));
+				records.add(new StoredRecord(id, where, header.version(), header.origin(), header.createdAt(),
+						attempts, size, reason.isEmpty() ? null : reason));
+			}
+			catch (HandoffException ex) {
+				records.add(new StoredRecord(id, where, 0, "(unreadable envelope)", Instant.EPOCH, attempts, size,
+						reason.isEmpty() ? ex.getMessage() : reason));
+			}
+		}
+		return records;
+	}
+
+	@Override
+	public boolean requeueDeadLetter(String label, String recordId) {
+		Keys keys = keys(label);
+		Object requeued = value(runScript(eval(Script.REQUEUE, List.of(keys.pending(), keys.expiry(), keys.attempts(),
+				keys.dead(), keys.deadReasons(), keys.deadExpiry()), recordId, this.args.ttl(), this.args.keyTtl(),
+				keys.channel())), "requeue", label);
+		return requeued instanceof Number number && number.intValue() == 1;
+	}
+
+	@Override
+	public boolean deleteDeadLetter(String label, String recordId) {
+		Keys keys = keys(label);
+		Object deleted = value(runScript(eval(Script.DELETE_DEAD_LETTER, List.of(keys.dead(), keys.deadReasons(),
+				keys.deadExpiry()), recordId)), "deletion", label);
+		return deleted instanceof Number number && number.intValue() == 1;
 	}
 
 	/**

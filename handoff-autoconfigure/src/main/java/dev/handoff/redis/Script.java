@@ -34,6 +34,12 @@ record Script(String name, byte[] body, String sha1, Output output) {
 
 	static final Script INSPECT = load("inspect.lua", Output.MULTI);
 
+	static final Script LIST = load("list.lua", Output.MULTI);
+
+	static final Script REQUEUE = load("requeue.lua", Output.INTEGER);
+
+	static final Script DELETE_DEAD_LETTER = load("delete-dead-letter.lua", Output.INTEGER);
+
 	/** The shape of a script's reply. */
 	enum Output {
 
