@@ -189,13 +189,13 @@ final class ClaimScheduler {
 					+ "; trying again on the next notification or poll");
 			throw ex;
 		}
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
 		List<Deliveries.Delivered> delivered = new ArrayList<>();
 		List<String> more = new ArrayList<>();
 		for (Map.Entry<String, HandoffClaim> entry : claims.claims().entrySet()) {
 			Participant<?> participant = this.participants.get(entry.getKey());
 			HandoffClaim claim = entry.getValue();
-			this.template.getActivity()
-				.claimed(entry.getKey(), claim.deliveries().size(), Duration.ofNanos(System.nanoTime() - start));
+			this.template.getActivity().claimed(entry.getKey(), claim.deliveries().size(), took);
 			Deliveries.Delivered delivery = this.template.deliver(participant.receiver(), claim);
 			if (delivery.failure != null) {
 				logger.warn(delivery.failure.getMessage(), delivery.failure.getCause());
