@@ -535,7 +535,8 @@ public final class Benchmarks {
 	}
 
 	private void loadScriptNames() {
-		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate", "release", "renew")) {
+		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate", "release", "renew",
+				"inspect", "list", "requeue", "delete-dead-letter")) {
 			try (InputStream in = HandoffStore.class.getResourceAsStream("/dev/handoff/redis/" + name + ".lua")) {
 				if (in != null) {
 					this.scripts.put(CountingProxy.sha1Hex(in.readAllBytes()), name + ".lua");

@@ -233,7 +233,8 @@ final class ClaimScheduler {
 			waiting = this.store.waiting(MAX_REPORTED_LABELS);
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not look for labels that no participant claims", ex);
+			logger.warn("Could not look for handoff labels that no participant claims: " + ex.getMessage()
+					+ ". With a Redis ACL, grant +scan and +hlen (README.md, 'Least privilege').");
 			return;
 		}
 		Map<String, Long> unclaimed = new TreeMap<>(waiting);

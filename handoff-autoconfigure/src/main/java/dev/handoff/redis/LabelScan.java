@@ -14,14 +14,17 @@ import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 
 /**
- * Finds the labels of a namespace that have records not yet settled, by a bounded {@code SCAN} for their
+ * Finds the labels of a namespace that have records not yet settled, by a {@code SCAN} for their
  * {@code expiry} keys (on every master of a Redis Cluster), and counts their waiting records ({@code HLEN} of
  * {@code pending} and {@code released}). It runs rarely (at startup), so it goes through Spring Data Redis'
  * connections, whichever the client.
  */
 final class LabelScan {
 
-	/** At most this many keys are looked at, so that a large keyspace does not hold startup. */
+	/**
+	 * At most this many matching keys are looked at. Keys that do not match are skipped by Redis, batch by batch,
+	 * so the scan examines the keyspace up to then: it runs after startup, never on its path.
+	 */
 	static final int MAX_KEYS_SCANNED = 100_000;
 
 	private LabelScan() {

@@ -123,9 +123,10 @@ import org.springframework.util.ClassUtils;
  * line inside Redis (the payload never leaves it); {@code EVALSHA requeue.lua} moves a dead letter back to
  * {@code pending} with its attempts reset, a fresh {@code expiry} and a {@code PUBLISH};
  * {@code EVALSHA delete-dead-letter.lua} removes one.</li>
- * <li><b>waiting</b>: at startup, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every Cluster master, at most
- * 100 000 keys) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that no
- * participant claims.</li>
+ * <li><b>waiting</b>: after startup, off its path, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every
+ * Cluster master) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that
+ * no participant claims. It stops after 100 000 matching keys; {@code SCAN} itself examines the keyspace until
+ * then, so on a large shared Redis it costs one round trip per 1000 keys.</li>
  * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
  * of all of them, so records published while it was down are claimed at once.</li>
  * </ul>
@@ -570,7 +571,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	/**
 	 * Runs every operation of the protocol once on the label {@code :check}, whose keys live one minute: initiate
 	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, renew, dead-letter, release,
-	 * a second claim, acknowledge, an inspection, and the scan for waiting labels.
+	 * a second claim, acknowledge and an inspection. (The scan for unclaimed labels runs after startup, off its path,
+	 * and reports its own failure.)
 	 * A missing ACL permission, a script Redis refuses or a topology that delivers no notifications fails here, at
 	 * startup, rather than at the first deploy.
 	 */
@@ -623,7 +625,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Assert.state(again.deliveries().size() == 1, "The check's second claim did not return its record");
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 			check.inspect(List.of(CHECK_LABEL));
-			check.waiting(1);
 		}
 		catch (HandoffConfigurationException ex) {
 			throw ex;
