@@ -1,10 +1,14 @@
 package dev.handoff.autoconfigure;
 
+import java.util.concurrent.ThreadFactory;
+
 import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffCounts;
 import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.core.HandoffTemplate;
+import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -13,15 +17,17 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
  * Auto-configuration for Handoff: a Redis store when there is one {@link RedisConnectionFactory}, otherwise an
- * in-memory store that keeps handoffs inside this JVM; a {@link HandoffTemplate}; and the {@link HandoffLifecycle}
- * that runs the {@code @Handoff} beans.
+ * in-memory store that keeps handoffs inside this JVM; a {@link HandoffTemplate}, observed by the application's
+ * {@link ObservationRegistry} when it has one; and the {@link HandoffLifecycle} that runs the {@code @Handoff} beans.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "handoff.enabled", matchIfMissing = true)
@@ -38,9 +44,25 @@ public final class HandoffAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	HandoffTemplate handoffTemplate(HandoffStore handoffStore, HandoffSettings handoffSettings,
-			ObjectProvider<HandoffJsonMapperBuilderCustomizer> customizers) {
-		return new HandoffTemplate(handoffStore, jsonMapper(customizers), handoffSettings.instanceId(),
-				handoffSettings.policy());
+			ObjectProvider<HandoffJsonMapperBuilderCustomizer> customizers,
+			ObjectProvider<ObservationRegistry> observationRegistry, Environment environment) {
+		HandoffTemplate template = new HandoffTemplate(handoffStore, jsonMapper(customizers),
+				handoffSettings.instanceId(), handoffSettings.policy());
+		observationRegistry.ifUnique(template::setObservationRegistry);
+		ThreadFactory threads = virtualThreads(environment);
+		if (threads != null) {
+			template.setThreadFactory(threads);
+		}
+		return template;
+	}
+
+	/**
+	 * Virtual threads when the application runs on them ({@code spring.threads.virtual.enabled=true}, Java 21 or
+	 * later), as Spring Boot decides for its own executors and schedulers.
+	 */
+	private static @Nullable ThreadFactory virtualThreads(Environment environment) {
+		return Threading.VIRTUAL.isActive(environment)
+				? new VirtualThreadTaskExecutor("handoff-").getVirtualThreadFactory() : null;
 	}
 
 	/**
@@ -68,11 +90,16 @@ public final class HandoffAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	HandoffLifecycle handoffLifecycle(ListableBeanFactory beanFactory, HandoffTemplate handoffTemplate,
-			HandoffStore handoffStore, HandoffSettings handoffSettings) {
+			HandoffStore handoffStore, HandoffSettings handoffSettings, Environment environment) {
 		HandoffProperties properties = handoffSettings.properties();
-		return new HandoffLifecycle(beanFactory, handoffTemplate, handoffStore,
+		HandoffLifecycle lifecycle = new HandoffLifecycle(beanFactory, handoffTemplate, handoffStore,
 				new HandoffLifecycle.Settings(properties.getStartupTimeout(), properties.getShutdownTimeout(),
 						properties.getPollInterval(), properties.getStoreCheck(), handoffSettings.namespace()));
+		ThreadFactory threads = virtualThreads(environment);
+		if (threads != null) {
+			lifecycle.setThreadFactory(threads);
+		}
+		return lifecycle;
 	}
 
 }

@@ -182,7 +182,7 @@ final class ClaimScheduler {
 		HandoffStore.Claims claims;
 		long start = System.nanoTime();
 		try {
-			claims = this.store.claim(requests, this.template.getInstanceId());
+			claims = this.template.claim(requests);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not claim handoff records of " + labels + ": " + ex.getMessage()

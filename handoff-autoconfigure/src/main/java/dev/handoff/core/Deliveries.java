@@ -11,12 +11,17 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
+import dev.handoff.observation.HandoffObservation;
+import dev.handoff.observation.HandoffReceiverContext;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -55,11 +60,23 @@ final class Deliveries {
 
 	private @Nullable ScheduledExecutorService renewals;
 
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile ThreadFactory threads = HandoffThreads.PLATFORM;
+
 	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease, HandoffActivity activity) {
 		this.store = store;
 		this.mapper = mapper;
 		this.renewEvery = lease.dividedBy(3);
 		this.activity = activity;
+	}
+
+	void setObservationRegistry(ObservationRegistry observationRegistry) {
+		this.observationRegistry = observationRegistry;
+	}
+
+	void setThreadFactory(ThreadFactory threads) {
+		this.threads = threads;
 	}
 
 	/**
@@ -113,7 +130,33 @@ final class Deliveries {
 		}
 	}
 
+	/** Merges as one {@link HandoffObservation#MERGE} observation, which continues the sender's trace. */
 	private <S> Delivered merge(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
+		HandoffRecord<S> first = records.get(0);
+		Observation observation = HandoffObservation.MERGE
+			.observation(this.observationRegistry, new HandoffReceiverContext(receiver.label, records), receiver.label)
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), first.id())
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.ORIGIN.asString(), first.origin())
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORDS.asString(),
+					String.valueOf(records.size()))
+			.start();
+		Delivered delivered;
+		try (Observation.Scope scope = observation.openScope()) {
+			delivered = mergeObserved(receiver, claim, records);
+		}
+		catch (RuntimeException | Error ex) {
+			observation.error(ex);
+			observation.stop();
+			throw ex;
+		}
+		if (delivered.failure != null) {
+			observation.error(delivered.failure);
+		}
+		observation.stop();
+		return delivered;
+	}
+
+	private <S> Delivered mergeObserved(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
 		ScheduledFuture<?> renewal = scheduleRenewal(claim);
 		long start = System.nanoTime();
 		try {
@@ -331,9 +374,10 @@ final class Deliveries {
 	private ScheduledExecutorService renewals() {
 		synchronized (this.monitor) {
 			if (this.renewals == null) {
+				ThreadFactory threads = this.threads;
 				ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-					Thread thread = new Thread(task, "handoff-lease-renewal");
-					thread.setDaemon(true);
+					Thread thread = threads.newThread(task);
+					thread.setName("handoff-lease-renewal");
 					return thread;
 				});
 				executor.setRemoveOnCancelPolicy(true);

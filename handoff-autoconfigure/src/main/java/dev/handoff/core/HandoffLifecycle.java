@@ -9,7 +9,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffParticipant;
@@ -77,6 +76,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	private volatile boolean running;
 
+	private ThreadFactory threads = HandoffThreads.PLATFORM;
+
 	/**
 	 * Creates the lifecycle.
 	 * @param beanFactory where to find {@code @Handoff} beans
@@ -101,6 +102,15 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		this.applicationContext = applicationContext;
 	}
 
+	/**
+	 * Sets the threads that claim, merge and capture state run on; by default daemon platform threads.
+	 * @param threads the thread factory, for example of virtual threads
+	 */
+	public void setThreadFactory(ThreadFactory threads) {
+		Assert.notNull(threads, "'threads' must not be null");
+		this.threads = threads;
+	}
+
 	@Override
 	public void afterSingletonsInstantiated() {
 		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template);
@@ -114,7 +124,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		if (participants.isEmpty()) {
 			return;
 		}
-		ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, new HandoffThreads());
+		ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, this.threads);
 		ClaimScheduler scheduler = new ClaimScheduler(this.store, this.template, participants, executor);
 		synchronized (this.lifecycleMonitor) {
 			this.executor = executor;
@@ -135,7 +145,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			return;
 		}
 		CompletableFuture<Void> check = new CompletableFuture<>();
-		Thread checking = new HandoffThreads().newThread(() -> {
+		Thread checking = this.threads.newThread(() -> {
 			try {
 				this.store.verify();
 				check.complete(null);
@@ -199,7 +209,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			shutdownExecutor();
 			return;
 		}
-		new StateCapture(this.template, this.store, this.settings.shutdownTimeout(), new HandoffThreads())
+		new StateCapture(this.template, this.store, this.settings.shutdownTimeout(), this.threads)
 			.handOff(List.copyOf(participants.all()));
 		shutdownExecutor();
 	}
@@ -338,17 +348,5 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	}
 
-	private static final class HandoffThreads implements ThreadFactory {
-
-		private static final AtomicInteger count = new AtomicInteger();
-
-		@Override
-		public Thread newThread(Runnable task) {
-			Thread thread = new Thread(task, "handoff-" + count.incrementAndGet());
-			thread.setDaemon(true);
-			return thread;
-		}
-
-	}
 
 }

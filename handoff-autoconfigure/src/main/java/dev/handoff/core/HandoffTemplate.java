@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -16,6 +17,9 @@ import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
+import dev.handoff.observation.HandoffObservation;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
@@ -53,6 +57,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	private final HandoffActivity activity = new HandoffActivity();
 
 	private final Clock clock = Clock.systemUTC();
+
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
 
 	/**
 	 * Creates a template with the default lease (30s) and size limit (64 MiB).
@@ -99,6 +105,30 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		return host + ":" + ProcessHandle.current().pid();
 	}
 
+	/**
+	 * Sets where initiate, claim and merge are observed ({@link dev.handoff.observation.HandoffObservation}); by
+	 * default nowhere.
+	 * @param observationRegistry the registry
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		Assert.notNull(observationRegistry, "'observationRegistry' must not be null");
+		this.observationRegistry = observationRegistry;
+		this.deliveries.setObservationRegistry(observationRegistry);
+	}
+
+	/**
+	 * Sets the threads that renew the lease of a long merge; by default daemon platform threads.
+	 * @param threads the thread factory, for example of virtual threads
+	 */
+	public void setThreadFactory(ThreadFactory threads) {
+		Assert.notNull(threads, "'threads' must not be null");
+		this.deliveries.setThreadFactory(threads);
+	}
+
+	public ObservationRegistry getObservationRegistry() {
+		return this.observationRegistry;
+	}
+
 	public String getInstanceId() {
 		return this.instanceId;
 	}
@@ -126,14 +156,32 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		return initiate(serialize(label, version, state, recordId), state);
 	}
 
-	private <S> HandoffRecord<S> initiate(HandoffRecord<byte[]> record, S state) {
+	private <S> HandoffRecord<S> initiate(HandoffRecord<byte[]> serialized, S state) {
 		long start = System.nanoTime();
-		HandoffStore.Initiated initiated = this.store.initiate(record);
-		if (!initiated.isStored()) {
-			throw new HandoffException(notStored(record, initiated));
+		Initiation initiation = startInitiation(serialized);
+		HandoffRecord<byte[]> record = initiation.record;
+		try (Observation.Scope scope = initiation.openScope()) {
+			HandoffStore.Initiated initiated = this.store.initiate(record);
+			if (!initiated.isStored()) {
+				throw new HandoffException(notStored(record, initiated));
+			}
 		}
+		catch (RuntimeException ex) {
+			initiation.failed(ex);
+			throw ex;
+		}
+		initiation.stored();
 		this.activity.sent(record, this.clock.instant(), Duration.ofNanos(System.nanoTime() - start));
 		return record.withData(state);
+	}
+
+	/**
+	 * Starts the observation of a record's initiate.
+	 * @param record the record, as serialized
+	 * @return the observation, and the record with the trace context it carries
+	 */
+	Initiation startInitiation(HandoffRecord<byte[]> record) {
+		return Initiation.start(record, this.observationRegistry);
 	}
 
 	/**
@@ -256,8 +304,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		boolean more = true;
 		while (more && !receiver.isSealed()) {
 			long start = System.nanoTime();
-			HandoffStore.Claims claims = this.store.claim(List.of(new HandoffStore.ClaimRequest(receiver.label,
-					receiver.version)), this.instanceId);
+			HandoffStore.Claims claims = claim(List.of(new HandoffStore.ClaimRequest(receiver.label,
+					receiver.version)));
 			RuntimeException failure = claims.failures().get(receiver.label);
 			if (failure != null) {
 				throw failure;
@@ -274,6 +322,17 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			more = claim.more();
 		}
 		return merged;
+	}
+
+	/**
+	 * Claims labels as one {@link dev.handoff.observation.HandoffObservation#CLAIM} observation.
+	 * @param requests the labels and the versions read
+	 * @return the claims
+	 */
+	HandoffStore.Claims claim(List<HandoffStore.ClaimRequest> requests) {
+		String labels = String.join(",", requests.stream().map(HandoffStore.ClaimRequest::label).toList());
+		return HandoffObservation.CLAIM.observation(this.observationRegistry, new Observation.Context(), labels)
+			.observe(() -> this.store.claim(requests, this.instanceId));
 	}
 
 	/**

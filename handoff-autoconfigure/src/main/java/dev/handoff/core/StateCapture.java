@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,9 @@ final class StateCapture {
 
 	/** Labels whose state is settled: handed off, empty, or reported as failed. */
 	private final Map<String, String> settled = new LinkedHashMap<>();
+
+	/** The observation of each record's initiate, by record id. */
+	private final Map<String, Initiation> initiations = new ConcurrentHashMap<>();
 
 	private volatile boolean timedOut;
 
@@ -90,10 +94,12 @@ final class StateCapture {
 				if (this.timedOut) {
 					return;
 				}
-				HandoffRecord<byte[]> record = capture(participant);
-				if (record != null) {
-					records.add(record);
-					byRecord.put(record.id(), participant);
+				HandoffRecord<byte[]> captured = capture(participant);
+				if (captured != null) {
+					Initiation initiation = this.template.startInitiation(captured);
+					this.initiations.put(captured.id(), initiation);
+					records.add(initiation.record);
+					byRecord.put(captured.id(), participant);
 				}
 			}
 			try {
@@ -113,6 +119,10 @@ final class StateCapture {
 		catch (Throwable ex) {
 			failUnsettled(participants, ex);
 		}
+		finally {
+			HandoffException notStored = new HandoffException("not handed off within handoff.shutdown-timeout");
+			this.initiations.values().forEach((initiation) -> initiation.failed(notStored));
+		}
 	}
 
 	private void writeAlone(HandoffRecord<byte[]> record, Map<String, Participant<?>> byRecord, long deadline) {
@@ -122,6 +132,7 @@ final class StateCapture {
 		catch (Throwable ex) {
 			Participant<?> participant = byRecord.get(record.id());
 			settle(record.label(), "failed");
+			initiation(record).failed(ex);
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
 					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex), ex);
 		}
@@ -151,6 +162,7 @@ final class StateCapture {
 				HandoffStore.Initiated result = results.get(i);
 				if (result.isStored()) {
 					settle(record.label(), "handed off");
+					initiation(record).stored();
 					this.template.getActivity()
 						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start));
 					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
@@ -161,6 +173,7 @@ final class StateCapture {
 				}
 				else {
 					settle(record.label(), "failed");
+					initiation(record).failed(new HandoffException(HandoffTemplate.notStored(record, result)));
 					Participant<?> participant = byRecord.get(record.id());
 					logger.error(HandoffTemplate.notStored(record, result) + " The state of participant '"
 							+ participant.beanName() + "' is lost unless it arrived. Check that Redis is reachable "
@@ -173,6 +186,10 @@ final class StateCapture {
 				return;
 			}
 		}
+	}
+
+	private Initiation initiation(HandoffRecord<byte[]> record) {
+		return this.initiations.get(record.id());
 	}
 
 	private HandoffRecord<byte[]> capture(Participant<?> participant) {

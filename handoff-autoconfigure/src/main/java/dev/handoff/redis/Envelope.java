@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
@@ -18,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>
  * Keeping the payload outside the header means it is never re-encoded, and a later format can add fields to the
  * header (a key id and a signature over the payload bytes) without breaking readers of format 1, which ignore fields
- * they do not know.
+ * they do not know. The header's fields: {@code format}, {@code id}, {@code label}, {@code version}, {@code origin},
+ * {@code createdAt}, and {@code headers}, an object of string values (the trace context), left out when empty.
  */
 final class Envelope {
 
@@ -45,6 +48,14 @@ final class Envelope {
 			generator.writeNumberProperty("version", record.version());
 			generator.writeStringProperty("origin", record.origin());
 			generator.writeStringProperty("createdAt", record.createdAt().toString());
+			if (!record.headers().isEmpty()) {
+				generator.writeName("headers");
+				generator.writeStartObject();
+				for (Map.Entry<String, String> entry : record.headers().entrySet()) {
+					generator.writeStringProperty(entry.getKey(), entry.getValue());
+				}
+				generator.writeEndObject();
+			}
 			generator.writeEndObject();
 		}
 		byte[] payload = record.data();
@@ -75,7 +86,7 @@ final class Envelope {
 		}
 		byte[] payload = Arrays.copyOfRange(envelope, newline + 1, envelope.length);
 		return new HandoffRecord<>(header.id(), header.label(), header.version(), payload, header.origin(),
-				header.createdAt());
+				header.createdAt(), header.headers());
 	}
 
 	/**
@@ -95,6 +106,7 @@ final class Envelope {
 		String label = null;
 		String origin = null;
 		Instant createdAt = null;
+		Map<String, String> headers = Map.of();
 		try (JsonParser parser = mapper.createParser(envelope, 0, length)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				throw new HandoffException("Stored handoff record has a header that is not a JSON object");
@@ -110,6 +122,7 @@ final class Envelope {
 					case "origin" -> origin = parser.getString();
 					case "createdAt" -> createdAt = (value == JsonToken.VALUE_STRING) ? Instant.parse(parser.getString())
 							: Instant.ofEpochMilli(parser.getLongValue());
+					case "headers" -> headers = readHeaders(parser, value);
 					default -> parser.skipChildren();
 				}
 			}
@@ -120,7 +133,25 @@ final class Envelope {
 		if (id == null || label == null || origin == null || createdAt == null) {
 			throw new HandoffException("Stored handoff record has a header without id, label, origin or createdAt");
 		}
-		return new Header(format, id, label, version, origin, createdAt);
+		return new Header(format, id, label, version, origin, createdAt, headers);
+	}
+
+	private static Map<String, String> readHeaders(JsonParser parser, JsonToken value) {
+		if (value != JsonToken.START_OBJECT) {
+			parser.skipChildren();
+			return Map.of();
+		}
+		Map<String, String> headers = new LinkedHashMap<>();
+		String name;
+		while ((name = parser.nextName()) != null) {
+			if (parser.nextToken() == JsonToken.VALUE_STRING) {
+				headers.put(name, parser.getString());
+			}
+			else {
+				parser.skipChildren();
+			}
+		}
+		return headers;
 	}
 
 	private static int indexOf(byte[] bytes, byte value) {
@@ -132,7 +163,8 @@ final class Envelope {
 		return -1;
 	}
 
-	record Header(int format, String id, String label, int version, String origin, Instant createdAt) {
+	record Header(int format, String id, String label, int version, String origin, Instant createdAt,
+			Map<String, String> headers) {
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.handoff.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
@@ -26,11 +27,20 @@ class EnvelopeTests {
 	}
 
 	@Test
+	void headersRoundTrip() {
+		HandoffRecord<byte[]> record = RECORD.withHeaders(Map.of("traceparent",
+				"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "tracestate", "vendor=1"));
+		HandoffRecord<byte[]> decoded = Envelope.decode(Envelope.encode(record));
+		assertThat(decoded.headers()).isEqualTo(record.headers());
+		assertThat(decoded.data()).isEqualTo(record.data());
+	}
+
+	@Test
 	void envelopeWrittenByDataBindingAsEarlierVersionsDidIsRead() {
 		byte[] header = JsonMapper.builder()
 			.build()
 			.writeValueAsBytes(new Envelope.Header(1, RECORD.id(), RECORD.label(), RECORD.version(), RECORD.origin(),
-					RECORD.createdAt()));
+					RECORD.createdAt(), Map.of()));
 		HandoffRecord<byte[]> decoded = Envelope.decode(concat(header, RECORD.data()));
 		assertThat(decoded).usingRecursiveComparison().isEqualTo(RECORD);
 	}

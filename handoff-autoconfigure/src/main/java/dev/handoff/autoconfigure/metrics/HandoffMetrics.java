@@ -21,8 +21,10 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code handoff.records}, a counter tagged {@code outcome} ({@code initiated}, {@code received},
  * {@code redelivered}, {@code released}, {@code dead-lettered}, {@code expired}) and {@code reason} (why a record was
  * dead-lettered, else {@code none});</li>
- * <li>timers {@code handoff.initiate}, {@code handoff.claim} and {@code handoff.merge}, and {@code handoff.latency}
- * from a record's handoff to the end of its merge;</li>
+ * <li>a timer {@code handoff.latency}, from a record's handoff to the end of its merge (the timers
+ * {@code handoff.initiate}, {@code handoff.claim} and {@code handoff.merge} come from the
+ * {@link dev.handoff.observation.HandoffObservation observations}, through the application's
+ * {@code ObservationRegistry});</li>
  * <li>{@code handoff.record.size}, a distribution summary of the bytes handed off;</li>
  * <li>gauges {@code handoff.records.waiting}, {@code handoff.records.in-flight} and
  * {@code handoff.records.dead-lettered} per label of this application, from {@link HandoffCounts}, the read the
@@ -76,7 +78,6 @@ public final class HandoffMetrics implements HandoffListener {
 	@Override
 	public void initiated(String label, int bytes, Duration took) {
 		count(label, "initiated", 1);
-		timer("handoff.initiate", label).record(took);
 		DistributionSummary.builder("handoff.record.size")
 			.baseUnit("bytes")
 			.tag("label", label)
@@ -85,15 +86,9 @@ public final class HandoffMetrics implements HandoffListener {
 	}
 
 	@Override
-	public void claimed(String label, int records, Duration took) {
-		timer("handoff.claim", label).record(took);
-	}
-
-	@Override
 	public void received(String label, int records, Duration merge, Duration latency) {
 		count(label, "received", records);
-		timer("handoff.merge", label).record(merge);
-		timer("handoff.latency", label).record(latency);
+		Timer.builder("handoff.latency").tag("label", label).register(this.registry).record(latency);
 	}
 
 	@Override
@@ -126,10 +121,6 @@ public final class HandoffMetrics implements HandoffListener {
 			.tag("outcome", outcome)
 			.tag("reason", reason)
 			.register(this.registry);
-	}
-
-	private Timer timer(String name, String label) {
-		return Timer.builder(name).tag("label", label).register(this.registry);
 	}
 
 }

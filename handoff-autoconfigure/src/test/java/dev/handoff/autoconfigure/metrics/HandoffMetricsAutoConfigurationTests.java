@@ -10,10 +10,13 @@ import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.memory.InMemoryHandoffStore;
 import dev.handoff.test.StatelessCounters;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -30,10 +33,11 @@ class HandoffMetricsAutoConfigurationTests {
 
 	private ApplicationContextRunner runner() {
 		return new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class,
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
+					MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
+					SimpleMetricsExportAutoConfiguration.class, HandoffAutoConfiguration.class,
 					HandoffMetricsAutoConfiguration.class))
 			.withBean(HandoffStore.class, () -> this.store)
-			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.withPropertyValues("handoff.namespace=metrics-" + UUID.randomUUID(), "handoff.instance-id=instance");
 	}
 
@@ -53,6 +57,7 @@ class HandoffMetricsAutoConfigurationTests {
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> registry.find("handoff.records").tags("outcome", "dead-lettered", "reason", "version")
 					.counter() != null);
+			// The timers of initiate, claim and merge come from Handoff's observations.
 			assertThat(registry.get("handoff.initiate").tag("label", "counters").timer().count()).isEqualTo(2);
 			assertThat(registry.get("handoff.merge").tag("label", "counters").timer().count()).isOne();
 			assertThat(registry.get("handoff.latency").tag("label", "counters").timer().count()).isOne();
@@ -67,7 +72,7 @@ class HandoffMetricsAutoConfigurationTests {
 			assertThat(registry.get("handoff.records.waiting").tag("label", "counters").gauge().value()).isZero();
 			// Bounded cardinality: no meter is tagged by record or instance.
 			assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags())
-				.allSatisfy((tag) -> assertThat(tag.getKey()).isIn("label", "outcome", "reason")));
+				.allSatisfy((tag) -> assertThat(tag.getKey()).isIn("label", "outcome", "reason", "error")));
 		});
 	}
 
