@@ -1,6 +1,7 @@
 package dev.handoff.it;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -81,6 +82,30 @@ final class AppProcess implements AutoCloseable {
 	 */
 	static AppProcess start(String name, Map<String, String> redisProperties, String namespace,
 			String... arguments) {
+		return start(name, List.of(), System.getProperty("java.class.path"), properties(name, redisProperties,
+				namespace, arguments));
+	}
+
+	/**
+	 * Starts the test application as Spring AOT processed it, with {@code -Dspring.aot.enabled=true}.
+	 * @param name the name of this instance in the test's output and as its handoff instance id
+	 * @param redisPort the Redis port
+	 * @param namespace the handoff namespace, unique per test
+	 * @param aot the classes and resources that AOT processing generated, compiled
+	 * @param arguments {@code --property=value} arguments that add to or override the defaults
+	 * @return the running process; call {@link #awaitReady()} before using it
+	 */
+	static AppProcess startAheadOfTime(String name, int redisPort, String namespace, List<Path> aot,
+			String... arguments) {
+		List<String> classpath = new ArrayList<>(aot.stream().map(Path::toString).toList());
+		classpath.add(System.getProperty("java.class.path"));
+		return start(name, List.of("-Dspring.aot.enabled=true"), String.join(File.pathSeparator, classpath),
+				properties(name, Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port",
+						String.valueOf(redisPort)), namespace, arguments));
+	}
+
+	private static Map<String, String> properties(String name, Map<String, String> redisProperties, String namespace,
+			String... arguments) {
 		Map<String, String> properties = new LinkedHashMap<>();
 		properties.put("server.port", "0");
 		properties.putAll(redisProperties);
@@ -97,9 +122,15 @@ final class AppProcess implements AutoCloseable {
 			String[] property = argument.replaceFirst("^--", "").split("=", 2);
 			properties.put(property[0], property[1]);
 		}
+		return properties;
+	}
+
+	private static AppProcess start(String name, List<String> options, String classpath,
+			Map<String, String> properties) {
 		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-				TestApplication.class.getName()));
+				"-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+		command.addAll(options);
+		command.addAll(List.of("-cp", classpath, TestApplication.class.getName()));
 		properties.forEach((property, value) -> command.add("--" + property + "=" + value));
 		try {
 			return new AppProcess(name, new ProcessBuilder(command).redirectErrorStream(true).start());
