@@ -8,8 +8,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.handoff.Handoff;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import jakarta.annotation.PreDestroy;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -29,8 +32,11 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 
 	private boolean captured;
 
-	Counters(@Value("${test.block-receive:false}") boolean blockReceive) {
+	private final ObjectProvider<Tracer> tracer;
+
+	Counters(@Value("${test.block-receive:false}") boolean blockReceive, ObjectProvider<Tracer> tracer) {
 		this.blockReceive = blockReceive;
+		this.tracer = tracer;
 	}
 
 	/** @return whether the change was accepted */
@@ -71,6 +77,12 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 		}
 		TestApplication.report("RECEIVED counters " + handoffs.size() + " from "
 				+ handoffs.stream().map(HandoffRecord::origin).toList());
+		Span span = this.tracer.getIfAvailable(() -> Tracer.NOOP).currentSpan();
+		if (span != null) {
+			// The merge's span, for the test to compare with the trace context the record carried.
+			TestApplication.report("TRACE traceparent=" + handoffs.get(0).headers().get("traceparent") + " trace="
+					+ span.context().traceId() + " parent=" + span.context().parentId());
+		}
 	}
 
 	@PreDestroy
