@@ -30,6 +30,7 @@ import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.S
 import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration;
 import org.springframework.boot.micrometer.tracing.brave.autoconfigure.BraveAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,6 +88,22 @@ class HandoffObservationTests {
 			// Without a tracer nothing travels with the record.
 			assertThat(context.getBean(Recorder.class).received.get(0).headers()).isEmpty();
 		});
+	}
+
+	@Test
+	void withoutTracingOnTheClasspathHandoffsCarryNoTraceContext() {
+		List<MutableSpan> spans = new CopyOnWriteArrayList<>();
+		traced("instance", spans).withClassLoader(new FilteredClassLoader("io.micrometer.tracing", "brave"))
+			.withBean(Recorder.class, Recorder::new)
+			.run((context) -> {
+				assertThat(context).hasNotFailed().doesNotHaveBean("braveTracer");
+				context.getBean(HandoffOperations.class).initiate("traced", 1, Map.of("a", 1L));
+				Recorder recorder = context.getBean(Recorder.class);
+				await().atMost(Duration.ofSeconds(10)).until(() -> !recorder.received.isEmpty());
+				assertThat(recorder.received.get(0).headers()).isEmpty();
+				assertThat(context.getBean(MeterRegistry.class).find("handoff.merge").timer()).isNotNull();
+			});
+		assertThat(spans).isEmpty();
 	}
 
 	@Test
