@@ -88,7 +88,12 @@ public record HandoffClaim(String id, String label, List<Delivery> deliveries, L
 		MAX_DELIVERIES,
 
 		/** It is larger than the taker's max-record-size. */
-		TOO_LARGE
+		TOO_LARGE,
+
+		/**
+		 * It was acknowledged before: someone who can write the store put it back, and it is not delivered again.
+		 */
+		REPLAYED
 
 	}
 

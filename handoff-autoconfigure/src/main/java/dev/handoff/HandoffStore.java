@@ -351,8 +351,8 @@ public interface HandoffStore {
 	/**
 	 * How long records wait, how often they are tried, and how large they may be.
 	 *
-	 * @param ttl how long a record waits for a taker before it is dead-lettered; also how long an acknowledged id is
-	 * remembered, so that a retried initiate of it stores nothing
+	 * @param ttl how long a record waits for a taker before it is dead-lettered; an acknowledged id is remembered
+	 * somewhat longer ({@link #acknowledgedRetention()}), so that a retried initiate or a replay of it is refused
 	 * @param lease how long a claim owns its records before they become available again
 	 * @param maxDeliveries how many claims a record gets before it is dead-lettered
 	 * @param deadLetterTtl how long each dead letter is kept for inspection
@@ -365,6 +365,8 @@ public interface HandoffStore {
 		/** The default for {@link #maxRecordSize()} and {@link #maxClaimSize()}: 64 MiB. */
 		public static final long DEFAULT_MAX_SIZE = 64L * 1024 * 1024;
 
+		private static final Duration ACKNOWLEDGED_MARGIN = Duration.ofMinutes(10);
+
 		public Policy {
 			Assert.isTrue(ttl.toMillis() > 0, "'ttl' must be positive");
 			Assert.isTrue(lease.toMillis() > 0, "'lease' must be positive");
@@ -372,6 +374,18 @@ public interface HandoffStore {
 			Assert.isTrue(deadLetterTtl.toMillis() > 0, "'deadLetterTtl' must be positive");
 			Assert.isTrue(maxRecordSize > 0, "'maxRecordSize' must be positive");
 			Assert.isTrue(maxClaimSize > 0, "'maxClaimSize' must be positive");
+		}
+
+		/**
+		 * How long a store remembers an acknowledged record id, refusing it (a retried initiate, or a copy put back
+		 * by someone who can write the store) all that time: past the longest a genuine record can still be
+		 * delivered, {@code ttl + maxDeliveries × lease}, with ten minutes (or the ttl, when shorter) for clocks and
+		 * polls. A signed record older than this is rejected as a replay, so between the two no replay is delivered.
+		 * @return the retention
+		 */
+		public Duration acknowledgedRetention() {
+			Duration margin = (this.ttl.compareTo(ACKNOWLEDGED_MARGIN) < 0) ? this.ttl : ACKNOWLEDGED_MARGIN;
+			return this.ttl.plus(this.lease.multipliedBy(this.maxDeliveries)).plus(margin);
 		}
 
 		/**

@@ -446,16 +446,18 @@ abstract class HandoffStoreContractTests {
 	}
 
 	@Test
-	void acknowledgedIdIsRememberedForTheTtlOnly() {
-		HandoffStore store = createStore(new Policy(Duration.ofMillis(600), Duration.ofMillis(500), 3,
-				Duration.ofHours(1)));
+	void acknowledgedIdIsRememberedForTheRetentionOnly() {
+		Policy policy = new Policy(Duration.ofMillis(300), Duration.ofMillis(200), 1, Duration.ofHours(1));
+		// ttl + max deliveries × lease + the ttl (shorter than ten minutes)
+		assertThat(policy.acknowledgedRetention()).isEqualTo(Duration.ofMillis(800));
+		HandoffStore store = createStore(policy);
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
 		assertThat(store.acknowledge(store.claim("cache", "taker"), List.of(record.id()))).isOne();
 		store.initiate(record);
-		assertThat(store.claim("cache", "taker").isEmpty()).as("a replay within the ttl").isTrue();
-		elapse(Duration.ofMillis(700));
-		// Forgotten after the ttl, once the next acknowledgement trims: the set does not grow with throughput.
+		assertThat(store.claim("cache", "taker").isEmpty()).as("a replay within the retention").isTrue();
+		elapse(Duration.ofMillis(900));
+		// Forgotten after the retention, once the next acknowledgement trims: the set does not grow with throughput.
 		HandoffRecord<byte[]> later = record("cache");
 		store.initiate(later);
 		store.acknowledge(store.claim("cache", "taker"), List.of(later.id()));

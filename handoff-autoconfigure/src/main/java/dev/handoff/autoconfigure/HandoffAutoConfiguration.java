@@ -49,6 +49,7 @@ public final class HandoffAutoConfiguration {
 		HandoffTemplate template = new HandoffTemplate(handoffStore, jsonMapper(customizers),
 				handoffSettings.instanceId(), handoffSettings.policy());
 		observationRegistry.ifUnique(template::setObservationRegistry);
+		template.setRecordProtection(handoffSettings.protection());
 		ThreadFactory threads = virtualThreads(environment);
 		if (threads != null) {
 			template.setThreadFactory(threads);

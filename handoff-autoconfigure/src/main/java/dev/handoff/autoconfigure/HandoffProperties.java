@@ -1,6 +1,8 @@
 package dev.handoff.autoconfigure;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.handoff.core.HandoffLifecycle;
 import org.jspecify.annotations.Nullable;
@@ -84,6 +86,12 @@ public class HandoffProperties {
 	 * Most bytes of records one claim takes at once; the rest are claimed right after.
 	 */
 	private DataSize maxClaimSize = DataSize.ofMegabytes(64);
+
+	private final Security security = new Security();
+
+	public Security getSecurity() {
+		return this.security;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -187,6 +195,66 @@ public class HandoffProperties {
 
 	public void setPollInterval(Duration pollInterval) {
 		this.pollInterval = pollInterval;
+	}
+
+	/**
+	 * Signatures and encryption of handed-off state.
+	 */
+	public static class Security {
+
+		/**
+		 * Key id to secret (base64, at least 32 bytes). Every listed key verifies; records signed by a key not
+		 * listed are rejected.
+		 */
+		private Map<String, String> keys = new LinkedHashMap<>();
+
+		/**
+		 * Id of the key that signs (and encrypts) what this instance hands off.
+		 */
+		private @Nullable String activeKey;
+
+		/**
+		 * Whether to encrypt handed-off state with AES-256-GCM, so Redis never holds it in clear text.
+		 */
+		private boolean encrypt;
+
+		/**
+		 * Whether to reject unsigned records. Defaults to true once keys are set.
+		 */
+		private @Nullable Boolean requireSigned;
+
+		public Map<String, String> getKeys() {
+			return this.keys;
+		}
+
+		public void setKeys(Map<String, String> keys) {
+			this.keys = keys;
+		}
+
+		public @Nullable String getActiveKey() {
+			return this.activeKey;
+		}
+
+		public void setActiveKey(@Nullable String activeKey) {
+			this.activeKey = activeKey;
+		}
+
+		public boolean isEncrypt() {
+			return this.encrypt;
+		}
+
+		public void setEncrypt(boolean encrypt) {
+			this.encrypt = encrypt;
+		}
+
+		public @Nullable Boolean getRequireSigned() {
+			return this.requireSigned;
+		}
+
+		public void setRequireSigned(@Nullable Boolean requireSigned) {
+			this.requireSigned = requireSigned;
+		}
+
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffTemplate;
+import dev.handoff.security.RecordProtection;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -18,7 +19,8 @@ import org.springframework.util.unit.DataSize;
  * {@link HandoffProperties} checked against each other and against the rest of the environment, with their defaults
  * filled in. Contradictory settings fail startup with a message that names the property to change.
  */
-record HandoffSettings(HandoffProperties properties, String namespace, String instanceId, HandoffStore.Policy policy) {
+record HandoffSettings(HandoffProperties properties, String namespace, String instanceId, HandoffStore.Policy policy,
+		RecordProtection protection) {
 
 	private static final Log logger = LogFactory.getLog(HandoffSettings.class);
 
@@ -70,7 +72,16 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 		HandoffStore.Policy policy = new HandoffStore.Policy(properties.getTtl(), properties.getLease(),
 				properties.getMaxDeliveries(), properties.getDeadLetterTtl(), properties.getMaxRecordSize().toBytes(),
 				properties.getMaxClaimSize().toBytes());
-		return new HandoffSettings(properties, namespace, instanceId, policy);
+		return new HandoffSettings(properties, namespace, instanceId, policy, protection(properties, namespace, policy));
+	}
+
+	private static RecordProtection protection(HandoffProperties properties, String namespace,
+			HandoffStore.Policy policy) {
+		HandoffProperties.Security security = properties.getSecurity();
+		Boolean requireSigned = security.getRequireSigned();
+		return RecordProtection.of(namespace, security.getKeys(), security.getActiveKey(), security.isEncrypt(),
+				(requireSigned != null) ? requireSigned : !security.getKeys().isEmpty(),
+				policy.acknowledgedRetention());
 	}
 
 	private static String namespace(HandoffProperties properties, Environment environment) {

@@ -3,6 +3,8 @@ package dev.handoff.autoconfigure;
 import dev.handoff.HandoffStore;
 import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -29,6 +31,8 @@ import org.springframework.data.redis.connection.RedisNode;
 @Conditional(RedisHandoffStoreConfiguration.OneConnectionFactory.class)
 class RedisHandoffStoreConfiguration {
 
+	private static final Log logger = LogFactory.getLog(RedisHandoffStoreConfiguration.class);
+
 	static final String CONNECTION_DETAILS = "org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails";
 
 	@Configuration(proxyBeanMethods = false)
@@ -40,9 +44,9 @@ class RedisHandoffStoreConfiguration {
 		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
 				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings, ObjectProvider<DataRedisConnectionDetails> connectionDetails) {
-			return new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
-					handoffSettings.namespace(),
-					handoffSettings.policy(), masterReplica(connectionDetails.getIfUnique()));
+			return warnIfUnsigned(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+					handoffSettings.namespace(), handoffSettings.policy(),
+					masterReplica(connectionDetails.getIfUnique())), handoffSettings);
 		}
 
 		private static RedisHandoffStore.MasterReplica masterReplica(DataRedisConnectionDetails details) {
@@ -67,10 +71,20 @@ class RedisHandoffStoreConfiguration {
 		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
 				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings) {
-			return new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
-					handoffSettings.namespace(), handoffSettings.policy());
+			return warnIfUnsigned(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+					handoffSettings.namespace(), handoffSettings.policy()), handoffSettings);
 		}
 
+	}
+
+	/** One WARN when state goes unsigned to a Redis on the network. */
+	static RedisHandoffStore warnIfUnsigned(RedisHandoffStore store, HandoffSettings settings) {
+		if (!settings.protection().isSigning() && !store.isLoopback()) {
+			logger.warn("Handoff state goes unsigned to Redis at " + store.getHosts() + ": anyone who can write its "
+					+ "keys can inject state that this application merges. Set handoff.security.keys and "
+					+ "handoff.security.active-key to sign it (and handoff.security.encrypt=true to encrypt it).");
+		}
+		return store;
 	}
 
 	/** The one marked for Handoff, else the only (or primary) one. */

@@ -20,6 +20,8 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.observation.HandoffReceiverContext;
+import dev.handoff.security.RecordProtection;
+import dev.handoff.security.RejectedRecordException;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
@@ -64,6 +66,8 @@ final class Deliveries {
 
 	private volatile ThreadFactory threads = HandoffThreads.PLATFORM;
 
+	private volatile RecordProtection protection = RecordProtection.none();
+
 	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease, HandoffActivity activity) {
 		this.store = store;
 		this.mapper = mapper;
@@ -77,6 +81,10 @@ final class Deliveries {
 
 	void setThreadFactory(ThreadFactory threads) {
 		this.threads = threads;
+	}
+
+	void setRecordProtection(RecordProtection protection) {
+		this.protection = protection;
 	}
 
 	/**
@@ -104,8 +112,12 @@ final class Deliveries {
 			}
 			List<HandoffRecord<S>> readable = new ArrayList<>();
 			List<String> newer = new ArrayList<>();
+			Instant now = this.clock.instant();
 			for (HandoffClaim.Delivery delivery : claim.deliveries()) {
-				HandoffRecord<byte[]> record = delivery.record();
+				HandoffRecord<byte[]> record = verify(claim, delivery.record(), now);
+				if (record == null) {
+					continue;
+				}
 				if (record.version() > receiver.version) {
 					newer.add(record.id());
 				}
@@ -272,9 +284,31 @@ final class Deliveries {
 					: "Raise handoff.ttl if the next instance can start later than that.";
 			case MAX_DELIVERIES -> "Check the receiver's logs for the failure, and raise handoff.lease if a merge "
 					+ "takes longer than the lease.";
+			case REPLAYED -> "It was acknowledged before, and someone who can write Redis put it back; it was not "
+					+ "delivered again.";
 			case TOO_LARGE -> "Raise handoff.max-record-size on the instances that receive label '" + claim.label()
 					+ "', or hand off less state.";
 		};
+	}
+
+	/**
+	 * Verifies a record's signature, and decrypts it, before anything of its payload is parsed; a record that fails
+	 * is dead-lettered.
+	 * @return the record in clear, or null when it was rejected
+	 */
+	private @Nullable HandoffRecord<byte[]> verify(HandoffClaim claim, HandoffRecord<byte[]> record, Instant now) {
+		try {
+			return this.protection.verify(record, claim.label(), now);
+		}
+		catch (RejectedRecordException ex) {
+			this.activity.rejected(claim.label(), ex.getRejection().tag());
+			deadLetter(claim, record.id(), record.origin(), "rejected",
+					"rejected (" + ex.getRejection().tag() + "): " + ex.getMessage(),
+					"Its state was not read. If the record is genuine, check that handoff.security.keys lists the "
+							+ "key that signed it and that sender and receiver share handoff.namespace; otherwise "
+							+ "someone who can write Redis put it there.");
+			return null;
+		}
 	}
 
 	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {

@@ -53,6 +53,10 @@ public final class HandoffActivity {
 		this.listeners.forEach((listener) -> listener.released(label, records));
 	}
 
+	void rejected(String label, String reason) {
+		this.listeners.forEach((listener) -> listener.rejected(label, reason));
+	}
+
 	void deadLettered(String label, String reason) {
 		this.listeners.forEach((listener) -> listener.deadLettered(label, reason));
 	}

@@ -117,7 +117,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		this.participants = participants;
 		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
 				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()
-				+ "'");
+				+ "', " + this.template.getRecordProtection().describe());
 		long start = System.nanoTime();
 		checkStore();
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);

@@ -53,10 +53,19 @@ public interface HandoffListener {
 	}
 
 	/**
+	 * A received record failed verification, and is dead-lettered unread.
+	 * @param label the label
+	 * @param reason why, a {@link dev.handoff.security.Rejection#tag()}: {@code unsigned}, {@code unknown-key},
+	 * {@code bad-signature}, {@code wrong-namespace}, {@code wrong-label}, {@code replayed}
+	 */
+	default void rejected(String label, String reason) {
+	}
+
+	/**
 	 * A record was moved to the dead letters.
 	 * @param label the label
 	 * @param reason why, one of a few words: {@code expired}, {@code max-deliveries}, {@code too-large},
-	 * {@code unreadable}, {@code version}
+	 * {@code unreadable}, {@code version}, {@code rejected}, {@code replayed}
 	 */
 	default void deadLettered(String label, String reason) {
 	}

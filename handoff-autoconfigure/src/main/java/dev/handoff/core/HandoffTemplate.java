@@ -18,6 +18,7 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
 import dev.handoff.observation.HandoffObservation;
+import dev.handoff.security.RecordProtection;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.core.JacksonException;
@@ -59,6 +60,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	private final Clock clock = Clock.systemUTC();
 
 	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile RecordProtection protection = RecordProtection.none();
 
 	/**
 	 * Creates a template with the default lease (30s) and size limit (64 MiB).
@@ -114,6 +117,21 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		Assert.notNull(observationRegistry, "'observationRegistry' must not be null");
 		this.observationRegistry = observationRegistry;
 		this.deliveries.setObservationRegistry(observationRegistry);
+	}
+
+	/**
+	 * Sets how records are signed and encrypted when handed off, and verified when received; by default they are
+	 * neither.
+	 * @param protection the protection
+	 */
+	public void setRecordProtection(RecordProtection protection) {
+		Assert.notNull(protection, "'protection' must not be null");
+		this.protection = protection;
+		this.deliveries.setRecordProtection(protection);
+	}
+
+	public RecordProtection getRecordProtection() {
+		return this.protection;
 	}
 
 	/**
@@ -181,7 +199,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @return the observation, and the record with the trace context it carries
 	 */
 	Initiation startInitiation(HandoffRecord<byte[]> record) {
-		return Initiation.start(record, this.observationRegistry);
+		return Initiation.start(record, this.observationRegistry, this.protection);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.handoff.core;
 import dev.handoff.HandoffRecord;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.observation.HandoffSenderContext;
+import dev.handoff.security.RecordProtection;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
@@ -28,16 +29,25 @@ final class Initiation {
 	 * Starts observing the initiate of a record.
 	 * @param record the record, as serialized
 	 * @param registry the registry
-	 * @return the initiation, whose record carries the trace context
+	 * @param protection signs (and encrypts) the record with its trace context
+	 * @return the initiation, whose record carries the trace context and is protected
 	 */
-	static Initiation start(HandoffRecord<byte[]> record, ObservationRegistry registry) {
+	static Initiation start(HandoffRecord<byte[]> record, ObservationRegistry registry,
+			RecordProtection protection) {
 		HandoffSenderContext context = new HandoffSenderContext(record.label(), record.id());
 		Observation observation = HandoffObservation.INITIATE.observation(registry, context, record.label())
 			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), record.id())
 			.start();
 		HandoffRecord<byte[]> traced = context.getHeaders().isEmpty() ? record
 				: record.withHeaders(context.getHeaders());
-		return new Initiation(traced, observation);
+		try {
+			return new Initiation(protection.protect(traced), observation);
+		}
+		catch (RuntimeException ex) {
+			observation.error(ex);
+			observation.stop();
+			throw ex;
+		}
 	}
 
 	Observation.Scope openScope() {

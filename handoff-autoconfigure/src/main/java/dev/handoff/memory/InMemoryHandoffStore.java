@@ -423,7 +423,7 @@ public final class InMemoryHandoffStore implements HandoffStore {
 
 		/** Forgets acknowledged ids past the ttl: no replay of their initiate arrives later than that. */
 		private void forgetAcknowledged(Instant now) {
-			Instant cutoff = now.minus(InMemoryHandoffStore.this.policy.ttl());
+			Instant cutoff = now.minus(InMemoryHandoffStore.this.policy.acknowledgedRetention());
 			this.acked.values().removeIf((acked) -> !acked.at.isAfter(cutoff));
 		}
 

@@ -63,9 +63,9 @@ import org.springframework.util.ClassUtils;
  * <tr><td>{@code attempts}</td><td>hash</td><td>record id → number of claims so far (absent: never claimed)</td>
  * <td>key ttl</td></tr>
  * <tr><td>{@code acked}</td><td>sorted set</td><td>record id, scored by when it was acknowledged; entries older than
- * the ttl are trimmed</td><td>ttl</td></tr>
+ * the retention (below) are trimmed</td><td>retention</td></tr>
  * <tr><td>{@code acked-by}</td><td>hash</td><td>record id → the claim that acknowledged it, trimmed with
- * {@code acked}</td><td>ttl</td></tr>
+ * {@code acked}</td><td>retention</td></tr>
  * <tr><td>{@code dead}</td><td>hash</td><td>record id → envelope, for dead letters</td><td>dead-letter ttl</td></tr>
  * <tr><td>{@code dead-reasons}</td><td>hash</td><td>record id → why it was dead-lettered</td><td>dead-letter ttl</td></tr>
  * <tr><td>{@code dead-expiry}</td><td>sorted set</td><td>record id, scored by when its dead letter expires (ms); each
@@ -79,11 +79,15 @@ import org.springframework.util.ClassUtils;
  * messages carry a record id (or, after a release, a claim id). The store's startup check uses the label
  * {@code :check} (no user label contains a colon), whose keys live at most a minute.
  * <p>
- * <b>How long an acknowledged id is remembered: the ttl.</b> A replay of an initiate is a write of the same record
- * id: Lettuce re-sending it after a reconnect (within the command timeout), the shutdown retrying it (within the
- * shutdown timeout), or a caller retrying {@code HandoffOperations.initiate} with its own record id. The record
- * itself is meant to wait at most the ttl, so the store treats a write of its id as a replay for that long after the
- * acknowledgement, and forgets it after: at 100 records a second and the default ttl of an hour, 360 000 ids.
+ * <b>How long an acknowledged id is remembered: the retention.</b> A replay of an initiate is a write of the same
+ * record id: Lettuce re-sending it after a reconnect (within the command timeout), the shutdown retrying it (within
+ * the shutdown timeout), or a caller retrying {@code HandoffOperations.initiate} with its own record id. A replay can
+ * also be a record's keys copied back into Redis by someone who can write them. {@code initiate.lua} stores nothing
+ * for an acknowledged id, and {@code claim.lua} dead-letters an acknowledged id it finds waiting (cause
+ * {@code REPLAYED}) instead of delivering it, for the retention
+ * ({@link dev.handoff.HandoffStore.Policy#acknowledgedRetention()}: {@code ttl + max-deliveries × lease + 10 min}, or
+ * {@code + ttl} when the ttl is shorter than 10 min),
+ * past which a signed record is rejected by its age; at 100 records a second and the defaults, about 430 000 ids.
  * <p>
  * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
  * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
@@ -104,7 +108,8 @@ import org.springframework.util.ClassUtils;
  * fits {@code max-record-size} and together {@code max-claim-size}, and none is released, it {@code RENAME}s
  * {@code pending} to the new claim's hash (no payload passes through Lua); otherwise it moves records one by one,
  * oldest first, dead-letters those over {@code max-record-size} without sending them, takes released records of a
- * version the claimer reads, and stops at {@code max-claim-size}, saying that more wait. It records the owner and
+ * version the claimer reads, and stops at {@code max-claim-size}, saying that more wait. A waiting record whose id
+ * is in {@code acked} is dead-lettered as {@code REPLAYED} rather than taken. It records the owner and
  * raises the attempt count of each record taken, and adds the claim to {@code claims} with its lease deadline.
  * Claims of several labels (startup, each poll) are one pipeline. A claim whose reply never came is sent again
  * under the same claim id by the next claim of its label, and its replay returns what it took and its report.</li>
@@ -140,8 +145,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	static final String CHECK_LABEL = ":check";
 
-	/** The check's keys live at most a minute: ttl + dead-letter ttl. */
-	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(30), Duration.ofSeconds(30), 1,
+	/**
+	 * The check's keys live at most a minute: ttl + dead-letter ttl, and the acknowledged retention, ttl + lease +
+	 * ttl.
+	 */
+	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(20), Duration.ofSeconds(15), 1,
 			Duration.ofSeconds(30));
 
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -175,6 +183,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private final PolicyArgs args;
 
 	private final RedisConnectionFactory connectionFactory;
+
+	/** The hosts the connection factory reaches. */
+	private final List<String> hosts;
 
 	/** Label → id of its last claim, when that claim got no reply: the next claim of the label re-uses the id. */
 	private final Map<String, String> unansweredClaims = new ConcurrentHashMap<>();
@@ -217,6 +228,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			this.timeout = DEFAULT_TIMEOUT;
 		}
 		Assert.notNull(masterReplica, "'masterReplica' must not be null");
+		this.hosts = List.copyOf(RedisHosts.of(connectionFactory, masterReplica.nodes()));
 		this.subscriptions = (!masterReplica.nodes().isEmpty() && isLettuce(connectionFactory))
 				? new MasterReplicaNotifications((LettuceConnectionFactory) connectionFactory, masterReplica.nodes(),
 						masterReplica.username())
@@ -228,6 +240,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		this.namespace = store.namespace;
 		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
+		this.hosts = store.hosts;
 		this.runner = store.runner;
 		this.connectionFactory = store.connectionFactory;
 		this.subscriptions = store.subscriptions;
@@ -328,7 +341,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			byte[] claimKey = keys.claim(claimId);
 			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
 					keys.claims(), claimKey, keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
-					keys.releasedVersions(), keys.report(claimId)), claimId, this.args.lease(), this.args.keyTtl(),
+					keys.releasedVersions(), keys.report(claimId), keys.acked()), claimId, this.args.lease(),
+					this.args.keyTtl(),
 					this.args.deadLetterTtl(), this.args.maxDeliveries(), request.version(), this.args.maxRecord(),
 					this.args.maxClaim()));
 			commands.add(new Command.HashGetAll(claimKey));
@@ -380,8 +394,14 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 				continue;
 			}
 			try {
-				deliveries.add(new HandoffClaim.Delivery(Envelope.decode(envelope),
-						((Number) attempts.get(i)).intValue()));
+				HandoffRecord<byte[]> record = Envelope.decode(envelope);
+				if (!record.id().equals(ids.get(i))) {
+					// Settled under the id it is stored as, which the claim owns; the header's id is not.
+					unreadable.add(new HandoffClaim.Unreadable(ids.get(i), "its header names record " + record.id()
+							+ ", but it is stored as record " + ids.get(i)));
+					continue;
+				}
+				deliveries.add(new HandoffClaim.Delivery(record, ((Number) attempts.get(i)).intValue()));
 			}
 			catch (RuntimeException ex) {
 				unreadable.add(new HandoffClaim.Unreadable(ids.get(i), "not a Handoff envelope this version reads ("
@@ -413,7 +433,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Keys keys = keys(claim.label());
 			List<Object> arguments = new ArrayList<>(acknowledgement.recordIds().size() + 2);
 			arguments.add(claim.id());
-			arguments.add(this.args.ttl());
+			arguments.add(this.args.acknowledgedRetention());
 			arguments.addAll(acknowledgement.recordIds());
 			commands.add(eval(Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
 					keys.expiry(), keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())),
@@ -777,13 +797,14 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * {@code ttl + dead-letter-ttl}.
 	 */
 	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries,
-			byte[] maxRecord, byte[] maxClaim) {
+			byte[] maxRecord, byte[] maxClaim, byte[] acknowledgedRetention) {
 
 		static PolicyArgs of(Policy policy) {
 			return new PolicyArgs(number(policy.ttl().toMillis()),
 					number(policy.ttl().plus(policy.deadLetterTtl()).toMillis()), number(policy.lease().toMillis()),
 					number(policy.deadLetterTtl().toMillis()), number(policy.maxDeliveries()),
-					number(policy.maxRecordSize() + ENVELOPE_HEADER_ALLOWANCE), number(policy.maxClaimSize()));
+					number(policy.maxRecordSize() + ENVELOPE_HEADER_ALLOWANCE), number(policy.maxClaimSize()),
+					number(policy.acknowledgedRetention().toMillis()));
 		}
 
 		private static byte[] number(long value) {
@@ -802,6 +823,23 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			}
 		}
 		return keys;
+	}
+
+	/**
+	 * Whether every Redis this store reaches is on this machine (a loopback address or {@code localhost}), as the
+	 * connection factory's configuration names it.
+	 * @return whether the store is on loopback only
+	 */
+	public boolean isLoopback() {
+		return this.hosts.stream().allMatch(RedisHosts::isLoopback);
+	}
+
+	/**
+	 * Returns the hosts this store reaches, as the connection factory's configuration names them.
+	 * @return the hosts
+	 */
+	public List<String> getHosts() {
+		return this.hosts;
 	}
 
 	/**

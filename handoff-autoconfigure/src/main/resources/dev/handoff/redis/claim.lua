@@ -6,8 +6,10 @@
 -- What the claim settled (dead letters, records given back, records left waiting) is kept under its report key for a
 -- lease, so that a replay of the same claim id (Lettuce re-sending after a reconnect, or the store re-using the id of
 -- a claim whose reply it never got) returns the same, and every dead letter reaches the engine's log.
+-- A record whose id was acknowledged already (someone who can write Redis put it back) is dead-lettered as REPLAYED,
+-- never delivered again.
 -- KEYS: 1 pending, 2 expiry, 3 attempts, 4 owner, 5 claims, 6 claim, 7 dead, 8 dead reasons, 9 dead expiry,
---       10 released, 11 released versions, 12 report
+--       10 released, 11 released versions, 12 report, 13 acked
 -- ARGV: 1 claim id, 2 lease ms, 3 key ttl ms, 4 dead-letter ttl ms, 5 max deliveries, 6 highest version read,
 --       7 max record size, 8 max claim size
 -- Returns { claimed ids, their attempt numbers, dead-lettered ids, their causes, their reasons, ids given back by
@@ -95,17 +97,30 @@ end
 
 -- What this claim may take: every pending record, and released records of a version the claimer reads.
 local maxRecord, budget = tonumber(ARGV[7]), tonumber(ARGV[8])
-local pendingIds = redis.call('HKEYS', KEYS[1])
+local function replayed(id, from)
+  if redis.call('ZSCORE', KEYS[13], id) then
+    local envelope = redis.call('HGET', from, id)
+    redis.call('HDEL', from, id)
+    redis.call('HDEL', KEYS[11], id)
+    deadLetter(id, envelope, 'REPLAYED', 'replayed: it was acknowledged already, and was put back into Redis')
+    return true
+  end
+  return false
+end
+local pendingIds = {}
 local candidates, total, renameable = {}, 0, true
-for _, id in ipairs(pendingIds) do
-  local size = redis.call('HSTRLEN', KEYS[1], id)
-  candidates[#candidates + 1] = { id, KEYS[1], size }
-  total = total + size
-  renameable = renameable and size <= maxRecord
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if not replayed(id, KEYS[1]) then
+    local size = redis.call('HSTRLEN', KEYS[1], id)
+    pendingIds[#pendingIds + 1] = id
+    candidates[#candidates + 1] = { id, KEYS[1], size }
+    total = total + size
+    renameable = renameable and size <= maxRecord
+  end
 end
 local versions = redis.call('EXISTS', KEYS[11]) == 1 and redis.call('HGETALL', KEYS[11]) or {}
 for i = 1, #versions, 2 do
-  if tonumber(versions[i + 1]) <= tonumber(ARGV[6]) then
+  if tonumber(versions[i + 1]) <= tonumber(ARGV[6]) and not replayed(versions[i], KEYS[10]) then
     local size = redis.call('HSTRLEN', KEYS[10], versions[i])
     candidates[#candidates + 1] = { versions[i], KEYS[10], size }
     renameable = false

@@ -48,11 +48,8 @@ class HandoffConfigurationMetadataTests {
 	@Test
 	void everyPropertyOfHandoffPropertiesIsDescribed() {
 		List<String> expected = new ArrayList<>();
-		for (PropertyDescriptor descriptor : BeanUtils.getPropertyDescriptors(HandoffProperties.class)) {
-			if (descriptor.getWriteMethod() != null) {
-				expected.add("handoff." + kebab(descriptor.getName()));
-			}
-		}
+		addProperties(expected, "handoff.", HandoffProperties.class);
+		assertThat(expected).contains("handoff.security.keys", "handoff.security.active-key");
 		assertThat(properties).containsOnlyKeys(expected);
 		properties.forEach((name, property) -> assertThat(property.path("description").asString())
 			.as("description of %s", name)
@@ -85,6 +82,19 @@ class HandoffConfigurationMetadataTests {
 				"handoff.startup-timeout", "handoff.poll-interval")) {
 			assertThat(properties.get(name).path("type").asString()).as("type of %s", name)
 				.isEqualTo("java.time.Duration");
+		}
+	}
+
+	/** Each writable property, and those of nested groups such as {@code handoff.security}. */
+	private static void addProperties(List<String> names, String prefix, Class<?> type) {
+		for (PropertyDescriptor descriptor : BeanUtils.getPropertyDescriptors(type)) {
+			if (descriptor.getWriteMethod() != null) {
+				names.add(prefix + kebab(descriptor.getName()));
+			}
+			else if (descriptor.getPropertyType() != null
+					&& descriptor.getPropertyType().getEnclosingClass() == HandoffProperties.class) {
+				addProperties(names, prefix + kebab(descriptor.getName()) + ".", descriptor.getPropertyType());
+			}
 		}
 	}
 

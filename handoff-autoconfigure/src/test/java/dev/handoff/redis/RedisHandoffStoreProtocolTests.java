@@ -110,7 +110,7 @@ class RedisHandoffStoreProtocolTests {
 		// attempts per record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET: the envelope is read by
 		// HGETALL only, and no report: a claim that only took records needs none.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
-				Map.entry("hgetall", 1L), Map.entry("time", 1L), Map.entry("get", 1L), Map.entry("zscore", 1L),
+				Map.entry("hgetall", 1L), Map.entry("time", 1L), Map.entry("get", 1L), Map.entry("zscore", 2L),
 				Map.entry("zrangebyscore", 3L), Map.entry("hkeys", 1L), Map.entry("hstrlen", 1L),
 				Map.entry("exists", 1L), Map.entry("rename", 1L), Map.entry("hset", 1L), Map.entry("hincrby", 1L),
 				Map.entry("zadd", 1L), Map.entry("pexpire", 4L)));
@@ -275,8 +275,7 @@ class RedisHandoffStoreProtocolTests {
 		HandoffRecord<byte[]> inFlight = record("cache");
 		store.initiate(inFlight);
 		HandoffClaim holding = store.claim("cache", "taker");
-		// Replays of settled and claimed records write nothing. (records[0] is not replayed: its acknowledgement is
-		// remembered for the ttl, 500 ms, which has passed.)
+		// Replays of settled and claimed records write nothing.
 		records.subList(1, 3).forEach(store::initiate);
 		store.initiate(expiring);
 		store.initiate(inFlight);
@@ -289,7 +288,7 @@ class RedisHandoffStoreProtocolTests {
 		assertThat(keys).extracting((key) -> key.substring(prefix.length()))
 			.filteredOn((suffix) -> !suffix.startsWith("report:"))
 			.containsExactlyInAnyOrder("pending", "claim:" + holding.id(), "claims", "owner", "expiry", "attempts",
-					"dead", "dead-reasons", "dead-expiry");
+					"dead", "dead-reasons", "dead-expiry", "acked", "acked-by");
 		assertThat(keys).allSatisfy((key) -> assertThat(
 				this.connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
 			.as("PTTL of %s", key)
@@ -385,14 +384,14 @@ class RedisHandoffStoreProtocolTests {
 		byte[] script = new ClassPathResource("claim.lua", RedisHandoffStore.class).getContentAsByteArray();
 		byte[][] keysAndArgs = { keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(),
 				keys.claim(claimId), keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
-				keys.releasedVersions(), keys.report(claimId), bytes(claimId),
+				keys.releasedVersions(), keys.report(claimId), keys.acked(), bytes(claimId),
 				bytes(String.valueOf(POLICY.lease().toMillis())),
 				bytes(String.valueOf(POLICY.ttl().plus(POLICY.deadLetterTtl()).toMillis())),
 				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())),
 				bytes(String.valueOf(POLICY.maxDeliveries())), bytes("1"), bytes(String.valueOf(Long.MAX_VALUE / 4)),
 				bytes(String.valueOf(Long.MAX_VALUE / 4)) };
 		try (RedisConnection connection = redis.connectionFactory().getConnection()) {
-			List<?> scriptResult = connection.scriptingCommands().eval(script, ReturnType.MULTI, 12, keysAndArgs);
+			List<?> scriptResult = connection.scriptingCommands().eval(script, ReturnType.MULTI, 13, keysAndArgs);
 			Map<byte[], byte[]> payloads = connection.hashCommands().hGetAll(keys.claim(claimId));
 			List<?> ids = (List<?>) scriptResult.get(0);
 			List<?> attempts = (List<?>) scriptResult.get(1);

@@ -19,8 +19,8 @@ import io.micrometer.core.instrument.Timer;
  * Handoff's meters, all tagged with the label and nothing finer (never a record or instance id):
  * <ul>
  * <li>{@code handoff.records}, a counter tagged {@code outcome} ({@code initiated}, {@code received},
- * {@code redelivered}, {@code released}, {@code dead-lettered}, {@code expired}) and {@code reason} (why a record was
- * dead-lettered, else {@code none});</li>
+ * {@code redelivered}, {@code released}, {@code dead-lettered}, {@code expired}, {@code rejected}) and {@code reason}
+ * (why a record was dead-lettered or rejected, else {@code none});</li>
  * <li>a timer {@code handoff.latency}, from a record's handoff to the end of its merge (the timers
  * {@code handoff.initiate}, {@code handoff.claim} and {@code handoff.merge} come from the
  * {@link dev.handoff.observation.HandoffObservation observations}, through the application's
@@ -99,6 +99,11 @@ public final class HandoffMetrics implements HandoffListener {
 	@Override
 	public void released(String label, int records) {
 		count(label, "released", records);
+	}
+
+	@Override
+	public void rejected(String label, String reason) {
+		counter(label, "rejected", reason).increment();
 	}
 
 	@Override

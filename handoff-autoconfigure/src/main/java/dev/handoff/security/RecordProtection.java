@@ -1,0 +1,334 @@
+package dev.handoff.security;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+import dev.handoff.HandoffConfigurationException;
+import dev.handoff.HandoffRecord;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.Assert;
+
+/**
+ * Signs, and optionally encrypts, the records an instance hands off, and verifies those it receives before any of
+ * their payload is parsed.
+ * <p>
+ * A protected record carries, in its {@linkplain HandoffRecord#headers() headers}:
+ * <ul>
+ * <li>{@code handoff-key}: the id of the key that made it;</li>
+ * <li>{@code handoff-namespace}: the namespace it was handed off in;</li>
+ * <li>{@code handoff-nonce}: with encryption, the 96-bit AES-GCM nonce, fresh per record (base64url);</li>
+ * <li>{@code handoff-signature}: HMAC-SHA256 (base64url) over the namespace, label, record id, version, origin,
+ * creation time, every other header, and the payload as stored (the ciphertext, with encryption).</li>
+ * </ul>
+ * Each listed secret yields two keys through HKDF-SHA256, one to sign ({@code info = "handoff hmac-sha256 v1"}) and
+ * one to encrypt ({@code info = "handoff aes-256-gcm v1"}), so signing and encryption never share a key. Encryption
+ * uses the signed fields (all but the payload) as associated data. Signatures are compared in constant time.
+ * <p>
+ * Verification rejects a record (see {@link Rejection}) that is unsigned while signatures are required, signed by a
+ * key not listed, bound to another namespace or label, altered in any signed field, or older than the time Redis
+ * remembers acknowledged ids (then it can only be a replay).
+ */
+public final class RecordProtection {
+
+	static final String KEY = "handoff-key";
+
+	static final String NAMESPACE = "handoff-namespace";
+
+	static final String NONCE = "handoff-nonce";
+
+	static final String SIGNATURE = "handoff-signature";
+
+	private static final byte[] SIGNED_AS = "handoff record v1".getBytes(StandardCharsets.UTF_8);
+
+	private static final int NONCE_BYTES = 12;
+
+	private static final int MIN_SECRET_BYTES = 32;
+
+	private static final Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+
+	private static final Base64.Decoder base64Decoder = Base64.getUrlDecoder();
+
+	private static final SecureRandom random = new SecureRandom();
+
+	private final String namespace;
+
+	private final Map<String, Keys> keys;
+
+	private final @Nullable String activeKey;
+
+	private final boolean encrypt;
+
+	private final boolean requireSigned;
+
+	private final Duration maxAge;
+
+	private RecordProtection(String namespace, Map<String, Keys> keys, @Nullable String activeKey, boolean encrypt,
+			boolean requireSigned, Duration maxAge) {
+		this.namespace = namespace;
+		this.keys = keys;
+		this.activeKey = activeKey;
+		this.encrypt = encrypt;
+		this.requireSigned = requireSigned;
+		this.maxAge = maxAge;
+	}
+
+	/**
+	 * No keys: records are handed off unsigned, and received unverified.
+	 * @return protection that does nothing
+	 */
+	public static RecordProtection none() {
+		return new RecordProtection("", Map.of(), null, false, false, Duration.ZERO);
+	}
+
+	/**
+	 * Creates the protection of one namespace.
+	 * @param namespace the namespace records are bound to
+	 * @param secrets key id to secret, base64 (standard or URL-safe), at least 32 bytes each; every one verifies
+	 * @param activeKey the key that signs (and encrypts), one of the secrets
+	 * @param encrypt whether to encrypt payloads
+	 * @param requireSigned whether unsigned records are rejected
+	 * @param maxAge the age beyond which a signed record is rejected as a replay: how long the store remembers
+	 * acknowledged ids
+	 * @return the protection
+	 * @throws HandoffConfigurationException when a secret or the active key is not valid
+	 */
+	public static RecordProtection of(String namespace, Map<String, String> secrets, @Nullable String activeKey,
+			boolean encrypt, boolean requireSigned, Duration maxAge) {
+		Assert.hasText(namespace, "'namespace' must not be empty");
+		Map<String, Keys> keys = new LinkedHashMap<>();
+		secrets.forEach((id, secret) -> keys.put(id, Keys.derive(id, secret)));
+		if (keys.isEmpty()) {
+			if (encrypt || requireSigned || activeKey != null) {
+				throw new HandoffConfigurationException("handoff.security has no keys, but "
+						+ (encrypt ? "encrypt" : (requireSigned ? "require-signed" : "active-key")) + " is set.",
+						"List at least one key under handoff.security.keys (key id: base64 secret of at least 32 "
+								+ "bytes, for example from 'openssl rand -base64 32'), and name it in "
+								+ "handoff.security.active-key.");
+			}
+			return none();
+		}
+		if (activeKey == null || !keys.containsKey(activeKey)) {
+			throw new HandoffConfigurationException("handoff.security.active-key is "
+					+ ((activeKey != null) ? "'" + activeKey + "', which is not one" : "not set, and must be one")
+					+ " of the keys listed under handoff.security.keys " + keys.keySet() + ".",
+					"Set handoff.security.active-key to the id of the key that signs what this instance hands off.");
+		}
+		return new RecordProtection(namespace, Map.copyOf(keys), activeKey, encrypt, requireSigned, maxAge);
+	}
+
+	/**
+	 * Whether this instance signs what it hands off.
+	 * @return whether there are keys
+	 */
+	public boolean isSigning() {
+		return this.activeKey != null;
+	}
+
+	/**
+	 * Describes the protection for the startup line.
+	 * @return for example {@code "records signed with key 'k2', encrypted"}
+	 */
+	public String describe() {
+		if (this.activeKey == null) {
+			return "records unsigned";
+		}
+		return "records signed with key '" + this.activeKey + "'" + (this.encrypt ? ", encrypted" : "")
+				+ (this.requireSigned ? "" : ", unsigned records accepted");
+	}
+
+	/**
+	 * Signs, and encrypts when configured, a record about to be handed off.
+	 * @param record the record, its data the serialized state
+	 * @return the record to store
+	 */
+	public HandoffRecord<byte[]> protect(HandoffRecord<byte[]> record) {
+		String keyId = this.activeKey;
+		if (keyId == null) {
+			return record;
+		}
+		Keys key = this.keys.get(keyId);
+		Map<String, String> headers = new TreeMap<>(record.headers());
+		headers.keySet().removeIf((name) -> name.startsWith("handoff-"));
+		headers.put(KEY, keyId);
+		headers.put(NAMESPACE, this.namespace);
+		byte[] payload = record.data();
+		if (this.encrypt) {
+			byte[] nonce = new byte[NONCE_BYTES];
+			random.nextBytes(nonce);
+			headers.put(NONCE, base64.encodeToString(nonce));
+			payload = key.crypt(Cipher.ENCRYPT_MODE, nonce, signedFields(record, headers), payload);
+		}
+		HandoffRecord<byte[]> stored = new HandoffRecord<>(record.id(), record.label(), record.version(), payload,
+				record.origin(), record.createdAt(), headers);
+		headers.put(SIGNATURE, base64.encodeToString(key.sign(signedFields(stored, headers), payload)));
+		return stored.withHeaders(headers);
+	}
+
+	/**
+	 * Verifies, and decrypts when it is encrypted, a record claimed under a label, before its payload is parsed.
+	 * @param record the record as stored
+	 * @param label the label it was claimed under
+	 * @param now the time
+	 * @return the record with its clear payload, without Handoff's headers
+	 * @throws RejectedRecordException when it must not be delivered
+	 */
+	public HandoffRecord<byte[]> verify(HandoffRecord<byte[]> record, String label, Instant now) {
+		if (!record.label().equals(label)) {
+			throw new RejectedRecordException(Rejection.WRONG_LABEL, "it is bound to label '" + record.label()
+					+ "' but was claimed under label '" + label + "'");
+		}
+		Map<String, String> headers = record.headers();
+		String signature = headers.get(SIGNATURE);
+		if (signature == null) {
+			if (this.requireSigned) {
+				throw new RejectedRecordException(Rejection.UNSIGNED, "it is unsigned, and "
+						+ "handoff.security.require-signed is on");
+			}
+			if (headers.containsKey(NONCE)) {
+				throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "it is encrypted but carries no signature");
+			}
+			return record;
+		}
+		String keyId = headers.getOrDefault(KEY, "");
+		Keys key = this.keys.get(keyId);
+		if (key == null) {
+			throw new RejectedRecordException(Rejection.UNKNOWN_KEY, "it is signed by key '" + keyId + "', which is "
+					+ "not listed under handoff.security.keys" + (this.keys.isEmpty() ? " (none are)" : " "
+							+ this.keys.keySet()));
+		}
+		String boundTo = headers.getOrDefault(NAMESPACE, "");
+		if (!boundTo.equals(this.namespace)) {
+			throw new RejectedRecordException(Rejection.WRONG_NAMESPACE, "it is bound to namespace '" + boundTo
+					+ "', not to '" + this.namespace + "'");
+		}
+		Map<String, String> signed = new TreeMap<>(headers);
+		signed.remove(SIGNATURE);
+		byte[] fields = signedFields(record, signed);
+		byte[] expected = key.sign(fields, record.data());
+		byte[] actual;
+		try {
+			actual = base64Decoder.decode(signature);
+		}
+		catch (IllegalArgumentException ex) {
+			actual = new byte[0];
+		}
+		if (!MessageDigest.isEqual(expected, actual)) {
+			throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its signature does not match its content "
+					+ "(altered in Redis, or signed by another secret under key id '" + keyId + "')");
+		}
+		if (Duration.between(record.createdAt(), now).compareTo(this.maxAge) > 0) {
+			throw new RejectedRecordException(Rejection.REPLAYED, "it was handed off at " + record.createdAt()
+					+ ", longer ago than Redis remembers acknowledged records (handoff.ttl + "
+					+ "handoff.dead-letter-ttl, " + this.maxAge + "): a replay of a record already delivered");
+		}
+		byte[] payload = record.data();
+		String nonce = headers.get(NONCE);
+		if (nonce != null) {
+			payload = key.crypt(Cipher.DECRYPT_MODE, base64Decoder.decode(nonce), fields, payload);
+		}
+		Map<String, String> plain = new LinkedHashMap<>(headers);
+		plain.keySet().removeIf((name) -> name.startsWith("handoff-"));
+		return new HandoffRecord<>(record.id(), record.label(), record.version(), payload, record.origin(),
+				record.createdAt(), plain);
+	}
+
+	/** Every signed field but the payload, each length-prefixed, so no two records share an encoding. */
+	private static byte[] signedFields(HandoffRecord<byte[]> record, Map<String, String> headers) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+		write(out, SIGNED_AS);
+		write(out, record.label());
+		write(out, record.id());
+		write(out, Integer.toString(record.version()));
+		write(out, record.origin());
+		write(out, record.createdAt().toString());
+		new TreeMap<>(headers).forEach((name, value) -> {
+			if (!SIGNATURE.equals(name)) {
+				write(out, name);
+				write(out, value);
+			}
+		});
+		return out.toByteArray();
+	}
+
+	private static void write(ByteArrayOutputStream out, String value) {
+		write(out, value.getBytes(StandardCharsets.UTF_8));
+	}
+
+	private static void write(ByteArrayOutputStream out, byte[] value) {
+		out.writeBytes(ByteBuffer.allocate(4).putInt(value.length).array());
+		out.writeBytes(value);
+	}
+
+	/** The two keys derived from one secret. */
+	private record Keys(SecretKeySpec signing, SecretKeySpec encryption) {
+
+		static Keys derive(String id, String secret) {
+			byte[] bytes;
+			try {
+				bytes = Base64.getDecoder().decode(secret.strip().replace('-', '+').replace('_', '/'));
+			}
+			catch (IllegalArgumentException ex) {
+				throw invalid(id, "is not base64");
+			}
+			if (bytes.length < MIN_SECRET_BYTES) {
+				throw invalid(id, "has " + bytes.length + " bytes, fewer than " + MIN_SECRET_BYTES);
+			}
+			byte[] salt = "handoff".getBytes(StandardCharsets.UTF_8);
+			return new Keys(
+					new SecretKeySpec(Hkdf.derive(bytes, salt, info("handoff hmac-sha256 v1"), 32), "HmacSHA256"),
+					new SecretKeySpec(Hkdf.derive(bytes, salt, info("handoff aes-256-gcm v1"), 32), "AES"));
+		}
+
+		private static byte[] info(String info) {
+			return info.getBytes(StandardCharsets.UTF_8);
+		}
+
+		private static HandoffConfigurationException invalid(String id, String problem) {
+			return new HandoffConfigurationException("The secret of handoff.security.keys." + id + " " + problem + ".",
+					"Set it to at least 32 random bytes in base64, for example from 'openssl rand -base64 32'.");
+		}
+
+		byte[] sign(byte[] fields, byte[] payload) {
+			try {
+				Mac mac = Mac.getInstance("HmacSHA256");
+				mac.init(this.signing);
+				mac.update(fields);
+				mac.update(ByteBuffer.allocate(4).putInt(payload.length).array());
+				return mac.doFinal(payload);
+			}
+			catch (GeneralSecurityException ex) {
+				throw new IllegalStateException("HMAC-SHA256 is not available", ex);
+			}
+		}
+
+		byte[] crypt(int mode, byte[] nonce, byte[] associatedData, byte[] data) {
+			try {
+				Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+				cipher.init(mode, this.encryption, new GCMParameterSpec(128, nonce));
+				cipher.updateAAD(associatedData);
+				return cipher.doFinal(data);
+			}
+			catch (GeneralSecurityException ex) {
+				throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its payload could not be decrypted: " + ex);
+			}
+		}
+
+	}
+
+}
