@@ -182,6 +182,17 @@ public interface HandoffStore {
 	}
 
 	/**
+	 * Says what in the store's own settings can lose records it acknowledged (persistence off, an eviction policy
+	 * that can evict its keys), read once after startup.
+	 * @return one sentence per risk, saying what to change; empty when there is none, or the store has no such
+	 * settings
+	 * @throws RuntimeException when the settings cannot be read (for example an ACL that refuses it)
+	 */
+	default List<String> durabilityRisks() {
+		return List.of();
+	}
+
+	/**
 	 * Counts the records waiting under each label of this store's namespace, in one bounded scan, so that labels
 	 * nobody claims (after a rename) can be reported.
 	 * @param maxLabels the most labels to return

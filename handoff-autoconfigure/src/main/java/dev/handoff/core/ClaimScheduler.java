@@ -100,6 +100,7 @@ final class ClaimScheduler {
 					+ "will be delivered as soon as the store answers.");
 		}
 		this.executor.execute(this::reportUnclaimedLabels);
+		this.executor.execute(this::reportDurabilityRisks);
 		long poll = pollInterval.toMillis();
 		this.executor.scheduleWithFixedDelay(() -> request(this.participants.labels()), poll, poll,
 				TimeUnit.MILLISECONDS);
@@ -223,6 +224,29 @@ final class ClaimScheduler {
 		return more;
 	}
 
+	/** Whether the application is shutting down, which interrupts what runs on Handoff's threads. */
+	private boolean isClosing() {
+		synchronized (this.monitor) {
+			return this.closed || Thread.currentThread().isInterrupted();
+		}
+	}
+
+	/** Warns, once, of store settings that can lose what it acknowledged. */
+	private void reportDurabilityRisks() {
+		try {
+			this.store.durabilityRisks().forEach(logger::warn);
+		}
+		catch (RuntimeException ex) {
+			if (isClosing()) {
+				logger.debug("Stopped checking the store's durability settings at shutdown", ex);
+				return;
+			}
+			logger.warn("Could not check whether " + this.store.describe() + " keeps what it acknowledges "
+					+ "(persistence and eviction settings): " + ex.getMessage() + ". With a Redis ACL, grant "
+					+ "+config|get to let Handoff check them.");
+		}
+	}
+
 	/**
 	 * Warns of labels with waiting records that no participant here claims: after a label or namespace is renamed,
 	 * nobody would claim them, and they would expire without a word.
@@ -233,6 +257,10 @@ final class ClaimScheduler {
 			waiting = this.store.waiting(MAX_REPORTED_LABELS);
 		}
 		catch (RuntimeException ex) {
+			if (isClosing()) {
+				logger.debug("Stopped looking for unclaimed handoff labels at shutdown", ex);
+				return;
+			}
 			logger.warn("Could not look for handoff labels that no participant claims: " + ex.getMessage()
 					+ ". With a Redis ACL, grant +scan and +hlen (README.md, 'Least privilege').");
 			return;

@@ -132,6 +132,8 @@ import org.springframework.util.ClassUtils;
  * Cluster master) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that
  * no participant claims. It stops after 100 000 matching keys; {@code SCAN} itself examines the keyspace until
  * then, so on a large shared Redis it costs one round trip per 1000 keys.</li>
+ * <li><b>durability risks</b>: after startup, once, {@code CONFIG GET *} (on every Cluster master), to warn of
+ * {@code appendonly no}, {@code appendfsync no} and an evicting {@code maxmemory-policy}.</li>
  * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
  * of all of them, so records published while it was down are claimed at once.</li>
  * </ul>
@@ -823,6 +825,14 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			}
 		}
 		return keys;
+	}
+
+	/**
+	 * Reads the server's persistence and eviction settings with {@code CONFIG GET}; see {@link ServerSettings}.
+	 */
+	@Override
+	public List<String> durabilityRisks() {
+		return ServerSettings.risks(this.connectionFactory);
 	}
 
 	/**
