@@ -315,11 +315,35 @@ public interface HandoffStore {
 	 * @param outcome whether it is stored
 	 * @param problem what went wrong, when it is not known to be stored
 	 * @param retryable whether initiating it again may succeed: the write did not arrive, rather than being refused
+	 * @param notDurable why a stored record is not as durable as the store was asked to make it (for example fewer
+	 * replicas acknowledged it than configured), or null when it is
 	 */
-	record Initiated(String recordId, Outcome outcome, @Nullable String problem, boolean retryable) {
+	record Initiated(String recordId, Outcome outcome, @Nullable String problem, boolean retryable,
+			@Nullable String notDurable) {
+
+		/**
+		 * A record whose durability is not in question.
+		 * @param recordId the record
+		 * @param outcome whether it is stored
+		 * @param problem what went wrong, when it is not known to be stored
+		 * @param retryable whether initiating it again may succeed
+		 */
+		public Initiated(String recordId, Outcome outcome, @Nullable String problem, boolean retryable) {
+			this(recordId, outcome, problem, retryable, null);
+		}
 
 		public static Initiated stored(String recordId) {
 			return new Initiated(recordId, Outcome.STORED, null, false);
+		}
+
+		/**
+		 * A stored record that is not as durable as asked.
+		 * @param recordId the record
+		 * @param why why not
+		 * @return the outcome
+		 */
+		public static Initiated storedNotDurable(String recordId, String why) {
+			return new Initiated(recordId, Outcome.STORED, null, false, why);
 		}
 
 		public boolean isStored() {

@@ -89,8 +89,14 @@ public class HandoffProperties {
 
 	private final Security security = new Security();
 
+	private final Durability durability = new Durability();
+
 	public Security getSecurity() {
 		return this.security;
+	}
+
+	public Durability getDurability() {
+		return this.durability;
 	}
 
 	public boolean isEnabled() {
@@ -253,6 +259,53 @@ public class HandoffProperties {
 
 		public void setRequireSigned(@Nullable Boolean requireSigned) {
 			this.requireSigned = requireSigned;
+		}
+
+	}
+
+	/**
+	 * How durable a handoff must be before it counts as written.
+	 */
+	public static class Durability {
+
+		/**
+		 * How many replicas must have received each handoff (WAIT).
+		 */
+		private int replicas;
+
+		/**
+		 * Whether each handoff must be fsynced to the primary's append-only file, and the replicas' with replicas
+		 * above 0 (WAITAOF, Redis 7.2 or later).
+		 */
+		private boolean fsync;
+
+		/**
+		 * Longest wait for the durability of one handoff, within handoff.shutdown-timeout.
+		 */
+		private Duration timeout = Duration.ofSeconds(2);
+
+		public int getReplicas() {
+			return this.replicas;
+		}
+
+		public void setReplicas(int replicas) {
+			this.replicas = replicas;
+		}
+
+		public boolean isFsync() {
+			return this.fsync;
+		}
+
+		public void setFsync(boolean fsync) {
+			this.fsync = fsync;
+		}
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
 		}
 
 	}

@@ -56,6 +56,19 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 					"Lower handoff.shutdown-timeout, or raise spring.lifecycle.timeout-per-shutdown-phase (and the "
 							+ "pod's terminationGracePeriodSeconds with it).");
 		}
+		HandoffProperties.Durability durability = properties.getDurability();
+		if (durability.getReplicas() < 0) {
+			throw invalid("handoff.durability.replicas is " + durability.getReplicas() + ".",
+					"Set it to the number of replicas each handoff must reach, 0 for none.");
+		}
+		boolean waits = durability.getReplicas() > 0 || durability.isFsync();
+		if (waits && (durability.getTimeout().toMillis() <= 0
+				|| durability.getTimeout().compareTo(properties.getShutdownTimeout()) >= 0)) {
+			throw invalid("handoff.durability.timeout (" + durability.getTimeout() + ") is not between 1ms and "
+					+ "handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ").",
+					"Set it below handoff.shutdown-timeout, so that shutdown can still write after a wait, for "
+							+ "example 2s.");
+		}
 		if (properties.getLease().compareTo(properties.getTtl()) > 0) {
 			throw invalid("handoff.lease (" + properties.getLease() + ") is longer than handoff.ttl ("
 					+ properties.getTtl() + ").",

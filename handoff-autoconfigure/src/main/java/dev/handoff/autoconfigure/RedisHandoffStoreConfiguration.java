@@ -1,6 +1,7 @@
 package dev.handoff.autoconfigure;
 
 import dev.handoff.HandoffStore;
+import dev.handoff.redis.Durability;
 import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
 import org.apache.commons.logging.Log;
@@ -44,7 +45,7 @@ class RedisHandoffStoreConfiguration {
 		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
 				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings, ObjectProvider<DataRedisConnectionDetails> connectionDetails) {
-			return warnIfUnsigned(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+			return configure(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
 					handoffSettings.namespace(), handoffSettings.policy(),
 					masterReplica(connectionDetails.getIfUnique())), handoffSettings);
 		}
@@ -71,14 +72,16 @@ class RedisHandoffStoreConfiguration {
 		RedisHandoffStore redisHandoffStore(ObjectProvider<RedisConnectionFactory> redisConnectionFactory,
 				@HandoffRedisConnectionFactory ObjectProvider<RedisConnectionFactory> handoffRedisConnectionFactory,
 				HandoffSettings handoffSettings) {
-			return warnIfUnsigned(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
+			return configure(new RedisHandoffStore(choose(redisConnectionFactory, handoffRedisConnectionFactory),
 					handoffSettings.namespace(), handoffSettings.policy()), handoffSettings);
 		}
 
 	}
 
-	/** One WARN when state goes unsigned to a Redis on the network. */
-	static RedisHandoffStore warnIfUnsigned(RedisHandoffStore store, HandoffSettings settings) {
+	/** The durability asked for, and one WARN when state goes unsigned to a Redis on the network. */
+	static RedisHandoffStore configure(RedisHandoffStore store, HandoffSettings settings) {
+		HandoffProperties.Durability durability = settings.properties().getDurability();
+		store.setDurability(new Durability(durability.getReplicas(), durability.isFsync(), durability.getTimeout()));
 		if (!settings.protection().isSigning() && !store.isLoopback()) {
 			logger.warn("Handoff state goes unsigned to Redis at " + store.getHosts() + ": anyone who can write its "
 					+ "keys can inject state that this application merges. Set handoff.security.keys and "

@@ -31,8 +31,8 @@ public final class HandoffActivity {
 		this.listeners.add(listener);
 	}
 
-	void sent(HandoffRecord<byte[]> record, Instant at, Duration took) {
-		this.sent.put(record.label(), new Sent(record.id(), at, took));
+	void sent(HandoffRecord<byte[]> record, Instant at, Duration took, @Nullable String notDurable) {
+		this.sent.put(record.label(), new Sent(record.id(), at, took, notDurable));
 		this.listeners.forEach((listener) -> listener.initiated(record.label(), record.data().length, took));
 	}
 
@@ -85,8 +85,9 @@ public final class HandoffActivity {
 	 * @param recordId the record
 	 * @param at when it was stored
 	 * @param took how long the write took
+	 * @param notDurable why it is not as durable as {@code handoff.durability} asks, or null when it is
 	 */
-	public record Sent(String recordId, Instant at, Duration took) {
+	public record Sent(String recordId, Instant at, Duration took, @Nullable String notDurable) {
 	}
 
 	/**

@@ -20,6 +20,8 @@ import dev.handoff.HandoffSubscription;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.security.RecordProtection;
 import io.micrometer.observation.Observation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
@@ -37,6 +39,8 @@ import org.springframework.util.unit.DataSize;
  * it in a {@link HandoffStore}.
  */
 public class HandoffTemplate implements HandoffOperations, DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(HandoffTemplate.class);
 
 	private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
@@ -178,8 +182,9 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		long start = System.nanoTime();
 		Initiation initiation = startInitiation(serialized);
 		HandoffRecord<byte[]> record = initiation.record;
+		HandoffStore.Initiated initiated;
 		try (Observation.Scope scope = initiation.openScope()) {
-			HandoffStore.Initiated initiated = this.store.initiate(record);
+			initiated = this.store.initiate(record);
 			if (!initiated.isStored()) {
 				throw new HandoffException(notStored(record, initiated));
 			}
@@ -189,7 +194,12 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			throw ex;
 		}
 		initiation.stored();
-		this.activity.sent(record, this.clock.instant(), Duration.ofNanos(System.nanoTime() - start));
+		if (initiated.notDurable() != null) {
+			logger.warn("Handoff record " + record.id() + " of label '" + record.label() + "' is stored but not "
+					+ "durable: " + initiated.notDurable() + " (handoff.durability)");
+		}
+		this.activity.sent(record, this.clock.instant(), Duration.ofNanos(System.nanoTime() - start),
+				initiated.notDurable());
 		return record.withData(state);
 	}
 

@@ -164,9 +164,17 @@ final class StateCapture {
 					settle(record.label(), "handed off");
 					initiation(record).stored();
 					this.template.getActivity()
-						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start));
-					logger.info("Handed off the state of label '" + record.label() + "' as record " + record.id()
-							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start), result.notDurable());
+					String handedOff = "Handed off the state of label '" + record.label() + "' as record "
+							+ record.id() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
+					if (result.notDurable() != null) {
+						logger.warn(handedOff + ", but it is not durable: " + result.notDurable() + " (handoff"
+								+ ".durability). It waits in Redis, and is lost if the primary fails before a "
+								+ "replica or its disk has it.");
+					}
+					else {
+						logger.info(handedOff);
+					}
 				}
 				else if (result.retryable() && remaining(deadline).compareTo(RETRY_PAUSE.multipliedBy(2)) > 0) {
 					again.add(record);

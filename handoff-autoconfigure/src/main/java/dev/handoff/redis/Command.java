@@ -30,4 +30,14 @@ sealed interface Command {
 	record HashGetAll(byte[] key) implements Command {
 	}
 
+	/**
+	 * {@code WAIT numreplicas timeout} or {@code WAITAOF numlocal numreplicas timeout}: keyless, so it is only sent
+	 * after the writes it waits for, on their connection ({@link SpringDataCommandRunner}).
+	 *
+	 * @param name {@code WAIT} or {@code WAITAOF}
+	 * @param args its arguments
+	 */
+	record Wait(String name, byte[][] args) implements Command {
+	}
+
 }

@@ -19,6 +19,15 @@ interface CommandRunner {
 	List<Reply> run(List<? extends Command> commands, Duration timeout);
 
 	/**
+	 * Sends commands like {@link #run}, on a connection of their own that nobody else uses while they run, so that a
+	 * {@code WAIT} after writes waits for exactly those writes and blocks no other caller.
+	 * @param commands the commands
+	 * @param timeout how long to wait for all replies
+	 * @return one reply per command, in order; never throws for a failure of Redis or of the connection
+	 */
+	List<Reply> runDedicated(List<? extends Command> commands, Duration timeout);
+
+	/**
 	 * Describes the client and topology, for log lines, for example {@code "Lettuce, Redis Cluster"}.
 	 * @return the description
 	 */

@@ -1,5 +1,6 @@
 package dev.handoff.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.ProtocolKeyword;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -40,6 +42,23 @@ final class LettuceCommandRunner implements CommandRunner {
 	private static final Log logger = LogFactory.getLog(LettuceCommandRunner.class);
 
 	private static final ByteArrayCodec codec = ByteArrayCodec.INSTANCE;
+
+	/** {@code WAITAOF} (Redis 7.2), which not every Lettuce version names. */
+	private static final ProtocolKeyword WAITAOF = new ProtocolKeyword() {
+
+		private final byte[] bytes = "WAITAOF".getBytes(StandardCharsets.US_ASCII);
+
+		@Override
+		public byte[] getBytes() {
+			return this.bytes;
+		}
+
+		@Override
+		public String toString() {
+			return "WAITAOF";
+		}
+
+	};
 
 	private final LettuceConnectionFactory connectionFactory;
 
@@ -69,6 +88,48 @@ final class LettuceCommandRunner implements CommandRunner {
 			replies.add(await(command, deadline));
 		}
 		return replies;
+	}
+
+	/**
+	 * Runs on the dedicated connection that Spring's {@code LettuceConnection} opens for a pipeline (it never
+	 * pipelines on the shared one), released when the pipeline closes.
+	 */
+	@Override
+	public List<Reply> runDedicated(List<? extends Command> commands, Duration timeout) {
+		RedisConnection springConnection;
+		try {
+			springConnection = this.connectionFactory.getConnection();
+		}
+		catch (RuntimeException ex) {
+			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+		}
+		try {
+			springConnection.openPipeline();
+			StatefulConnection<byte[], byte[]> dedicated = stateful(springConnection.getNativeConnection());
+			List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
+			for (Command command : commands) {
+				sent.add(lettuceCommand(command));
+			}
+			dedicated.dispatch(sent);
+			long deadline = System.nanoTime() + timeout.toNanos();
+			List<Reply> replies = new ArrayList<>(sent.size());
+			for (AsyncCommand<byte[], byte[], ?> command : sent) {
+				replies.add(await(command, deadline));
+			}
+			return replies;
+		}
+		catch (RuntimeException ex) {
+			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+		}
+		finally {
+			try {
+				springConnection.closePipeline();
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not close the pipeline of a dedicated connection", ex);
+			}
+			springConnection.close();
+		}
 	}
 
 	private static Reply await(AsyncCommand<byte[], byte[], ?> command, long deadline) {
@@ -112,6 +173,15 @@ final class LettuceCommandRunner implements CommandRunner {
 			};
 			return new AsyncCommand<>(new io.lettuce.core.protocol.Command(
 					eval.sendBody() ? CommandType.EVAL : CommandType.EVALSHA, output, args));
+		}
+		if (command instanceof Command.Wait wait) {
+			for (byte[] arg : wait.args()) {
+				args.add(arg);
+			}
+			return "WAIT".equals(wait.name())
+					? new AsyncCommand<>(new io.lettuce.core.protocol.Command(CommandType.WAIT, new IntegerOutput<>(codec),
+							args))
+					: new AsyncCommand<>(new io.lettuce.core.protocol.Command(WAITAOF, new NestedMultiOutput<>(codec), args));
 		}
 		Command.HashGetAll hashGetAll = (Command.HashGetAll) command;
 		args.addKey(hashGetAll.key());

@@ -132,6 +132,11 @@ import org.springframework.util.ClassUtils;
  * Cluster master) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that
  * no participant claims. It stops after 100 000 matching keys; {@code SCAN} itself examines the keyspace until
  * then, so on a large shared Redis it costs one round trip per 1000 keys.</li>
+ * <li><b>durable initiate</b>, with {@link #setDurability}: the initiates and then {@code WAIT numreplicas timeout}
+ * (or {@code WAITAOF 1 numreplicas timeout}) in one pipeline on a dedicated connection (the one Spring's
+ * {@code LettuceConnection} opens for a pipeline, or a Jedis connection from the pool), so the wait covers exactly
+ * these writes and blocks no other command; a record
+ * stored but not as durable as asked is reported so, never refused. Not on Redis Cluster.</li>
  * <li><b>durability risks</b>: after startup, once, {@code CONFIG GET *} (on every Cluster master), to warn of
  * {@code appendonly no}, {@code appendfsync no} and an evicting {@code maxmemory-policy}.</li>
  * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
@@ -189,6 +194,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	/** The hosts the connection factory reaches. */
 	private final List<String> hosts;
 
+	private volatile Durability durability = Durability.NONE;
+
 	/** Label → id of its last claim, when that claim got no reply: the next claim of the label re-uses the id. */
 	private final Map<String, String> unansweredClaims = new ConcurrentHashMap<>();
 
@@ -230,7 +237,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			this.timeout = DEFAULT_TIMEOUT;
 		}
 		Assert.notNull(masterReplica, "'masterReplica' must not be null");
-		this.hosts = List.copyOf(RedisHosts.of(connectionFactory, masterReplica.nodes()));
+		this.hosts = List.copyOf(ConnectionSettings.hosts(connectionFactory, masterReplica.nodes()));
 		this.subscriptions = (!masterReplica.nodes().isEmpty() && isLettuce(connectionFactory))
 				? new MasterReplicaNotifications((LettuceConnectionFactory) connectionFactory, masterReplica.nodes(),
 						masterReplica.username())
@@ -243,6 +250,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
 		this.hosts = store.hosts;
+		this.durability = store.durability;
 		this.runner = store.runner;
 		this.connectionFactory = store.connectionFactory;
 		this.subscriptions = store.subscriptions;
@@ -269,14 +277,24 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 					keys.dead(), keys.released()), record.id(), Envelope.encode(record), keys.channel(),
 					this.args.ttl(), this.args.keyTtl()));
 		}
-		List<Reply> replies = runScripts(commands, timeout);
+		Durability durability = this.durability;
+		String shortfall = null;
+		List<Reply> replies;
+		if (durability.isRequired()) {
+			String[] notDurable = new String[1];
+			replies = runDurably(commands, durability, timeout, notDurable);
+			shortfall = notDurable[0];
+		}
+		else {
+			replies = runScripts(commands, timeout);
+		}
 		List<Initiated> results = new ArrayList<>(records.size());
 		Map<Integer, HandoffRecord<byte[]>> unanswered = new LinkedHashMap<>();
 		for (int i = 0; i < records.size(); i++) {
 			String id = records.get(i).id();
 			Reply reply = replies.get(i);
 			if (reply instanceof Reply.Value) {
-				results.add(Initiated.stored(id));
+				results.add((shortfall != null) ? Initiated.storedNotDurable(id, shortfall) : Initiated.stored(id));
 			}
 			else if (reply instanceof Reply.Error error) {
 				results.add(new Initiated(id, Outcome.NOT_STORED, "Redis refused it: " + error.message(), false));
@@ -311,7 +329,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 				results.set(entry.getKey(), "absent".equals(place)
 						? new Initiated(id, Outcome.NOT_STORED, "no reply from Redis (" + lost
 								+ "), and the record is not in Redis", true)
-						: Initiated.stored(id));
+						: this.durability.isRequired() ? Initiated.storedNotDurable(id, "the reply to its write was "
+								+ "lost, so its durability could not be awaited") : Initiated.stored(id));
 			}
 			else {
 				results.set(entry.getKey(), new Initiated(id, Outcome.UNKNOWN, "no reply from Redis (" + lost
@@ -607,6 +626,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 					"Configure the connection with spring.data.redis.masterreplica.nodes, or create the "
 							+ "RedisHandoffStore with RedisHandoffStore.MasterReplica naming the nodes.");
 		}
+		checkDurability();
 		Keys keys = keys(CHECK_LABEL);
 		BlockingQueue<Collection<String>> notified = new LinkedBlockingQueue<>();
 		HandoffSubscription subscription;
@@ -711,6 +731,49 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * or {@code TRYAGAIN} (after a pause: its slot is migrating on Redis Cluster and its keys are split between two
 	 * nodes). The scripts are idempotent, so sending one again is safe.
 	 */
+	/**
+	 * Runs writes and then {@code WAIT} (or {@code WAITAOF}) in one pipeline on a connection of their own, so the
+	 * wait covers exactly these writes and blocks nobody else; writes answered {@code NOSCRIPT} go again with their
+	 * body, followed by another wait.
+	 * @param shortfall receives why the writes are not as durable as asked, or stays null
+	 */
+	private List<Reply> runDurably(List<Command> commands, Durability durability, Duration timeout,
+			@Nullable String[] shortfall) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		List<Reply> replies = new ArrayList<>(runWithWait(commands, durability, timeout, shortfall));
+		List<Integer> retried = new ArrayList<>();
+		List<Command> again = new ArrayList<>();
+		for (int i = 0; i < commands.size(); i++) {
+			if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
+					&& error.isNoScript()) {
+				retried.add(i);
+				again.add(eval.withBody());
+			}
+		}
+		if (!again.isEmpty()) {
+			List<Reply> second = runWithWait(again, durability, remaining(deadline), shortfall);
+			for (int k = 0; k < retried.size(); k++) {
+				replies.set(retried.get(k), second.get(k));
+			}
+		}
+		return replies;
+	}
+
+	private List<Reply> runWithWait(List<Command> commands, Durability durability, Duration timeout,
+			@Nullable String[] shortfall) {
+		// The wait ends before the operation's timeout, so its reply arrives within it.
+		Duration waitFor = timeout.minus(timeout.dividedBy(4));
+		List<Command> batch = new ArrayList<>(commands);
+		batch.add(durability.command(waitFor));
+		List<Reply> replies = this.runner.runDedicated(batch, timeout);
+		Duration waited = Duration.ofMillis(Math.max(1, Math.min(durability.timeout().toMillis(), waitFor.toMillis())));
+		String missing = durability.shortfall(replies.get(replies.size() - 1), waited);
+		if (missing != null) {
+			shortfall[0] = missing;
+		}
+		return replies.subList(0, commands.size());
+	}
+
 	private List<Reply> runScripts(List<? extends Command> commands, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		List<Reply> replies = new ArrayList<>(this.runner.run(commands, timeout));
@@ -828,6 +891,53 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
+	 * Makes every initiate wait for replicas ({@code WAIT}) or for the append-only file ({@code WAITAOF}) after it
+	 * wrote, on a connection of its own; see {@link Durability}. {@link #verify()} then checks that the server can.
+	 * @param durability what to wait for
+	 * @throws HandoffConfigurationException on Redis Cluster, where the wait must run on the node that took each
+	 * write
+	 */
+	public void setDurability(Durability durability) {
+		Assert.notNull(durability, "'durability' must not be null");
+		if (durability.isRequired() && ConnectionSettings.isCluster(this.connectionFactory)) {
+			throw new HandoffConfigurationException("handoff.durability is set, but Handoff cannot wait for the "
+					+ "durability of a write on Redis Cluster: WAIT must run on the node that took the write, on "
+					+ "the connection that sent it.", "Remove handoff.durability.replicas and "
+							+ "handoff.durability.fsync, or use Redis standalone, Sentinel or master/replica.");
+		}
+		Duration replyTimeout = ConnectionSettings.replyTimeout(this.connectionFactory);
+		if (durability.isRequired() && replyTimeout != null && durability.timeout().compareTo(replyTimeout) >= 0) {
+			throw new HandoffConfigurationException("handoff.durability.timeout (" + durability.timeout() + ") is "
+					+ "not below the time the Redis client waits for a reply (" + replyTimeout + "), so a wait "
+					+ "that runs out would look like a lost reply.", "Lower handoff.durability.timeout, or raise "
+							+ "spring.data.redis.timeout above it.");
+		}
+		this.durability = durability;
+	}
+
+	/**
+	 * Sends the configured wait once, for a millisecond, so that a server that cannot ({@code WAITAOF} before Redis
+	 * 7.2, or with {@code appendonly no}) or a user who may not fails startup rather than every handoff.
+	 */
+	private void checkDurability() {
+		Durability durability = this.durability;
+		if (!durability.isRequired()) {
+			return;
+		}
+		Command.Wait wait = durability.command(Duration.ofMillis(1));
+		Reply reply = this.runner.runDedicated(List.of(wait), this.timeout).get(0);
+		if (reply instanceof Reply.Error error) {
+			if (durability.fsync() && !error.message().startsWith("NOPERM")) {
+				throw new HandoffConfigurationException("handoff.durability.fsync needs WAITAOF with a local fsync, "
+						+ "which Redis refused: " + error.message() + ". WAITAOF came with Redis 7.2, and waits for "
+						+ "the local fsync only with appendonly yes.", "Run Redis 7.2 or later with appendonly yes, "
+								+ "or set handoff.durability.fsync=false.");
+			}
+			throw checkFailed(wait.name(), error.message());
+		}
+	}
+
+	/**
 	 * Reads the server's persistence and eviction settings with {@code CONFIG GET}; see {@link ServerSettings}.
 	 */
 	@Override
@@ -841,7 +951,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * @return whether the store is on loopback only
 	 */
 	public boolean isLoopback() {
-		return this.hosts.stream().allMatch(RedisHosts::isLoopback);
+		return this.hosts.stream().allMatch(ConnectionSettings::isLoopback);
 	}
 
 	/**

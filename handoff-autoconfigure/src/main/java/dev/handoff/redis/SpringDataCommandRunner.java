@@ -54,6 +54,24 @@ final class SpringDataCommandRunner implements CommandRunner {
 		}
 	}
 
+	/** Each run borrows a connection of its own from the pool already, and pipelines even one command on it. */
+	@Override
+	public List<Reply> runDedicated(List<? extends Command> commands, Duration timeout) {
+		RedisConnection connection;
+		try {
+			connection = this.connectionFactory.getConnection();
+		}
+		catch (RuntimeException ex) {
+			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+		}
+		try {
+			return pipelined(connection, commands);
+		}
+		finally {
+			connection.close();
+		}
+	}
+
 	private static List<Reply> pipelined(RedisConnection connection, List<? extends Command> commands) {
 		List<Object> results;
 		try {
@@ -89,6 +107,9 @@ final class SpringDataCommandRunner implements CommandRunner {
 					? connection.scriptingCommands().eval(eval.script().body(), type, eval.keys().length, keysAndArgs)
 					: connection.scriptingCommands().evalSha(eval.script().sha1(), type, eval.keys().length,
 							keysAndArgs);
+		}
+		if (command instanceof Command.Wait wait) {
+			return connection.execute(wait.name(), wait.args());
 		}
 		return connection.hashCommands().hGetAll(((Command.HashGetAll) command).key());
 	}

@@ -89,6 +89,35 @@ class HandoffLeastPrivilegeTests {
 			});
 	}
 
+	/** What README.md says signed, encrypted and durable handoffs need besides (WAITAOF only from Redis 7.2). */
+	private static final String DURABILITY_COMMANDS = "+wait";
+
+	@Test
+	void signedEncryptedAndDurableHandoffsWorkAsAUserWithTheDocumentedPermissions() {
+		String namespace = redis.namespace();
+		createUser("durable-" + namespace, aclLine(namespace) + " " + DURABILITY_COMMANDS);
+		String[] settings = { "handoff.durability.replicas=1", "handoff.durability.timeout=100ms",
+				"handoff.security.keys.k1=MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE=",
+				"handoff.security.active-key=k1", "handoff.security.encrypt=true" };
+		runner("durable-" + namespace, namespace).withPropertyValues(settings).run((context) -> {
+			assertThat(context).hasNotFailed();
+			HandoffOperations operations = context.getBean(HandoffOperations.class);
+			// No replica here: stored, not durable.
+			operations.initiate("round-trip", 1, "state");
+			List<String> received = new ArrayList<>();
+			assertThat(operations.complete("round-trip", 1, String.class,
+					(records) -> records.forEach((record) -> received.add(record.data())))).isOne();
+			assertThat(received).containsExactly("state");
+		});
+		createUser("no-wait-" + namespace, aclLine(namespace));
+		runner("no-wait-" + namespace, namespace).withPropertyValues(settings).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).isInstanceOf(HandoffConfigurationException.class)
+				.hasMessageContaining("NOPERM")
+				.hasMessageContaining("wait");
+		});
+	}
+
 	@Test
 	void startupFailsWithRedisAnswerWhenACommandIsMissing() {
 		String namespace = redis.namespace();

@@ -21,7 +21,12 @@ public final class MasterReplicaTopology implements RedisTopology {
 		this.replica = replica;
 	}
 
-	static MasterReplicaTopology start() {
+	/**
+	 * Starts a topology of its own, for a test that stops one of its nodes; others share
+	 * {@link RedisTopologies#masterReplica()}.
+	 * @return the topology; close it
+	 */
+	public static MasterReplicaTopology start() {
 		List<RedisServerProcess> started = new ArrayList<>();
 		try {
 			String[] arguments = NodeSupport.REPLICATION_ARGUMENTS.toArray(String[]::new);

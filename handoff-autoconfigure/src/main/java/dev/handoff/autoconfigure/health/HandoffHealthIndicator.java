@@ -67,8 +67,13 @@ public final class HandoffHealthIndicator extends AbstractHealthIndicator {
 			}
 			HandoffActivity.Sent sent = this.activity.lastSent(label);
 			if (sent != null) {
-				details.put("lastSent", Map.of("recordId", sent.recordId(), "at", sent.at().toString(), "tookMs",
-						sent.took().toMillis()));
+				Map<String, Object> lastSent = new LinkedHashMap<>(Map.of("recordId", sent.recordId(), "at",
+						sent.at().toString(), "tookMs", sent.took().toMillis()));
+				lastSent.put("durable", sent.notDurable() == null);
+				if (sent.notDurable() != null) {
+					lastSent.put("notDurable", sent.notDurable());
+				}
+				details.put("lastSent", lastSent);
 			}
 			HandoffActivity.Received received = this.activity.lastReceived(label);
 			if (received != null) {

@@ -1,5 +1,6 @@
 package dev.handoff.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,15 +16,16 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.util.ClassUtils;
 
 /**
- * The hosts a connection factory reaches, read from its configuration (no connection, no DNS), to tell a Redis on
- * this machine from one on the network.
+ * What a connection factory is configured with, read without a connection (and without DNS): the hosts it reaches,
+ * to tell a Redis on this machine from one on the network; whether it is for Redis Cluster; how long its client
+ * waits for a reply.
  */
-final class RedisHosts {
+final class ConnectionSettings {
 
-	private RedisHosts() {
+	private ConnectionSettings() {
 	}
 
-	static List<String> of(RedisConnectionFactory connectionFactory, List<RedisNode> masterReplicaNodes) {
+	static List<String> hosts(RedisConnectionFactory connectionFactory, List<RedisNode> masterReplicaNodes) {
 		List<String> hosts = new ArrayList<>();
 		masterReplicaNodes.forEach((node) -> hosts.add(node.getHost()));
 		if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
@@ -32,7 +34,7 @@ final class RedisHosts {
 				hosts.add(lettuce.getHostName());
 			}
 		}
-		else if (ClassUtils.isPresent("redis.clients.jedis.Jedis", RedisHosts.class.getClassLoader())
+		else if (ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
 				&& Jedis.isJedis(connectionFactory)) {
 			Jedis.add(hosts, connectionFactory);
 		}
@@ -52,6 +54,35 @@ final class RedisHosts {
 		}
 	}
 
+	/**
+	 * Whether the connection factory is configured for Redis Cluster, without a connection.
+	 * @param connectionFactory the connection factory
+	 * @return whether it is
+	 */
+	static boolean isCluster(RedisConnectionFactory connectionFactory) {
+		if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
+			return lettuce.isClusterAware();
+		}
+		return ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
+				&& Jedis.isJedis(connectionFactory) && Jedis.isCluster(connectionFactory);
+	}
+
+	/**
+	 * How long the client waits for a reply: Lettuce's command timeout, Jedis' read timeout.
+	 * @param connectionFactory the connection factory
+	 * @return the timeout, or null when the client is neither
+	 */
+	static @Nullable Duration replyTimeout(RedisConnectionFactory connectionFactory) {
+		if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
+			return lettuce.getClientConfiguration().getCommandTimeout();
+		}
+		if (ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
+				&& Jedis.isJedis(connectionFactory)) {
+			return Jedis.readTimeout(connectionFactory);
+		}
+		return null;
+	}
+
 	/** Touches Jedis' types only where Jedis is on the classpath. */
 	private static final class Jedis {
 
@@ -59,9 +90,17 @@ final class RedisHosts {
 			return connectionFactory instanceof JedisConnectionFactory;
 		}
 
+		static boolean isCluster(RedisConnectionFactory connectionFactory) {
+			return ((JedisConnectionFactory) connectionFactory).isRedisClusterAware();
+		}
+
+		static Duration readTimeout(RedisConnectionFactory connectionFactory) {
+			return ((JedisConnectionFactory) connectionFactory).getClientConfiguration().getReadTimeout();
+		}
+
 		static void add(List<String> hosts, RedisConnectionFactory connectionFactory) {
 			JedisConnectionFactory jedis = (JedisConnectionFactory) connectionFactory;
-			RedisHosts.add(hosts, jedis.getClusterConfiguration(), jedis.getSentinelConfiguration());
+			ConnectionSettings.add(hosts, jedis.getClusterConfiguration(), jedis.getSentinelConfiguration());
 			if (hosts.isEmpty()) {
 				hosts.add(jedis.getHostName());
 			}
