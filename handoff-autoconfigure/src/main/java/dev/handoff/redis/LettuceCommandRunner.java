@@ -72,12 +72,25 @@ final class LettuceCommandRunner implements CommandRunner {
 
 	@Override
 	public List<Reply> run(List<? extends Command> commands, Duration timeout) {
+		StatefulConnection<byte[], byte[]> shared;
+		try {
+			shared = connection().stateful();
+		}
+		catch (RuntimeException ex) {
+			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+		}
+		return dispatch(shared, commands, timeout);
+	}
+
+	/** Writes and flushes the commands at once, and waits for their replies. */
+	private static List<Reply> dispatch(StatefulConnection<byte[], byte[]> connection,
+			List<? extends Command> commands, Duration timeout) {
 		List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
 		for (Command command : commands) {
 			sent.add(lettuceCommand(command));
 		}
 		try {
-			connection().stateful().dispatch(sent);
+			connection.dispatch(sent);
 		}
 		catch (RuntimeException ex) {
 			return sent.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
@@ -105,18 +118,7 @@ final class LettuceCommandRunner implements CommandRunner {
 		}
 		try {
 			springConnection.openPipeline();
-			StatefulConnection<byte[], byte[]> dedicated = stateful(springConnection.getNativeConnection());
-			List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
-			for (Command command : commands) {
-				sent.add(lettuceCommand(command));
-			}
-			dedicated.dispatch(sent);
-			long deadline = System.nanoTime() + timeout.toNanos();
-			List<Reply> replies = new ArrayList<>(sent.size());
-			for (AsyncCommand<byte[], byte[], ?> command : sent) {
-				replies.add(await(command, deadline));
-			}
-			return replies;
+			return dispatch(stateful(springConnection.getNativeConnection()), commands, timeout);
 		}
 		catch (RuntimeException ex) {
 			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();

@@ -942,7 +942,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 */
 	@Override
 	public List<String> durabilityRisks() {
-		return ServerSettings.risks(this.connectionFactory);
+		return ServerSettings.risks(this.connectionFactory, this.durability.replicas());
 	}
 
 	/**

@@ -16,8 +16,9 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
  * Reads, once after startup, the settings of the Redis server (every Cluster master) that decide whether it keeps
- * what it acknowledged: {@code CONFIG GET appendonly}, {@code CONFIG GET save}, {@code CONFIG GET appendfsync} and
- * {@code CONFIG GET maxmemory-policy}, and says in a sentence each what can lose handed-off state.
+ * what it acknowledged: {@code CONFIG GET *} for {@code appendonly}, {@code save}, {@code appendfsync} and
+ * {@code maxmemory-policy}, and, when handoffs wait for replicas, {@code INFO replication} for the replicas
+ * connected; it says in a sentence each what can lose handed-off state.
  */
 final class ServerSettings {
 
@@ -27,12 +28,21 @@ final class ServerSettings {
 	/**
 	 * Reads the settings and explains the risky ones.
 	 * @param connectionFactory the connection factory
+	 * @param replicas how many replicas each handoff waits for ({@code handoff.durability.replicas})
 	 * @return one sentence per setting that can lose handed-off state; empty when none can
 	 * @throws RuntimeException when Redis refuses {@code CONFIG GET} (an ACL, or a managed Redis)
 	 */
-	static List<String> risks(RedisConnectionFactory connectionFactory) {
+	static List<String> risks(RedisConnectionFactory connectionFactory, int replicas) {
 		Set<String> risks = new LinkedHashSet<>();
 		try (RedisConnection connection = connectionFactory.getConnection()) {
+			if (replicas > 0 && !(connection instanceof RedisClusterConnection)) {
+				String connected = connection.serverCommands().info("replication").getProperty("connected_slaves", "0");
+				if (Integer.parseInt(connected.trim()) < replicas) {
+					risks.add("Redis has " + connected.trim() + " replica(s) connected, and handoff.durability.replicas "
+							+ "is " + replicas + ": every handoff will be reported not durable until enough replicas "
+							+ "connect.");
+				}
+			}
 			if (connection instanceof RedisClusterConnection cluster) {
 				for (RedisClusterNode node : cluster.clusterGetNodes()) {
 					if (node.isMaster()) {

@@ -3,6 +3,7 @@ package dev.handoff.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
@@ -31,14 +32,7 @@ final class SpringDataCommandRunner implements CommandRunner {
 
 	@Override
 	public List<Reply> run(List<? extends Command> commands, Duration timeout) {
-		RedisConnection connection;
-		try {
-			connection = this.connectionFactory.getConnection();
-		}
-		catch (RuntimeException ex) {
-			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
-		}
-		try {
+		return withConnection(commands, (connection) -> {
 			// Jedis cannot pipeline on Redis Cluster: "Pipeline is not supported for JedisClusterConnection".
 			if (commands.size() > 1 && !(connection instanceof RedisClusterConnection)) {
 				return pipelined(connection, commands);
@@ -48,15 +42,16 @@ final class SpringDataCommandRunner implements CommandRunner {
 				replies.add(reply(() -> send(connection, command)));
 			}
 			return replies;
-		}
-		finally {
-			connection.close();
-		}
+		});
 	}
 
 	/** Each run borrows a connection of its own from the pool already, and pipelines even one command on it. */
 	@Override
 	public List<Reply> runDedicated(List<? extends Command> commands, Duration timeout) {
+		return withConnection(commands, (connection) -> pipelined(connection, commands));
+	}
+
+	private List<Reply> withConnection(List<? extends Command> commands, Function<RedisConnection, List<Reply>> run) {
 		RedisConnection connection;
 		try {
 			connection = this.connectionFactory.getConnection();
@@ -65,7 +60,7 @@ final class SpringDataCommandRunner implements CommandRunner {
 			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
 		}
 		try {
-			return pipelined(connection, commands);
+			return run.apply(connection);
 		}
 		finally {
 			connection.close();

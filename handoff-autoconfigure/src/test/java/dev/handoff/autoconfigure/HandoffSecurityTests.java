@@ -17,7 +17,10 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffListener;
 import dev.handoff.core.HandoffTemplate;
+import dev.handoff.autoconfigure.metrics.HandoffMetricsAutoConfiguration;
 import dev.handoff.test.RedisExtension;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -80,6 +83,8 @@ class HandoffSecurityTests {
 		Received received = new Received();
 		int before = Tally.created.get();
 		runner("v2", properties).withBean(TallyParticipant.class, TallyParticipant::new)
+			.withConfiguration(AutoConfigurations.of(HandoffMetricsAutoConfiguration.class))
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			// Registered before the startup claim, which is where the records arrive.
 			.withBean(BeanPostProcessor.class, () -> new BeanPostProcessor() {
 				@Override
@@ -96,6 +101,11 @@ class HandoffSecurityTests {
 			await().atMost(Duration.ofSeconds(10)).until(() -> !participant.received.isEmpty()
 					|| store.inspect(List.of("tally")).get("tally").deadLettered() > 0);
 			received.records.addAll(participant.received);
+			context.getBean(MeterRegistry.class)
+				.find("handoff.records")
+				.tags("label", "tally", "outcome", "rejected")
+				.counters()
+				.forEach((counter) -> received.rejectedMetric.add(counter.getId().getTag("reason")));
 			received.deadLetters.addAll(store.list("tally", 10)
 				.stream()
 				.filter((stored) -> stored.where() == HandoffStore.Where.DEAD_LETTERED)
@@ -145,6 +155,7 @@ class HandoffSecurityTests {
 		assertThat(received.deadLetters).singleElement()
 			.satisfies((dead) -> assertThat(dead.reason()).contains("rejected (" + reason + ")"));
 		assertThat(received.rejected).containsExactly(reason);
+		assertThat(received.rejectedMetric).containsExactly(reason);
 	}
 
 	@Test
@@ -304,6 +315,8 @@ class HandoffSecurityTests {
 		final List<HandoffStore.StoredRecord> deadLetters = new CopyOnWriteArrayList<>();
 
 		final List<String> rejected = new CopyOnWriteArrayList<>();
+
+		final List<String> rejectedMetric = new CopyOnWriteArrayList<>();
 
 		int deserialized;
 

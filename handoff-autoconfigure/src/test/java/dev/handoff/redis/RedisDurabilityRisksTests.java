@@ -53,6 +53,10 @@ class RedisDurabilityRisksTests {
 					.satisfies((risk) -> assertThat(risk).contains("appendfsync no"));
 				config(factory, Map.of("appendfsync", "everysec"));
 				assertThat(store.durabilityRisks()).isEmpty();
+				store.setDurability(new Durability(1, false, Duration.ofSeconds(1)));
+				assertThat(store.durabilityRisks()).singleElement()
+					.satisfies((risk) -> assertThat(risk).contains("0 replica(s) connected")
+						.contains("handoff.durability.replicas is 1"));
 			}
 			finally {
 				factory.destroy();
