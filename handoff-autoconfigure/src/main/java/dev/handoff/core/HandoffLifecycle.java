@@ -348,5 +348,4 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	}
 
-
 }

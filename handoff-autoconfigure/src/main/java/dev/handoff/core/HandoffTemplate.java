@@ -20,9 +20,9 @@ import dev.handoff.HandoffSubscription;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.security.RecordProtection;
 import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
@@ -123,6 +123,10 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.deliveries.setObservationRegistry(observationRegistry);
 	}
 
+	public ObservationRegistry getObservationRegistry() {
+		return this.observationRegistry;
+	}
+
 	/**
 	 * Sets how records are signed and encrypted when handed off, and verified when received; by default they are
 	 * neither.
@@ -145,10 +149,6 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	public void setThreadFactory(ThreadFactory threads) {
 		Assert.notNull(threads, "'threads' must not be null");
 		this.deliveries.setThreadFactory(threads);
-	}
-
-	public ObservationRegistry getObservationRegistry() {
-		return this.observationRegistry;
 	}
 
 	public String getInstanceId() {

@@ -14,7 +14,9 @@ import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
+import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
+import dev.handoff.autoconfigure.health.HandoffHealthContributorAutoConfiguration;
 import dev.handoff.test.MasterReplicaTopology;
 import dev.handoff.test.RedisClientType;
 import dev.handoff.test.RedisServerProcess;
@@ -28,6 +30,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -113,6 +117,30 @@ class RedisDurabilityTests {
 			assertThat(shutdown).isLessThan(Duration.ofSeconds(3));
 			assertThat(output).contains("Handed off the state of label 'tally'")
 				.contains("but it is not durable: only 0 of 1 replica(s) acknowledged it");
+		}
+	}
+
+	@Test
+	@SuppressWarnings("unchecked")
+	void theHealthComponentSaysThatTheLastHandoffIsNotDurable() {
+		try (MasterReplicaTopology topology = MasterReplicaTopology.start()) {
+			topology.replica().kill();
+			new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+						HandoffAutoConfiguration.class, HandoffHealthContributorAutoConfiguration.class))
+				.withPropertyValues("spring.data.redis.host=127.0.0.1",
+						"spring.data.redis.port=" + topology.master().port(), "handoff.namespace=durable-health",
+						"handoff.durability.replicas=1", "handoff.durability.timeout=200ms")
+				.withBean(Tally.class, Tally::new)
+				.run((context) -> {
+					context.getBean(HandoffOperations.class).initiate("tally", 1, Map.of("a", 1L));
+					Health health = context.getBean("handoffHealthIndicator", HealthIndicator.class).health(true);
+					Map<String, Object> tally = (Map<String, Object>) ((Map<String, Object>) health.getDetails()
+						.get("labels")).get("tally");
+					assertThat((Map<String, Object>) tally.get("lastSent")).containsEntry("durable", false)
+						.hasEntrySatisfying("notDurable", (why) -> assertThat(why.toString())
+							.contains("only 0 of 1 replica(s) acknowledged it"));
+				});
 		}
 	}
 
