@@ -6,6 +6,8 @@ package dev.handoff;
  */
 public class HandoffConfigurationException extends HandoffException {
 
+	private static final long serialVersionUID = 1L;
+
 	private final String problem;
 
 	private final String action;

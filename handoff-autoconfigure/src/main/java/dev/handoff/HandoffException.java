@@ -8,6 +8,8 @@ import org.jspecify.annotations.Nullable;
  */
 public class HandoffException extends RuntimeException {
 
+	private static final long serialVersionUID = 1L;
+
 	public HandoffException(String message) {
 		super(message);
 	}

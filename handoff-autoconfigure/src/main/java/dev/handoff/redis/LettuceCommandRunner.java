@@ -217,7 +217,11 @@ final class LettuceCommandRunner implements CommandRunner {
 		}
 	}
 
-	@SuppressWarnings("unchecked")
+	/**
+	 * The connection behind the commands API that Spring Data Redis hands out. Lettuce deprecates reaching it from
+	 * there, and offers no other way from what Spring gives.
+	 */
+	@SuppressWarnings({ "unchecked", "deprecation" })
 	private static StatefulConnection<byte[], byte[]> stateful(Object nativeConnection) {
 		if (nativeConnection instanceof RedisAsyncCommands<?, ?> commands) {
 			return (StatefulConnection<byte[], byte[]>) commands.getStatefulConnection();

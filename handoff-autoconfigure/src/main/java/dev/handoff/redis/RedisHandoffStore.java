@@ -726,12 +726,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Runs commands as one pipeline, then sends again, together with the commands that followed it up to the next
-	 * script (a claim's {@code HGETALL}), each script whose node answered {@code NOSCRIPT} (with its body, at once)
-	 * or {@code TRYAGAIN} (after a pause: its slot is migrating on Redis Cluster and its keys are split between two
-	 * nodes). The scripts are idempotent, so sending one again is safe.
-	 */
-	/**
 	 * Runs writes and then {@code WAIT} (or {@code WAITAOF}) in one pipeline on a connection of their own, so the
 	 * wait covers exactly these writes and blocks nobody else; writes answered {@code NOSCRIPT} go again with their
 	 * body, followed by another wait.
@@ -774,6 +768,12 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return replies.subList(0, commands.size());
 	}
 
+	/**
+	 * Runs commands as one pipeline, then sends again, together with the commands that followed it up to the next
+	 * script (a claim's {@code HGETALL}), each script whose node answered {@code NOSCRIPT} (with its body, at once)
+	 * or {@code TRYAGAIN} (after a pause: its slot is migrating on Redis Cluster and its keys are split between two
+	 * nodes). The scripts are idempotent, so sending one again is safe.
+	 */
 	private List<Reply> runScripts(List<? extends Command> commands, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		List<Reply> replies = new ArrayList<>(this.runner.run(commands, timeout));

@@ -8,6 +8,8 @@ import dev.handoff.HandoffException;
  */
 final class RedisRefusedException extends HandoffException {
 
+	private static final long serialVersionUID = 1L;
+
 	private final String reply;
 
 	private final String operation;

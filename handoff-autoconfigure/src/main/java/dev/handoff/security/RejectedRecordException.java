@@ -7,6 +7,8 @@ import dev.handoff.HandoffException;
  */
 public final class RejectedRecordException extends HandoffException {
 
+	private static final long serialVersionUID = 1L;
+
 	private final Rejection rejection;
 
 	RejectedRecordException(Rejection rejection, String message) {

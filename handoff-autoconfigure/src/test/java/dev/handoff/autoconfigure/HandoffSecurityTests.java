@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import dev.handoff.Handoff;
@@ -72,11 +73,10 @@ class HandoffSecurityTests {
 
 	/** Hands off a tally from an instance without participants, so that it waits in Redis. */
 	private HandoffRecord<Tally> handOff(String label, String... properties) {
-		@SuppressWarnings("unchecked")
-		HandoffRecord<Tally>[] sent = new HandoffRecord[1];
+		AtomicReference<HandoffRecord<Tally>> sent = new AtomicReference<>();
 		runner("v1", properties)
-			.run((context) -> sent[0] = context.getBean(HandoffOperations.class).initiate(label, 1, new Tally(41)));
-		return sent[0];
+			.run((context) -> sent.set(context.getBean(HandoffOperations.class).initiate(label, 1, new Tally(41))));
+		return sent.get();
 	}
 
 	private Received receive(String... properties) {

@@ -271,6 +271,8 @@ public final class Resp implements Closeable {
 	 */
 	public static final class ErrorReply extends RuntimeException {
 
+		private static final long serialVersionUID = 1L;
+
 		ErrorReply(String message) {
 			super(message);
 		}
