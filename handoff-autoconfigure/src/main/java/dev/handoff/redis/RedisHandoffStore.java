@@ -86,8 +86,8 @@ import org.springframework.util.ClassUtils;
  * for an acknowledged id, and {@code claim.lua} dead-letters an acknowledged id it finds waiting (cause
  * {@code REPLAYED}) instead of delivering it, for the retention
  * ({@link dev.handoff.HandoffStore.Policy#acknowledgedRetention()}: {@code ttl + max-deliveries × lease + 10 min}, or
- * {@code + ttl} when the ttl is shorter than 10 min),
- * past which a signed record is rejected by its age; at 100 records a second and the defaults, about 430 000 ids.
+ * {@code + ttl} when the ttl is shorter than 10 min), past which a signed record is rejected by its age; at 100
+ * records a second and the defaults, about 430 000 ids.
  * <p>
  * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
  * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
@@ -134,8 +134,8 @@ import org.springframework.util.ClassUtils;
  * then, so on a large shared Redis it costs one round trip per 1000 keys.</li>
  * <li><b>durable initiate</b>, with {@link #setDurability}: the initiates and then {@code WAIT numreplicas timeout}
  * (or {@code WAITAOF 1 numreplicas timeout}) in one pipeline on a dedicated connection (the one Spring's
- * {@code LettuceConnection} opens for a pipeline, or a Jedis connection from the pool), so the wait covers exactly
- * these writes and blocks no other command; a record
+ * {@code LettuceConnection} opens for a pipeline, a new connection per batch unless the factory pools them, or a
+ * Jedis connection from the pool), so the wait covers exactly these writes and blocks no other command; a record
  * stored but not as durable as asked is reported so, never refused. Not on Redis Cluster.</li>
  * <li><b>durability risks</b>: after startup, once, {@code CONFIG GET *} (on every Cluster master), to warn of
  * {@code appendonly no}, {@code appendfsync no} and an evicting {@code maxmemory-policy}.</li>
@@ -363,9 +363,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
 					keys.claims(), claimKey, keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
 					keys.releasedVersions(), keys.report(claimId), keys.acked()), claimId, this.args.lease(),
-					this.args.keyTtl(),
-					this.args.deadLetterTtl(), this.args.maxDeliveries(), request.version(), this.args.maxRecord(),
-					this.args.maxClaim()));
+					this.args.keyTtl(), this.args.deadLetterTtl(), this.args.maxDeliveries(), request.version(),
+					this.args.maxRecord(), this.args.maxClaim()));
 			commands.add(new Command.HashGetAll(claimKey));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);

@@ -42,7 +42,8 @@ import org.springframework.util.Assert;
  * <p>
  * Verification rejects a record (see {@link Rejection}) that is unsigned while signatures are required, signed by a
  * key not listed, bound to another namespace or label, altered in any signed field, or older than the time Redis
- * remembers acknowledged ids (then it can only be a replay).
+ * remembers acknowledged ids (then it can only be a replay). An instance without keys verifies nothing: it takes a
+ * signed record as it takes an unsigned one, and rejects only an encrypted one, which it cannot read.
  */
 public final class RecordProtection {
 
@@ -206,6 +207,11 @@ public final class RecordProtection {
 			return record;
 		}
 		String keyId = headers.getOrDefault(KEY, "");
+		if (this.keys.isEmpty() && !headers.containsKey(NONCE)) {
+			// Without keys nothing is verified, a signed record no less than an unsigned one: a rollback to an
+			// instance without keys still receives what a signing instance handed off.
+			return withoutProtectionHeaders(record, record.data());
+		}
 		Keys key = this.keys.get(keyId);
 		if (key == null) {
 			throw new RejectedRecordException(Rejection.UNKNOWN_KEY, "it is signed by key '" + keyId + "', which is "
@@ -242,7 +248,11 @@ public final class RecordProtection {
 		if (nonce != null) {
 			payload = key.crypt(Cipher.DECRYPT_MODE, base64Decoder.decode(nonce), fields, payload);
 		}
-		Map<String, String> plain = new LinkedHashMap<>(headers);
+		return withoutProtectionHeaders(record, payload);
+	}
+
+	private static HandoffRecord<byte[]> withoutProtectionHeaders(HandoffRecord<byte[]> record, byte[] payload) {
+		Map<String, String> plain = new LinkedHashMap<>(record.headers());
 		plain.keySet().removeIf((name) -> name.startsWith("handoff-"));
 		return new HandoffRecord<>(record.id(), record.label(), record.version(), payload, record.origin(),
 				record.createdAt(), plain);

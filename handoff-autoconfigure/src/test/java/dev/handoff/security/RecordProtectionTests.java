@@ -76,6 +76,16 @@ class RecordProtectionTests {
 	}
 
 	@Test
+	void anInstanceWithoutKeysTakesASignedRecordAndRejectsAnEncryptedOne() {
+		HandoffRecord<byte[]> received = RecordProtection.none().verify(protection(false).protect(RECORD), "tally", NOW);
+		assertThat(received.data()).isEqualTo(RECORD.data());
+		assertThat(received.headers()).isEqualTo(RECORD.headers());
+		assertThatExceptionOfType(RejectedRecordException.class)
+			.isThrownBy(() -> RecordProtection.none().verify(protection(true).protect(RECORD), "tally", NOW))
+			.satisfies((ex) -> assertThat(ex.getRejection()).isEqualTo(Rejection.UNKNOWN_KEY));
+	}
+
+	@Test
 	void aSecretThatIsNotBase64OrTooShortFailsStartupWithWhatToChange() {
 		assertThatExceptionOfType(HandoffConfigurationException.class)
 			.isThrownBy(() -> RecordProtection.of("shop", Map.of("k1", "not base64!"), "k1", false, true,
