@@ -1,7 +1,9 @@
 package dev.handoff.core;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -304,6 +306,20 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	 * @param stateType the type of its state
 	 */
 	public record ParticipantDescription(String label, String beanName, int version, String stateType) {
+
+		/**
+		 * Returns this description as the Actuator endpoint and the info entry show it.
+		 * @return {@code label}, {@code bean}, {@code version} and {@code stateType}, in that order, to add to
+		 */
+		public Map<String, Object> toMap() {
+			Map<String, Object> map = new LinkedHashMap<>();
+			map.put("label", this.label);
+			map.put("bean", this.beanName);
+			map.put("version", this.version);
+			map.put("stateType", this.stateType);
+			return map;
+		}
+
 	}
 
 	/**

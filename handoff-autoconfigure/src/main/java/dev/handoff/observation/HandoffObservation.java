@@ -18,75 +18,52 @@ public enum HandoffObservation implements ObservationDocumentation {
 	 * {@link dev.handoff.HandoffOperations#initiate}. Its context, {@link HandoffSenderContext}, receives the trace
 	 * context that the record then carries in its {@link dev.handoff.HandoffRecord#headers() headers}.
 	 */
-	INITIATE {
-		@Override
-		public String getName() {
-			return "handoff.initiate";
-		}
-
-		@Override
-		public String getContextualName() {
-			return "handoff initiate";
-		}
-
-		@Override
-		public KeyName[] getLowCardinalityKeyNames() {
-			return new KeyName[] { LowCardinalityKeys.LABEL };
-		}
-
-		@Override
-		public KeyName[] getHighCardinalityKeyNames() {
-			return new KeyName[] { HighCardinalityKeys.RECORD_ID };
-		}
-	},
+	INITIATE("handoff.initiate", "handoff initiate", HighCardinalityKeys.RECORD_ID),
 
 	/**
 	 * One claim round trip, for one label or for several at once (then {@code label} is the labels, comma
 	 * separated, a set that is fixed per application).
 	 */
-	CLAIM {
-		@Override
-		public String getName() {
-			return "handoff.claim";
-		}
-
-		@Override
-		public String getContextualName() {
-			return "handoff claim";
-		}
-
-		@Override
-		public KeyName[] getLowCardinalityKeyNames() {
-			return new KeyName[] { LowCardinalityKeys.LABEL };
-		}
-	},
+	CLAIM("handoff.claim", "handoff claim"),
 
 	/**
 	 * A receiver merging the records of one claim. Its context, {@link HandoffReceiverContext}, reads the trace
 	 * context of the first record, so the span continues the trace in which the sender stored it.
 	 */
-	MERGE {
-		@Override
-		public String getName() {
-			return "handoff.merge";
-		}
+	MERGE("handoff.merge", "handoff merge", HighCardinalityKeys.RECORD_ID, HighCardinalityKeys.ORIGIN,
+			HighCardinalityKeys.RECORDS);
 
-		@Override
-		public String getContextualName() {
-			return "handoff merge";
-		}
+	private final String name;
 
-		@Override
-		public KeyName[] getLowCardinalityKeyNames() {
-			return new KeyName[] { LowCardinalityKeys.LABEL };
-		}
+	private final String contextualName;
 
-		@Override
-		public KeyName[] getHighCardinalityKeyNames() {
-			return new KeyName[] { HighCardinalityKeys.RECORD_ID, HighCardinalityKeys.ORIGIN,
-					HighCardinalityKeys.RECORDS };
-		}
-	};
+	private final KeyName[] highCardinalityKeyNames;
+
+	HandoffObservation(String name, String contextualName, KeyName... highCardinalityKeyNames) {
+		this.name = name;
+		this.contextualName = contextualName;
+		this.highCardinalityKeyNames = highCardinalityKeyNames;
+	}
+
+	@Override
+	public String getName() {
+		return this.name;
+	}
+
+	@Override
+	public String getContextualName() {
+		return this.contextualName;
+	}
+
+	@Override
+	public KeyName[] getLowCardinalityKeyNames() {
+		return new KeyName[] { LowCardinalityKeys.LABEL };
+	}
+
+	@Override
+	public KeyName[] getHighCardinalityKeyNames() {
+		return this.highCardinalityKeyNames.clone();
+	}
 
 	/**
 	 * Keys that every observation of a kind has, and that metrics are tagged with.

@@ -18,7 +18,7 @@ import org.springframework.util.ClassUtils;
 /**
  * What a connection factory is configured with, read without a connection (and without DNS): the hosts it reaches,
  * to tell a Redis on this machine from one on the network; whether it is for Redis Cluster; how long its client
- * waits for a reply.
+ * waits for a reply; how Jedis' topology is described. Jedis' types are touched only where Jedis is present.
  */
 final class ConnectionSettings {
 
@@ -34,8 +34,7 @@ final class ConnectionSettings {
 				hosts.add(lettuce.getHostName());
 			}
 		}
-		else if (ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
-				&& Jedis.isJedis(connectionFactory)) {
+		else if (isJedis(connectionFactory)) {
 			Jedis.add(hosts, connectionFactory);
 		}
 		else {
@@ -63,8 +62,7 @@ final class ConnectionSettings {
 		if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
 			return lettuce.isClusterAware();
 		}
-		return ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
-				&& Jedis.isJedis(connectionFactory) && Jedis.isCluster(connectionFactory);
+		return isJedis(connectionFactory) && Jedis.isCluster(connectionFactory);
 	}
 
 	/**
@@ -76,11 +74,24 @@ final class ConnectionSettings {
 		if (connectionFactory instanceof LettuceConnectionFactory lettuce) {
 			return lettuce.getClientConfiguration().getCommandTimeout();
 		}
-		if (ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
-				&& Jedis.isJedis(connectionFactory)) {
+		if (isJedis(connectionFactory)) {
 			return Jedis.readTimeout(connectionFactory);
 		}
 		return null;
+	}
+
+	/**
+	 * Describes a Jedis factory's topology, for log lines, from its configuration.
+	 * @param connectionFactory the connection factory
+	 * @return for example {@code "Jedis, Redis Sentinel"}, or null when the factory is not Jedis'
+	 */
+	static @Nullable String describeJedis(RedisConnectionFactory connectionFactory) {
+		return isJedis(connectionFactory) ? Jedis.describe(connectionFactory) : null;
+	}
+
+	private static boolean isJedis(RedisConnectionFactory connectionFactory) {
+		return ClassUtils.isPresent("redis.clients.jedis.Jedis", ConnectionSettings.class.getClassLoader())
+				&& Jedis.isJedis(connectionFactory);
 	}
 
 	/** Touches Jedis' types only where Jedis is on the classpath. */
@@ -92,6 +103,12 @@ final class ConnectionSettings {
 
 		static boolean isCluster(RedisConnectionFactory connectionFactory) {
 			return ((JedisConnectionFactory) connectionFactory).isRedisClusterAware();
+		}
+
+		static String describe(RedisConnectionFactory connectionFactory) {
+			JedisConnectionFactory jedis = (JedisConnectionFactory) connectionFactory;
+			return "Jedis, " + (jedis.isRedisClusterAware() ? "Redis Cluster"
+					: jedis.isRedisSentinelAware() ? "Redis Sentinel" : "Redis standalone");
 		}
 
 		static Duration readTimeout(RedisConnectionFactory connectionFactory) {

@@ -35,13 +35,22 @@ public record Durability(int replicas, boolean fsync, Duration timeout) {
 	}
 
 	/**
-	 * The command that waits, for at most the given time.
+	 * How long the wait lasts when only the given time is left: the timeout, or less, and never 0, with which
+	 * {@code WAIT} blocks for ever.
+	 * @param within the time left for the write
+	 * @return the wait
+	 */
+	Duration waitFor(Duration within) {
+		return Duration.ofMillis(Math.max(1, Math.min(this.timeout.toMillis(), within.toMillis())));
+	}
+
+	/**
+	 * The command that waits {@link #waitFor} the given time.
 	 * @param within the time left for the write
 	 * @return {@code WAIT} or {@code WAITAOF}
 	 */
 	Command.Wait command(Duration within) {
-		// WAIT with a timeout of 0 blocks for ever.
-		long millis = Math.max(1, Math.min(this.timeout.toMillis(), within.toMillis()));
+		long millis = waitFor(within).toMillis();
 		if (this.fsync) {
 			return new Command.Wait("WAITAOF", new byte[][] { bytes(1), bytes(this.replicas), bytes(millis) });
 		}

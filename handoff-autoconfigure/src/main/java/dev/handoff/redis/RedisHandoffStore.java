@@ -281,9 +281,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		String shortfall = null;
 		List<Reply> replies;
 		if (durability.isRequired()) {
-			String[] notDurable = new String[1];
-			replies = runDurably(commands, durability, timeout, notDurable);
-			shortfall = notDurable[0];
+			Waited waited = runDurably(commands, durability, timeout);
+			replies = waited.replies();
+			shortfall = waited.shortfall();
 		}
 		else {
 			replies = runScripts(commands, timeout);
@@ -728,12 +728,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * Runs writes and then {@code WAIT} (or {@code WAITAOF}) in one pipeline on a connection of their own, so the
 	 * wait covers exactly these writes and blocks nobody else; writes answered {@code NOSCRIPT} go again with their
 	 * body, followed by another wait.
-	 * @param shortfall receives why the writes are not as durable as asked, or stays null
 	 */
-	private List<Reply> runDurably(List<Command> commands, Durability durability, Duration timeout,
-			@Nullable String[] shortfall) {
+	private Waited runDurably(List<Command> commands, Durability durability, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		List<Reply> replies = new ArrayList<>(runWithWait(commands, durability, timeout, shortfall));
+		Waited first = runWithWait(commands, durability, timeout);
+		List<Reply> replies = new ArrayList<>(first.replies());
 		List<Integer> retried = new ArrayList<>();
 		List<Command> again = new ArrayList<>();
 		for (int i = 0; i < commands.size(); i++) {
@@ -743,28 +742,33 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 				again.add(eval.withBody());
 			}
 		}
-		if (!again.isEmpty()) {
-			List<Reply> second = runWithWait(again, durability, remaining(deadline), shortfall);
-			for (int k = 0; k < retried.size(); k++) {
-				replies.set(retried.get(k), second.get(k));
-			}
+		if (again.isEmpty()) {
+			return first;
 		}
-		return replies;
+		Waited second = runWithWait(again, durability, remaining(deadline));
+		for (int k = 0; k < retried.size(); k++) {
+			replies.set(retried.get(k), second.replies().get(k));
+		}
+		return new Waited(replies, (second.shortfall() != null) ? second.shortfall() : first.shortfall());
 	}
 
-	private List<Reply> runWithWait(List<Command> commands, Durability durability, Duration timeout,
-			@Nullable String[] shortfall) {
+	private Waited runWithWait(List<Command> commands, Durability durability, Duration timeout) {
 		// The wait ends before the operation's timeout, so its reply arrives within it.
-		Duration waitFor = timeout.minus(timeout.dividedBy(4));
+		Duration within = timeout.minus(timeout.dividedBy(4));
 		List<Command> batch = new ArrayList<>(commands);
-		batch.add(durability.command(waitFor));
+		batch.add(durability.command(within));
 		List<Reply> replies = this.runner.runDedicated(batch, timeout);
-		Duration waited = Duration.ofMillis(Math.max(1, Math.min(durability.timeout().toMillis(), waitFor.toMillis())));
-		String missing = durability.shortfall(replies.get(replies.size() - 1), waited);
-		if (missing != null) {
-			shortfall[0] = missing;
-		}
-		return replies.subList(0, commands.size());
+		return new Waited(replies.subList(0, commands.size()),
+				durability.shortfall(replies.get(replies.size() - 1), durability.waitFor(within)));
+	}
+
+	/**
+	 * The replies to writes, and why they are not as durable as asked.
+	 *
+	 * @param replies one per write
+	 * @param shortfall what the wait found missing, or null when they are durable
+	 */
+	private record Waited(List<Reply> replies, @Nullable String shortfall) {
 	}
 
 	/**

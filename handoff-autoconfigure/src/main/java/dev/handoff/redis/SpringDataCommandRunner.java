@@ -13,8 +13,6 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisPipelineException;
 import org.springframework.data.redis.connection.ReturnType;
-import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
-import org.springframework.util.ClassUtils;
 
 /**
  * Runs commands through Spring Data Redis' {@link RedisConnection}, for clients other than Lettuce (Jedis). Each
@@ -129,26 +127,8 @@ final class SpringDataCommandRunner implements CommandRunner {
 	 */
 	@Override
 	public String describe() {
-		if (ClassUtils.isPresent("redis.clients.jedis.Jedis", getClass().getClassLoader())) {
-			String jedis = JedisTopology.describe(this.connectionFactory);
-			if (jedis != null) {
-				return jedis;
-			}
-		}
-		return this.connectionFactory.getClass().getSimpleName();
-	}
-
-	/** Touches Jedis' types only where Jedis is on the classpath. */
-	private static final class JedisTopology {
-
-		static @Nullable String describe(RedisConnectionFactory connectionFactory) {
-			if (!(connectionFactory instanceof JedisConnectionFactory jedis)) {
-				return null;
-			}
-			return "Jedis, " + (jedis.isRedisClusterAware() ? "Redis Cluster"
-					: jedis.isRedisSentinelAware() ? "Redis Sentinel" : "Redis standalone");
-		}
-
+		String jedis = ConnectionSettings.describeJedis(this.connectionFactory);
+		return (jedis != null) ? jedis : this.connectionFactory.getClass().getSimpleName();
 	}
 
 	@Override

@@ -335,6 +335,9 @@ public final class RecordProtection {
 				return cipher.doFinal(data);
 			}
 			catch (GeneralSecurityException ex) {
+				if (mode == Cipher.ENCRYPT_MODE) {
+					throw new IllegalStateException("AES-256-GCM is not available", ex);
+				}
 				throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its payload could not be decrypted: " + ex);
 			}
 		}

@@ -59,11 +59,7 @@ public final class HandoffEndpoint {
 	public Map<String, Object> handoff() {
 		Map<String, HandoffStore.Counts> counts = this.counts.get();
 		List<Map<String, Object>> participants = this.lifecycle.getParticipants().stream().map((participant) -> {
-			Map<String, Object> description = new LinkedHashMap<>();
-			description.put("label", participant.label());
-			description.put("bean", participant.beanName());
-			description.put("version", participant.version());
-			description.put("stateType", participant.stateType());
+			Map<String, Object> description = participant.toMap();
 			HandoffStore.Counts count = counts.get(participant.label());
 			if (count != null) {
 				description.put("waiting", count.waiting());

@@ -67,8 +67,10 @@ public final class HandoffHealthIndicator extends AbstractHealthIndicator {
 			}
 			HandoffActivity.Sent sent = this.activity.lastSent(label);
 			if (sent != null) {
-				Map<String, Object> lastSent = new LinkedHashMap<>(Map.of("recordId", sent.recordId(), "at",
-						sent.at().toString(), "tookMs", sent.took().toMillis()));
+				Map<String, Object> lastSent = new LinkedHashMap<>();
+				lastSent.put("recordId", sent.recordId());
+				lastSent.put("at", sent.at().toString());
+				lastSent.put("tookMs", sent.took().toMillis());
 				lastSent.put("durable", sent.notDurable() == null);
 				if (sent.notDurable() != null) {
 					lastSent.put("notDurable", sent.notDurable());

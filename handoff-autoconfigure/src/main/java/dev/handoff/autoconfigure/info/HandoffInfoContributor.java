@@ -47,8 +47,7 @@ public final class HandoffInfoContributor implements InfoContributor {
 		handoff.put("instanceId", this.instanceId);
 		List<Map<String, Object>> participants = this.lifecycle.getParticipants()
 			.stream()
-			.map((participant) -> Map.<String, Object>of("label", participant.label(), "bean", participant.beanName(),
-					"version", participant.version(), "stateType", participant.stateType()))
+			.map(HandoffLifecycle.ParticipantDescription::toMap)
 			.toList();
 		handoff.put("participants", participants);
 		builder.withDetail("handoff", handoff);
