@@ -23,12 +23,12 @@ public class HandoffConfigurationException extends HandoffException {
 		this.action = action;
 	}
 
-	/** @return what is wrong */
+	/** Returns what is wrong. @return what is wrong */
 	public String getProblem() {
 		return this.problem;
 	}
 
-	/** @return what to change */
+	/** Returns what to change. @return what to change */
 	public String getAction() {
 		return this.action;
 	}

@@ -86,12 +86,7 @@ public interface HandoffStore {
 	 * @throws HandoffException when the claim failed
 	 */
 	default HandoffClaim claim(String label, String claimer) {
-		Claims claims = claim(List.of(new ClaimRequest(label, Integer.MAX_VALUE)), claimer);
-		RuntimeException failure = claims.failures().get(label);
-		if (failure != null) {
-			throw failure;
-		}
-		return claims.claims().get(label);
+		return claim(List.of(new ClaimRequest(label, Integer.MAX_VALUE)), claimer).of(label);
 	}
 
 	/**
@@ -379,6 +374,26 @@ public interface HandoffStore {
 		public Claims {
 			claims = Collections.unmodifiableMap(new LinkedHashMap<>(claims));
 			failures = Collections.unmodifiableMap(new LinkedHashMap<>(failures));
+		}
+
+		/**
+		 * Returns the claim of one label that was asked for, or throws why it could not be claimed.
+		 * @param label the label
+		 * @return the claim; its records are empty when nothing was waiting
+		 * @throws RuntimeException the failure of that label's claim
+		 * @throws IllegalArgumentException when the label was not asked for
+		 */
+		public HandoffClaim of(String label) {
+			RuntimeException failure = this.failures.get(label);
+			if (failure != null) {
+				throw failure;
+			}
+			HandoffClaim claim = this.claims.get(label);
+			if (claim == null) {
+				throw new IllegalArgumentException("Label '" + label + "' was not claimed; claimed were "
+						+ this.claims.keySet() + " and failed were " + this.failures.keySet());
+			}
+			return claim;
 		}
 
 	}

@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
@@ -24,6 +25,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.SpringBootVersion;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.StringUtils;
 
 /**
  * Measures Handoff against raw Lettuce (and Jedis) on one {@code redis-server} that it starts on loopback, in one
@@ -97,7 +99,7 @@ public final class Benchmarks {
 			}
 			else if (arg.startsWith("--figures=")) {
 				figures.clear();
-				for (String figure : arg.substring("--figures=".length()).split(",")) {
+				for (String figure : StringUtils.commaDelimitedListToStringArray(arg.substring("--figures=".length()))) {
 					figures.add(Integer.parseInt(figure.trim()));
 				}
 			}
@@ -132,7 +134,7 @@ public final class Benchmarks {
 	private void run() throws Exception {
 		long began = System.nanoTime();
 		String loadBefore = Report.loadAverage();
-		if (!loadBefore.isEmpty() && Double.parseDouble(loadBefore.split(" ")[0]) > 0.5
+		if (!loadBefore.isEmpty() && Double.parseDouble(StringUtils.tokenizeToStringArray(loadBefore, " ")[0]) > 0.5
 				* Runtime.getRuntime().availableProcessors()) {
 			progress("warning: load average " + loadBefore + " before the start: something else uses the CPU, and "
 					+ "the figures will show it");
@@ -196,7 +198,7 @@ public final class Benchmarks {
 					case 3 -> () -> (long) StoreFigures.handoffThroughput(store, THREADS, 1000, payload);
 					case 4 -> () -> engine.handoffShutdown(port, PARTICIPANTS, null, new ArrayList<>());
 					case 5 -> () -> engine.handoffRestore(port, PARTICIPANTS, null, new ArrayList<>());
-					case 6 -> notification::handoff;
+					case 6 -> Objects.requireNonNull(notification)::handoff;
 					default -> throw new IllegalArgumentException("No figure " + figure);
 				};
 				progress("profile of figure " + figure + ": warming up");

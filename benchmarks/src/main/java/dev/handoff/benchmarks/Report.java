@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The rows of the result table, and the notes printed under it.
  */
@@ -27,7 +29,7 @@ final class Report {
 	 * @param target the target, formatted
 	 * @param met whether the target is met, or null when there is none
 	 */
-	record Row(String figure, String handoff, String raw, String ratio, String target, Boolean met) {
+	record Row(String figure, String handoff, String raw, String ratio, String target, @Nullable Boolean met) {
 	}
 
 	void latency(String figure, Interleaved.Result result, double targetRatio) {

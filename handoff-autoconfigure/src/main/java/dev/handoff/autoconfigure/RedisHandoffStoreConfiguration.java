@@ -6,6 +6,7 @@ import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -50,7 +51,7 @@ class RedisHandoffStoreConfiguration {
 					masterReplica(connectionDetails.getIfUnique())), handoffSettings);
 		}
 
-		private static RedisHandoffStore.MasterReplica masterReplica(DataRedisConnectionDetails details) {
+		private static RedisHandoffStore.MasterReplica masterReplica(@Nullable DataRedisConnectionDetails details) {
 			if (details == null || details.getMasterReplica() == null) {
 				return RedisHandoffStore.MasterReplica.NONE;
 			}

@@ -76,6 +76,8 @@ final class ClaimScheduler {
 	 * @param startupTimeout how long to wait
 	 * @param pollInterval how often to claim every label without a notification
 	 */
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	@SuppressWarnings("FutureReturnValueIgnored")
 	void start(Duration startupTimeout, Duration pollInterval) {
 		long deadline = System.nanoTime() + startupTimeout.toNanos();
 		this.executor.execute(() -> subscribe(false));
@@ -173,10 +175,12 @@ final class ClaimScheduler {
 	}
 
 	private List<String> claimOnce(List<String> labels) {
+		List<Receiver<?>> receivers = new ArrayList<>(labels.size());
 		List<HandoffStore.ClaimRequest> requests = new ArrayList<>(labels.size());
 		for (String label : labels) {
 			Participant<?> participant = this.participants.get(label);
 			if (participant != null) {
+				receivers.add(participant.receiver());
 				requests.add(new HandoffStore.ClaimRequest(label, participant.receiver().version));
 			}
 		}
@@ -193,11 +197,13 @@ final class ClaimScheduler {
 		Duration took = Duration.ofNanos(System.nanoTime() - start);
 		List<Deliveries.Delivered> delivered = new ArrayList<>();
 		List<String> more = new ArrayList<>();
-		for (Map.Entry<String, HandoffClaim> entry : claims.claims().entrySet()) {
-			Participant<?> participant = this.participants.get(entry.getKey());
-			HandoffClaim claim = entry.getValue();
-			this.template.getActivity().claimed(entry.getKey(), claim.deliveries().size(), took);
-			Deliveries.Delivered delivery = this.template.deliver(participant.receiver(), claim);
+		for (Receiver<?> receiver : receivers) {
+			HandoffClaim claim = claims.claims().get(receiver.label);
+			if (claim == null) {
+				continue; // its failure is reported below
+			}
+			this.template.getActivity().claimed(receiver.label, claim.deliveries().size(), took);
+			Deliveries.Delivered delivery = this.template.deliver(receiver, claim);
 			if (delivery.failure != null) {
 				logger.warn(delivery.failure.getMessage(), delivery.failure.getCause());
 				for (Throwable other : delivery.failure.getSuppressed()) {
@@ -206,7 +212,7 @@ final class ClaimScheduler {
 			}
 			delivered.add(delivery);
 			if (claim.more()) {
-				more.add(entry.getKey());
+				more.add(receiver.label);
 			}
 		}
 		try {
@@ -277,6 +283,8 @@ final class ClaimScheduler {
 	/**
 	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be reached.
 	 */
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	@SuppressWarnings("FutureReturnValueIgnored")
 	private void subscribe(boolean retry) {
 		synchronized (this.monitor) {
 			if (this.closed) {
@@ -312,6 +320,8 @@ final class ClaimScheduler {
 		subscription.close();
 	}
 
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	@SuppressWarnings("FutureReturnValueIgnored")
 	private void available(Collection<String> labels) {
 		// Read before the count down that lets the restore begin: before it begins, there is nothing to claim that
 		// it will not claim itself.

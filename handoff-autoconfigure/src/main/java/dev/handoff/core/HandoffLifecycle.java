@@ -169,7 +169,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			}
 			else {
 				logger.warn("Could not check the handoff store " + this.store.describe() + " at startup: "
-						+ ex.getCause().getMessage() + ". Going on; handoffs will work once it can be reached.");
+						+ ((ex.getCause() != null) ? ex.getCause() : ex).getMessage()
+						+ ". Going on; handoffs will work once it can be reached.");
 			}
 		}
 		catch (TimeoutException ex) {

@@ -332,13 +332,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		boolean more = true;
 		while (more && !receiver.isSealed()) {
 			long start = System.nanoTime();
-			HandoffStore.Claims claims = claim(List.of(new HandoffStore.ClaimRequest(receiver.label,
-					receiver.version)));
-			RuntimeException failure = claims.failures().get(receiver.label);
-			if (failure != null) {
-				throw failure;
-			}
-			HandoffClaim claim = claims.claims().get(receiver.label);
+			HandoffClaim claim = claim(List.of(new HandoffStore.ClaimRequest(receiver.label, receiver.version)))
+				.of(receiver.label);
 			this.activity.claimed(receiver.label, claim.deliveries().size(),
 					Duration.ofNanos(System.nanoTime() - start));
 			Deliveries.Delivered delivered = this.deliveries.deliver(receiver, claim);

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
@@ -17,6 +18,7 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
@@ -130,7 +132,7 @@ final class StateCapture {
 			write(List.of(record), byRecord, deadline);
 		}
 		catch (Throwable ex) {
-			Participant<?> participant = byRecord.get(record.id());
+			Participant<?> participant = participant(byRecord, record);
 			settle(record.label(), "failed");
 			initiation(record).failed(ex);
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
@@ -182,7 +184,7 @@ final class StateCapture {
 				else {
 					settle(record.label(), "failed");
 					initiation(record).failed(new HandoffException(HandoffTemplate.notStored(record, result)));
-					Participant<?> participant = byRecord.get(record.id());
+					Participant<?> participant = participant(byRecord, record);
 					logger.error(HandoffTemplate.notStored(record, result) + " The state of participant '"
 							+ participant.beanName() + "' is lost unless it arrived. Check that Redis is reachable "
 							+ "and accepts Handoff's commands within handoff.shutdown-timeout (" + this.timeout
@@ -197,10 +199,15 @@ final class StateCapture {
 	}
 
 	private Initiation initiation(HandoffRecord<byte[]> record) {
-		return this.initiations.get(record.id());
+		return Objects.requireNonNull(this.initiations.get(record.id()), "initiation of a captured record");
 	}
 
-	private HandoffRecord<byte[]> capture(Participant<?> participant) {
+	private static Participant<?> participant(Map<String, Participant<?>> byRecord, HandoffRecord<byte[]> record) {
+		return Objects.requireNonNull(byRecord.get(record.id()), "participant of a captured record");
+	}
+
+	/** Captures and serializes a participant's state, or returns {@code null} when it has none or failed. */
+	private @Nullable HandoffRecord<byte[]> capture(Participant<?> participant) {
 		String label = participant.label();
 		try {
 			stopIfRunning(participant);
@@ -240,7 +247,7 @@ final class StateCapture {
 
 	/** What went wrong and what to change. */
 	private static String describe(Throwable ex) {
-		if (ex instanceof HandoffException) {
+		if (ex instanceof HandoffException && ex.getMessage() != null) {
 			return ex.getMessage();
 		}
 		if (ex instanceof OutOfMemoryError) {

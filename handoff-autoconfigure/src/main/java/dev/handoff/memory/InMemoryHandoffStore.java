@@ -192,7 +192,7 @@ public final class InMemoryHandoffStore implements HandoffStore {
 		Map<String, Long> waiting = new LinkedHashMap<>();
 		for (Label state : this.labels.values()) {
 			synchronized (state) {
-				long count = state.pending.size() + state.released.size();
+				long count = (long) state.pending.size() + state.released.size();
 				if (count > 0 && waiting.size() < maxLabels) {
 					waiting.put(state.name, count);
 				}
@@ -208,7 +208,10 @@ public final class InMemoryHandoffStore implements HandoffStore {
 			.add(onAvailable));
 		// As with Redis, establishing the subscription counts as a notification.
 		onAvailable.accept(subscribed);
-		return () -> subscribed.forEach((label) -> this.subscribers.get(label).remove(onAvailable));
+		return () -> subscribed.forEach((label) -> this.subscribers.computeIfPresent(label, (key, listeners) -> {
+			listeners.remove(onAvailable);
+			return listeners;
+		}));
 	}
 
 	/**

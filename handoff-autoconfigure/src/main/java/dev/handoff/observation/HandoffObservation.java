@@ -1,5 +1,7 @@
 package dev.handoff.observation;
 
+import java.util.List;
+
 import io.micrometer.common.docs.KeyName;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -37,12 +39,14 @@ public enum HandoffObservation implements ObservationDocumentation {
 
 	private final String contextualName;
 
-	private final KeyName[] highCardinalityKeyNames;
+	// Unmodifiable (List.of): Error Prone knows only Guava's immutable types.
+	@SuppressWarnings("ImmutableEnumChecker")
+	private final List<KeyName> highCardinalityKeyNames;
 
 	HandoffObservation(String name, String contextualName, KeyName... highCardinalityKeyNames) {
 		this.name = name;
 		this.contextualName = contextualName;
-		this.highCardinalityKeyNames = highCardinalityKeyNames;
+		this.highCardinalityKeyNames = List.of(highCardinalityKeyNames);
 	}
 
 	@Override
@@ -62,7 +66,7 @@ public enum HandoffObservation implements ObservationDocumentation {
 
 	@Override
 	public KeyName[] getHighCardinalityKeyNames() {
-		return this.highCardinalityKeyNames.clone();
+		return this.highCardinalityKeyNames.toArray(new KeyName[0]);
 	}
 
 	/**

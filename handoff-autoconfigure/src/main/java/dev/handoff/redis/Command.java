@@ -4,6 +4,8 @@ package dev.handoff.redis;
  * A command the store sends. All of one operation's commands address keys of one label, so on Redis Cluster the
  * client routes them, by their first key, to the node that owns the label's slot.
  */
+// Arrays, as the client takes them: built once and never copied, compared or handed out.
+@SuppressWarnings("ArrayRecordComponent")
 sealed interface Command {
 
 	/**

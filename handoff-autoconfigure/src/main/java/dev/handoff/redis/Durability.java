@@ -65,7 +65,7 @@ public record Durability(int replicas, boolean fsync, Duration timeout) {
 	 */
 	@Nullable String shortfall(Reply reply, Duration waited) {
 		if (!(reply instanceof Reply.Value value) || value.value() == null) {
-			return "Redis did not confirm its durability (" + ((reply instanceof Reply.Error error) ? error.message()
+			return "Redis did not confirm its durability (" + ((reply instanceof Reply.RedisError error) ? error.message()
 					: (reply instanceof Reply.NoAnswer noAnswer) ? RedisErrors.describe(noAnswer.cause())
 							: "no reply") + ")";
 		}

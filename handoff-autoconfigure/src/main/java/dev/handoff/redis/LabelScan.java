@@ -89,7 +89,8 @@ final class LabelScan {
 	/** Escapes the glob characters of a key prefix for {@code SCAN MATCH}. */
 	private static String escape(String text) {
 		StringBuilder escaped = new StringBuilder(text.length());
-		for (char c : text.toCharArray()) {
+		for (int i = 0; i < text.length(); i++) {
+			char c = text.charAt(i);
 			if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
 				escaped.append('\\');
 			}

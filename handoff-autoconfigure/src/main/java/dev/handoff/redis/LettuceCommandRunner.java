@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
@@ -140,7 +141,7 @@ final class LettuceCommandRunner implements CommandRunner {
 		}
 		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof RedisCommandExecutionException error && error.getMessage() != null) {
-				return new Reply.Error(error.getMessage());
+				return new Reply.RedisError(error.getMessage());
 			}
 			return new Reply.NoAnswer(RedisErrors.unchecked(ex.getCause()));
 		}
@@ -238,9 +239,9 @@ final class LettuceCommandRunner implements CommandRunner {
 		if (this.connectionFactory.isClusterAware()) {
 			return "Lettuce, Redis Cluster";
 		}
-		if (this.connectionFactory.isRedisSentinelAware()) {
-			return "Lettuce, Redis Sentinel (master '" + this.connectionFactory.getSentinelConfiguration().getMaster()
-					+ "')";
+		RedisSentinelConfiguration sentinel = this.connectionFactory.getSentinelConfiguration();
+		if (sentinel != null) {
+			return "Lettuce, Redis Sentinel (master '" + sentinel.getMaster() + "')";
 		}
 		// From the configuration, without a connection: describing must not wait for a Redis that does not answer.
 		// The store knows master/replica apart: it is the one that names the nodes.

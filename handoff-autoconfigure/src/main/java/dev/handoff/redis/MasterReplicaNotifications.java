@@ -137,7 +137,7 @@ final class MasterReplicaNotifications implements Subscriptions {
 		LettuceClientConfiguration client = this.connectionFactory.getClientConfiguration();
 		RedisURI.Builder builder = RedisURI.builder()
 			.withHost(node.getHost())
-			.withPort(node.getPort())
+			.withPort((node.getPort() != null) ? node.getPort() : RedisURI.DEFAULT_REDIS_PORT)
 			.withSsl(client.isUseSsl())
 			.withStartTls(client.isStartTls())
 			.withVerifyPeer(client.getVerifyMode())

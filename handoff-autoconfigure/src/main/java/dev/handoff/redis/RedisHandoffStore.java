@@ -24,8 +24,6 @@ import dev.handoff.HandoffException;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -148,8 +146,6 @@ import org.springframework.util.ClassUtils;
  */
 public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
-	private static final Log logger = LogFactory.getLog(RedisHandoffStore.class);
-
 	static final String CHECK_LABEL = ":check";
 
 	/**
@@ -171,8 +167,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private static final long ENVELOPE_HEADER_ALLOWANCE = 64 * 1024;
 
 	private final String namespace;
-
-	private final Policy policy;
 
 	private final CommandRunner runner;
 
@@ -224,7 +218,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 				"'namespace' must not contain '{', '}' or whitespace");
 		Assert.notNull(policy, "'policy' must not be null");
 		this.namespace = namespace;
-		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
 		this.connectionFactory = connectionFactory;
 		if (isLettuce(connectionFactory)) {
@@ -247,7 +240,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	/** A store like another, sharing its connections, with another policy: the startup check's. */
 	private RedisHandoffStore(RedisHandoffStore store, Policy policy) {
 		this.namespace = store.namespace;
-		this.policy = policy;
 		this.args = PolicyArgs.of(policy);
 		this.hosts = store.hosts;
 		this.durability = store.durability;
@@ -296,7 +288,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			if (reply instanceof Reply.Value) {
 				results.add((shortfall != null) ? Initiated.storedNotDurable(id, shortfall) : Initiated.stored(id));
 			}
-			else if (reply instanceof Reply.Error error) {
+			else if (reply instanceof Reply.RedisError error) {
 				results.add(new Initiated(id, Outcome.NOT_STORED, "Redis refused it: " + error.message(), false));
 			}
 			else {
@@ -736,7 +728,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		List<Integer> retried = new ArrayList<>();
 		List<Command> again = new ArrayList<>();
 		for (int i = 0; i < commands.size(); i++) {
-			if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
+			if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.RedisError error
 					&& error.isNoScript()) {
 				retried.add(i);
 				again.add(eval.withBody());
@@ -786,7 +778,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			List<Command> again = new ArrayList<>();
 			boolean migrating = false;
 			for (int i = 0; i < commands.size(); i++) {
-				if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.Error error
+				if (commands.get(i) instanceof Command.Eval eval && replies.get(i) instanceof Reply.RedisError error
 						&& (error.isNoScript() || error.isTryAgain())) {
 					migrating |= error.isTryAgain();
 					retried.add(i);
@@ -836,7 +828,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		if (reply instanceof Reply.Value value) {
 			return value.value();
 		}
-		if (reply instanceof Reply.Error error) {
+		if (reply instanceof Reply.RedisError error) {
 			throw new RedisRefusedException(error.message(), operation, label);
 		}
 		RuntimeException cause = ((Reply.NoAnswer) reply).cause();
@@ -864,6 +856,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * The policy's numbers as script arguments, encoded once rather than per command. The key ttl is
 	 * {@code ttl + dead-letter-ttl}.
 	 */
+	// Arrays, as the client takes them: built once and never copied, compared or handed out.
+	@SuppressWarnings("ArrayRecordComponent")
 	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries,
 			byte[] maxRecord, byte[] maxClaim, byte[] acknowledgedRetention) {
 
@@ -929,7 +923,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		}
 		Command.Wait wait = durability.command(Duration.ofMillis(1));
 		Reply reply = this.runner.runDedicated(List.of(wait), this.timeout).get(0);
-		if (reply instanceof Reply.Error error) {
+		if (reply instanceof Reply.RedisError error) {
 			if (durability.fsync() && !error.message().startsWith("NOPERM")) {
 				throw new HandoffConfigurationException("handoff.durability.fsync needs WAITAOF with a local fsync, "
 						+ "which Redis refused: " + error.message() + ". WAITAOF came with Redis 7.2, and waits for "

@@ -21,7 +21,7 @@ sealed interface Reply {
 	 *
 	 * @param message the error as Redis sent it
 	 */
-	record Error(String message) implements Reply {
+	record RedisError(String message) implements Reply {
 
 		boolean isNoScript() {
 			return this.message.startsWith("NOSCRIPT");

@@ -16,6 +16,8 @@ import java.util.HexFormat;
  * @param sha1 the SHA-1 of the source in lower-case hex, as {@code EVALSHA} expects it
  * @param output the shape of the script's reply
  */
+// Arrays, as the client takes them: built once and never copied, compared or handed out.
+@SuppressWarnings("ArrayRecordComponent")
 record Script(String name, byte[] body, String sha1, Output output) {
 
 	static final Script INITIATE = load("initiate.lua", Output.INTEGER);

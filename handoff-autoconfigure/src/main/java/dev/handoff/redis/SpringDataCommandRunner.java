@@ -118,7 +118,7 @@ final class SpringDataCommandRunner implements CommandRunner {
 
 	private static Reply toReply(Exception ex) {
 		String error = RedisErrors.errorReply(ex);
-		return (error != null) ? new Reply.Error(error) : new Reply.NoAnswer(RedisErrors.unchecked(ex));
+		return (error != null) ? new Reply.RedisError(error) : new Reply.NoAnswer(RedisErrors.unchecked(ex));
 	}
 
 	/**

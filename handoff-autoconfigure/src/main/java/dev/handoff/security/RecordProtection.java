@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 import javax.crypto.Cipher;
@@ -163,7 +164,7 @@ public final class RecordProtection {
 		if (keyId == null) {
 			return record;
 		}
-		Keys key = this.keys.get(keyId);
+		Keys key = Objects.requireNonNull(this.keys.get(keyId), "the active key is one of the keys");
 		Map<String, String> headers = new TreeMap<>(record.headers());
 		headers.keySet().removeIf((name) -> name.startsWith("handoff-"));
 		headers.put(KEY, keyId);

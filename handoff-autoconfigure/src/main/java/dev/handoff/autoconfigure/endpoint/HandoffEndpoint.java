@@ -92,7 +92,7 @@ public final class HandoffEndpoint {
 			if (stored.reason() != null) {
 				record.put("reason", stored.reason());
 			}
-			records.get(key(stored.where())).add(record);
+			records.computeIfAbsent(key(stored.where()), (where) -> new ArrayList<>()).add(record);
 		}
 		return records;
 	}
