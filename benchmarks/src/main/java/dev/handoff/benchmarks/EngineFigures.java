@@ -17,10 +17,10 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.core.HandoffLifecycle;
 import dev.handoff.redis.RedisHandoffStore;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import org.jspecify.annotations.Nullable;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 

@@ -29,6 +29,9 @@ public class DemoProperties {
 		return this.rateLimit;
 	}
 
+	/**
+	 * The rate limit of each client.
+	 */
 	public static class RateLimit {
 
 		/**

@@ -168,9 +168,9 @@ final class ClaimScheduler {
 
 	/** Claims labels, and claims again at once those whose claim reached its size limit and left records waiting. */
 	private void claim(List<String> labels) {
-		List<String> next = labels;
-		while (!next.isEmpty()) {
-			next = claimOnce(next);
+		List<String> toClaim = labels;
+		while (!toClaim.isEmpty()) {
+			toClaim = claimOnce(toClaim);
 		}
 	}
 

@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 import dev.handoff.Handoff;
 import dev.handoff.HandoffConfigurationException;
+import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
-import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.autoconfigure.health.HandoffHealthContributorAutoConfiguration;
 import dev.handoff.test.MasterReplicaTopology;

@@ -9,7 +9,6 @@ import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.memory.InMemoryHandoffStore;
 import dev.handoff.test.StatelessCounters;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
