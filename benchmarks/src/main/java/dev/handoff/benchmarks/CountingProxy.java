@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.springframework.util.StringUtils;
+
 /**
  * A TCP proxy on a free loopback port in front of one Redis node that counts round trips, after the idea of the
  * harness's {@code FaultProxy}: one thread per direction and connection, plain blocking sockets.
@@ -440,7 +442,7 @@ final class CountingProxy implements AutoCloseable {
 						this.state = (this.elements > 0) ? BULK_HEADER : ARRAY;
 					}
 					else if (!header.isEmpty()) {
-						onCommand.accept(header.split(" ")[0].toUpperCase() + " (inline)");
+						onCommand.accept(StringUtils.tokenizeToStringArray(header, " ")[0].toUpperCase(Locale.ROOT) + " (inline)");
 					}
 				}
 				else if (header.startsWith("$")) {
@@ -453,7 +455,7 @@ final class CountingProxy implements AutoCloseable {
 
 		private void endElement(Consumer<String> onCommand) {
 			if (this.element == 0) {
-				this.name = this.captured.toString().toUpperCase();
+				this.name = this.captured.toString().toUpperCase(Locale.ROOT);
 			}
 			String command = null;
 			if (this.element == 1 && this.name.equals("EVALSHA")) {
@@ -466,7 +468,7 @@ final class CountingProxy implements AutoCloseable {
 				command = this.name;
 			}
 			else if (this.element == 1 && SUBCOMMANDS.contains(this.name)) {
-				command = this.name + " " + this.captured.toString().toUpperCase();
+				command = this.name + " " + this.captured.toString().toUpperCase(Locale.ROOT);
 			}
 			else if (this.element == 1 && !this.name.equals("EVALSHA") && !this.name.equals("EVAL")) {
 				command = this.name;

@@ -25,6 +25,8 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.util.StringUtils;
+
 /**
  * Where the time goes, for the report: each figure split into the parts that can be measured from outside the
  * store, without changing it.
@@ -334,7 +336,7 @@ final class Diagnosis {
 		Map<String, double[]> perCommand = new LinkedHashMap<>();
 		stats.forEach((name, stat) -> {
 			double[] callsAndUsec = new double[2];
-			for (String field : stat.split(",")) {
+			for (String field : StringUtils.commaDelimitedListToStringArray(stat)) {
 				if (field.startsWith("calls=")) {
 					callsAndUsec[0] = Double.parseDouble(field.substring("calls=".length())) / times;
 				}

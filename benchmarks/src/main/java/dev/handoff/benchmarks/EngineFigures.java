@@ -63,7 +63,8 @@ final class EngineFigures {
 	}
 
 	private String namespace(String figure) {
-		return figure + "-" + (++this.namespaces);
+		this.namespaces++;
+		return figure + "-" + this.namespaces;
 	}
 
 	// Figure 4: shutdown

@@ -49,6 +49,7 @@ final class Interleaved {
 	 * @param raw the baseline's samples
 	 * @param roundRatios per measured round, Handoff's p50 over raw's p50
 	 */
+	@SuppressWarnings("ArrayRecordComponent") // the rounds' ratios, read once for the report
 	record Result(Samples handoff, Samples raw, double[] roundRatios) {
 
 		double ratio() {

@@ -110,6 +110,7 @@ final class RawLettuce implements AutoCloseable {
 	}
 
 	/** Takes several hashes, each in its own {@code MULTI}, all in one flush. */
+	@SuppressWarnings("FutureReturnValueIgnored") // each EXEC's future carries its transaction's replies
 	List<Map<byte[], byte[]>> takeAll(List<byte[]> keys) {
 		RedisAsyncCommands<byte[], byte[]> async = this.pipeline.async();
 		List<RedisFuture<TransactionResult>> results = new ArrayList<>(keys.size());

@@ -10,6 +10,8 @@ import java.util.Locale;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.util.StringUtils;
+
 /**
  * The rows of the result table, and the notes printed under it.
  */
@@ -124,7 +126,7 @@ final class Report {
 	 */
 	static String loadAverage() {
 		try {
-			String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+			String[] fields = StringUtils.tokenizeToStringArray(Files.readString(Path.of("/proc/loadavg")), " \t\n");
 			return fields[0] + " " + fields[1] + " " + fields[2];
 		}
 		catch (IOException | RuntimeException ex) {
