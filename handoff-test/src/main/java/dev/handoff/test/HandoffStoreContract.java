@@ -29,6 +29,8 @@ import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffClaim.Delivery;
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
+import dev.handoff.HandoffStore.Initiated;
+import dev.handoff.HandoffStore.Outcome;
 import dev.handoff.HandoffStore.Policy;
 import dev.handoff.HandoffSubscription;
 import org.assertj.core.groups.Tuple;
@@ -187,11 +189,26 @@ public abstract class HandoffStoreContract {
 	}
 
 	@Test
+	public void initiateSaysOfEachRecordOfABatchInOrderThatItIsStored() {
+		HandoffStore store = createStore(POLICY);
+		HandoffRecord<byte[]> first = record("cache");
+		HandoffRecord<byte[]> second = record("sessions");
+		assertThat(store.initiate(List.of(first, second))).extracting(Initiated::recordId, Initiated::outcome)
+			.containsExactly(Tuple.tuple(first.id(), Outcome.STORED), Tuple.tuple(second.id(), Outcome.STORED));
+		assertThat(ids(store.claim("cache", "taker"))).containsExactly(first.id());
+		assertThat(ids(store.claim("sessions", "taker"))).containsExactly(second.id());
+	}
+
+	@Test
 	public void initiateIsIdempotentPerRecordId() {
 		HandoffStore store = createStore(POLICY);
 		HandoffRecord<byte[]> record = record("cache");
-		store.initiate(record);
-		store.initiate(record);
+		assertThat(store.initiate(record).isStored()).isTrue();
+		// A retry after a lost reply: stored already, which is no failure.
+		assertThat(store.initiate(record)).satisfies((again) -> {
+			assertThat(again.recordId()).isEqualTo(record.id());
+			assertThat(again.isStored()).isTrue();
+		});
 		HandoffClaim claim = store.claim("cache", "taker");
 		assertThat(ids(claim)).containsExactly(record.id());
 		assertThat(claim.deliveries().get(0).attempt()).isEqualTo(1);
@@ -203,7 +220,7 @@ public abstract class HandoffStoreContract {
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
 		HandoffClaim claim = store.claim("cache", "taker");
-		store.initiate(record);
+		assertThat(store.initiate(record).isStored()).as("known already").isTrue();
 		assertThat(store.claim("cache", "other").isEmpty()).isTrue();
 		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
 		assertThat(store.claim("cache", "other").isEmpty()).isTrue();
@@ -215,7 +232,7 @@ public abstract class HandoffStoreContract {
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
 		HandoffClaim claim = store.claim("cache", "taker");
-		store.acknowledge(claim, List.of(record.id()));
+		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
 		store.initiate(record);
 		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
 	}
@@ -225,7 +242,7 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(POLICY);
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
-		store.deadLetter(store.claim("cache", "taker"), record.id(), "unknown version");
+		assertThat(store.deadLetter(store.claim("cache", "taker"), record.id(), "unknown version")).isTrue();
 		store.initiate(record);
 		assertThat(store.claim("cache", "taker").isEmpty()).isTrue();
 		assertThat(deadLetters("cache")).containsOnlyKeys(record.id());
@@ -236,7 +253,7 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
-		store.claim("cache", "crashed");
+		assertThat(ids(store.claim("cache", "crashed"))).containsExactly(record.id());
 		elapse(LAPSE);
 		store.initiate(record);
 		HandoffClaim claim = store.claim("cache", "taker");
@@ -379,7 +396,7 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(new Policy(Duration.ofMillis(600), SHORT_LEASE, 3, Duration.ofHours(1)));
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
-		store.claim("cache", "crashed");
+		assertThat(ids(store.claim("cache", "crashed"))).containsExactly(record.id());
 		elapse(Duration.ofMillis(700));
 		HandoffClaim again = store.claim("cache", "taker");
 		assertThat(ids(again)).containsExactly(record.id());
@@ -475,10 +492,10 @@ public abstract class HandoffStoreContract {
 		assertThat(store.deadLetter(store.claim("cache", "taker"), second.id(), "second")).isTrue();
 		elapse(Duration.ofMillis(400));
 		// A new dead letter does not keep the old one: each expires on its own.
-		store.claim("cache", "taker");
+		assertThat(store.claim("cache", "taker").isEmpty()).as("dead letters are not delivered").isTrue();
 		assertThat(deadLetters("cache")).containsOnlyKeys(second.id());
 		elapse(Duration.ofMillis(400));
-		store.claim("cache", "taker");
+		assertThat(store.claim("cache", "taker").isEmpty()).as("dead letters are not delivered").isTrue();
 		assertThat(deadLetters("cache")).isEmpty();
 	}
 
@@ -497,7 +514,7 @@ public abstract class HandoffStoreContract {
 		// Forgotten after the retention, once the next acknowledgement trims: the set does not grow with throughput.
 		HandoffRecord<byte[]> later = record("cache");
 		store.initiate(later);
-		store.acknowledge(store.claim("cache", "taker"), List.of(later.id()));
+		assertThat(store.acknowledge(store.claim("cache", "taker"), List.of(later.id()))).isOne();
 		store.initiate(record);
 		assertThat(ids(store.claim("cache", "taker"))).containsExactly(record.id());
 	}
@@ -527,7 +544,7 @@ public abstract class HandoffStoreContract {
 		store.initiate(record);
 		HandoffClaim slow = store.claim("cache", "slow");
 		elapse(LAPSE);
-		store.claim("cache", "fast");
+		assertThat(ids(store.claim("cache", "fast"))).containsExactly(record.id());
 		HandoffStore.Acknowledged late = store
 			.acknowledge(List.of(new HandoffStore.Acknowledgement(slow, List.of(record.id()))))
 			.get(0);
@@ -574,7 +591,7 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(new Policy(Duration.ofMillis(500), SHORT_LEASE, 3, Duration.ofHours(1)));
 		HandoffRecord<byte[]> newer = record("cache", 2);
 		store.initiate(newer);
-		store.release(claim(store, "cache", 1, "old"), List.of(newer.id()));
+		assertThat(store.release(claim(store, "cache", 1, "old"), List.of(newer.id()))).isOne();
 		elapse(Duration.ofMillis(600));
 		HandoffClaim claim = claim(store, "cache", 1, "old");
 		assertThat(claim.isEmpty()).isTrue();
@@ -594,7 +611,7 @@ public abstract class HandoffStoreContract {
 		BlockingQueue<Collection<String>> notified = new LinkedBlockingQueue<>();
 		try (HandoffSubscription subscription = store.subscribe(List.of("cache"), notified::add)) {
 			assertThat(next(notified)).as("subscribed").containsExactly("cache");
-			store.release(claim, List.of(record.id()));
+			assertThat(store.release(claim, List.of(record.id()))).isOne();
 			assertThat(next(notified)).as("released").containsExactly("cache");
 		}
 	}
@@ -648,7 +665,7 @@ public abstract class HandoffStoreContract {
 		store.initiate(record("cache"));
 		store.initiate(record("cache"));
 		HandoffClaim claim = store.claim("cache", "taker");
-		store.deadLetter(claim, unreadable.id(), "unreadable");
+		assertThat(store.deadLetter(claim, unreadable.id(), "unreadable")).isTrue();
 		store.initiate(record("cache"));
 		assertThat(store.inspect(List.of("cache", "empty"))).containsExactly(
 				Map.entry("cache", new HandoffStore.Counts(1, 2, 1)),
@@ -663,7 +680,7 @@ public abstract class HandoffStoreContract {
 		store.initiate(dead);
 		store.initiate(inFlight);
 		HandoffClaim claim = store.claim("cache", "taker");
-		store.deadLetter(claim, dead.id(), "unreadable");
+		assertThat(store.deadLetter(claim, dead.id(), "unreadable")).isTrue();
 		HandoffRecord<byte[]> waiting = record("cache");
 		store.initiate(waiting);
 		assertThat(store.list("cache", 10)).extracting(HandoffStore.StoredRecord::id, HandoffStore.StoredRecord::where)
@@ -695,8 +712,8 @@ public abstract class HandoffStoreContract {
 		store.initiate(requeued);
 		store.initiate(deleted);
 		HandoffClaim claim = store.claim("cache", "taker");
-		store.deadLetter(claim, requeued.id(), "fixed since");
-		store.deadLetter(claim, deleted.id(), "poison");
+		assertThat(store.deadLetter(claim, requeued.id(), "fixed since")).isTrue();
+		assertThat(store.deadLetter(claim, deleted.id(), "poison")).isTrue();
 		assertThat(store.requeueDeadLetter("cache", requeued.id())).isTrue();
 		assertThat(store.requeueDeadLetter("cache", requeued.id())).isFalse();
 		assertThat(store.deleteDeadLetter("cache", deleted.id())).isTrue();
@@ -716,7 +733,7 @@ public abstract class HandoffStoreContract {
 		store.initiate(record("renamed"));
 		store.initiate(record("renamed"));
 		store.initiate(record("current"));
-		store.claim("current", "taker");
+		assertThat(ids(store.claim("current", "taker"))).hasSize(1);
 		assertThat(store.waiting(10)).containsExactly(Map.entry("renamed", 2L));
 	}
 
