@@ -40,4 +40,16 @@ class HandoffTestClusterRedisTests {
 		}
 	}
 
+	@Test
+	void redisIsWhatTheGivenPropertiesConfigure() {
+		try (HandoffTestCluster cluster = HandoffTestCluster.of(TallyApplication.class)
+			.withRedis("spring.data.redis.url=redis://127.0.0.1:" + redis.server().port())) {
+			ConfigurableApplicationContext v1 = cluster.start();
+			v1.getBean(Tally.class).hit("a", 1);
+			ConfigurableApplicationContext v2 = cluster.rollingReplace(v1);
+			assertThat(v2.getBean(HandoffStore.class)).isInstanceOf(RedisHandoffStore.class);
+			assertThat(v2.getBean(Tally.class).snapshot()).containsExactly(Map.entry("a", 1L));
+		}
+	}
+
 }

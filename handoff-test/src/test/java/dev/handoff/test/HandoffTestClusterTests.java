@@ -73,6 +73,13 @@ class HandoffTestClusterTests {
 		assertThat(this.cluster.instanceId(named)).isEqualTo("blue");
 		assertThat(first.getEnvironment().getProperty("handoff.instance-id")).isEqualTo("instance-1");
 		assertThat(this.cluster.running()).containsExactly(first, second, named);
+		assertThat(first.getEnvironment().getProperty("handoff.namespace")).as("one namespace for the cluster")
+			.startsWith("handoff-test-")
+			.isEqualTo(second.getEnvironment().getProperty("handoff.namespace"));
+		try (HandoffTestCluster other = HandoffTestCluster.of(TallyApplication.class)) {
+			assertThat(other.start().getEnvironment().getProperty("handoff.namespace")).as("another for another cluster")
+				.isNotEqualTo(first.getEnvironment().getProperty("handoff.namespace"));
+		}
 	}
 
 	@Test
@@ -126,13 +133,22 @@ class HandoffTestClusterTests {
 	}
 
 	@Test
-	void mergeThatKeepsFailingTimesOutSayingWhereTheRecordIs() {
-		this.cluster.withTimeout(Duration.ofSeconds(2));
+	void newInstanceWithoutTheParticipantFails() {
+		ConfigurableApplicationContext v1 = this.cluster.start();
+		v1.getBean(Tally.class).hit("a", 1);
+		assertThatExceptionOfType(AssertionError.class)
+			.isThrownBy(() -> this.cluster.rollingReplace(v1, "--tally.enabled=false"))
+			.withMessage("instance 'instance-1' handed off label 'tally', but instance 'instance-2' has no participant "
+					+ "with that label (its labels: [])");
+	}
+
+	@Test
+	void mergeThatKeepsFailingTimesOutAfterTenSecondsSayingWhereTheRecordIs() {
 		ConfigurableApplicationContext v1 = this.cluster.start();
 		v1.getBean(Tally.class).hit("a", 1);
 		assertThatExceptionOfType(AssertionError.class)
 			.isThrownBy(() -> this.cluster.rollingReplace(v1, "--tally.fail-receive=true"))
-			.withMessageStartingWith("instance 'instance-2' did not merge within PT2S the record ")
+			.withMessageStartingWith("instance 'instance-2' did not merge within PT10S the record ")
 			.withMessageContaining(" of label 'tally' that instance 'instance-1' handed off, which is held by a "
 					+ "claim, on delivery attempt 1: receiveHandoff is failing or slow");
 	}

@@ -12,13 +12,16 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 
 /**
  * Counts hits per key and hands the counts off, in version 2 of their shape; it converts what version 1 handed off.
- * With {@code tally.fail-receive=true} its merge throws, as a broken merge would.
+ * With {@code tally.fail-receive=true} its merge throws, as a broken merge would; {@code tally.enabled=false} leaves
+ * it out, as a version of the application without it would.
  */
 @Component
+@ConditionalOnBooleanProperty(name = "tally.enabled", matchIfMissing = true)
 @Handoff(value = "tally", version = 2)
 public class Tally implements HandoffParticipant<Map<String, Long>> {
 
