@@ -84,7 +84,7 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
-	/** The backstop of the wait, for a change no listener tells of: a record dead-lettered by another instance. */
+	/** How often the wait looks at the store anyway, should a change of the record come without a listener event. */
 	private static final long RECHECK_MILLIS = 20;
 
 	/** How many records of a label, of each kind, the wait lists to find the one it waits for. */

@@ -77,7 +77,8 @@ class HandoffTestClusterTests {
 			.startsWith("handoff-test-")
 			.isEqualTo(second.getEnvironment().getProperty("handoff.namespace"));
 		try (HandoffTestCluster other = HandoffTestCluster.of(TallyApplication.class)) {
-			assertThat(other.start().getEnvironment().getProperty("handoff.namespace")).as("another for another cluster")
+			String namespace = other.start().getEnvironment().getProperty("handoff.namespace");
+			assertThat(namespace).as("another for another cluster")
 				.isNotEqualTo(first.getEnvironment().getProperty("handoff.namespace"));
 		}
 	}
