@@ -80,6 +80,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	private ThreadFactory threads = HandoffThreads.PLATFORM;
 
+	private Map<String, Integer> participantVersions = Map.of();
+
 	/**
 	 * Creates the lifecycle.
 	 * @param beanFactory where to find {@code @Handoff} beans
@@ -113,9 +115,23 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		this.threads = threads;
 	}
 
+	/**
+	 * Makes the participants of some labels hand off and read another version of their state's shape than their
+	 * {@link dev.handoff.Handoff#version() @Handoff(version)} says, as if their annotation said so. Meant for tests
+	 * that hand off from one version to another within one code base, as {@code HandoffTestCluster} of
+	 * {@code handoff-test} does; set it before the application context is refreshed. Startup fails when a label
+	 * names no participant.
+	 * @param versions label → version
+	 */
+	public void setParticipantVersions(Map<String, Integer> versions) {
+		Assert.notNull(versions, "'versions' must not be null");
+		this.participantVersions = Map.copyOf(versions);
+	}
+
 	@Override
 	public void afterSingletonsInstantiated() {
-		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template);
+		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template,
+				this.participantVersions);
 		this.participants = participants;
 		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
 				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()

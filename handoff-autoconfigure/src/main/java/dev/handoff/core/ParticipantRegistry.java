@@ -32,13 +32,24 @@ final class ParticipantRegistry {
 	 * Finds and checks every participant.
 	 * @param beanFactory where to look
 	 * @param template the template, for the Jackson type of each state type
+	 * @param versions versions that replace the {@link Handoff#version()} of some labels; each must name a
+	 * participant
 	 * @return the participants, by label
-	 * @throws HandoffConfigurationException when a participant cannot work, saying what to change
+	 * @throws HandoffConfigurationException when a participant cannot work, or a version names no participant,
+	 * saying what to change
 	 */
-	static ParticipantRegistry discover(ListableBeanFactory beanFactory, HandoffTemplate template) {
+	static ParticipantRegistry discover(ListableBeanFactory beanFactory, HandoffTemplate template,
+			Map<String, Integer> versions) {
 		ParticipantRegistry registry = new ParticipantRegistry();
 		for (String beanName : beanFactory.getBeanNamesForAnnotation(Handoff.class)) {
-			registry.register(beanFactory, template, beanName);
+			registry.register(beanFactory, template, beanName, versions);
+		}
+		for (String label : versions.keySet()) {
+			if (!registry.participants.containsKey(label)) {
+				throw new HandoffConfigurationException("A participant version is set for label '" + label
+						+ "', but no @Handoff bean has that label (" + registry.describe() + ").",
+						"Set the version of a label that a participant has.");
+			}
 		}
 		return registry;
 	}
@@ -74,7 +85,8 @@ final class ParticipantRegistry {
 		return this.participants.isEmpty();
 	}
 
-	private void register(ListableBeanFactory beanFactory, HandoffTemplate template, String beanName) {
+	private void register(ListableBeanFactory beanFactory, HandoffTemplate template, String beanName,
+			Map<String, Integer> versions) {
 		Object bean = beanFactory.getBean(beanName);
 		Class<?> beanClass = AopUtils.getTargetClass(bean);
 		if (!(bean instanceof HandoffParticipant<?> participant)) {
@@ -106,8 +118,8 @@ final class ParticipantRegistry {
 					"Declare its class with a concrete state type, such as "
 							+ "'implements HandoffParticipant<Map<String, Long>>'.");
 		}
-		this.participants.put(label, participant(template, beanName, label, annotation.version(), stateType,
-				participant));
+		this.participants.put(label, participant(template, beanName, label,
+				versions.getOrDefault(label, annotation.version()), stateType, participant));
 	}
 
 	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label,

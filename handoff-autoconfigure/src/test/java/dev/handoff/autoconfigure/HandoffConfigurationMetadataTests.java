@@ -51,10 +51,14 @@ class HandoffConfigurationMetadataTests {
 		addProperties(expected, "handoff.", HandoffProperties.class);
 		assertThat(expected).contains("handoff.security.keys", "handoff.security.active-key");
 		assertThat(properties).containsOnlyKeys(expected);
-		properties.forEach((name, property) -> assertThat(property.path("description").asString())
-			.as("description of %s", name)
-			.isNotBlank()
-			.endsWith("."));
+		properties.forEach((name, property) -> {
+			String description = property.path("description").asString();
+			// The field's Javadoc, a sentence: capitalized and ended; a boolean says when it is true.
+			assertThat(description).as("description of %s", name).matches("(?s)\\p{Lu}.*\\.");
+			if (property.path("type").asString().equals("java.lang.Boolean")) {
+				assertThat(description).as("description of boolean %s", name).startsWith("Whether ");
+			}
+		});
 	}
 
 	@Test

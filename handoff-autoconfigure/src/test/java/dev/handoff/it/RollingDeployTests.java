@@ -3,6 +3,7 @@ package dev.handoff.it;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -22,6 +23,8 @@ import dev.handoff.test.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,6 +36,12 @@ import static org.awaitility.Awaitility.await;
 class RollingDeployTests {
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
+
+	/** A racer claims only when notified, and shows its claims in the metrics. */
+	private static final String[] RACER = { "--handoff.poll-interval=1h",
+			"--management.endpoints.web.exposure.include=metrics" };
+
+	private static final JsonMapper json = JsonMapper.builder().build();
 
 	@RegisterExtension
 	static final RedisExtension redis = new RedisExtension();
@@ -65,12 +74,14 @@ class RollingDeployTests {
 	@Test
 	void exactlyOneOfThreeRacingInstancesTakesEachRecord() {
 		AppProcess old = start("old");
-		List<AppProcess> racers = List.of(start("racer-1", "--handoff.poll-interval=1h"),
-				start("racer-2", "--handoff.poll-interval=1h"), start("racer-3", "--handoff.poll-interval=1h"));
+		List<AppProcess> racers = List.of(start("racer-1", RACER), start("racer-2", RACER), start("racer-3", RACER));
 		old.awaitReady();
 		racers.forEach(AppProcess::awaitReady);
 		Map<String, Long> state = old.mutate(30);
 		old.post("/notes?text=only-once");
+		// Claimed at startup; they do not poll, so only a notification makes them claim again.
+		Map<AppProcess, Double> claimsBefore = new HashMap<>();
+		racers.forEach((racer) -> claimsBefore.put(racer, claims(racer)));
 
 		old.terminate();
 		old.awaitExit(HANDOFF);
@@ -80,7 +91,10 @@ class RollingDeployTests {
 					&& racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED notes")).isPresent()).count() == 1);
 		List<Map<String, Long>> held = racers.stream().map(AppProcess::counters).toList();
 		assertThat(held).filteredOn((counters) -> !counters.isEmpty()).containsExactly(state);
-		// Each racer claimed at least once (pub/sub reached all of them); the losers found nothing left.
+		// Pub/sub reached every racer, so each claimed after the handoff; the losers found nothing left.
+		await().atMost(HANDOFF)
+			.untilAsserted(() -> assertThat(racers)
+				.allSatisfy((racer) -> assertThat(claims(racer)).isGreaterThan(claimsBefore.get(racer))));
 		assertThat(racers).allSatisfy((racer) -> assertThat(racer.output().stream()
 			.filter((line) -> line.startsWith("RECEIVED counters"))
 			.count()).isLessThanOrEqualTo(1));
@@ -202,6 +216,17 @@ class RollingDeployTests {
 		finally {
 			store.destroy();
 		}
+	}
+
+	/** How many claims (handoff.claim) the instance has made so far. */
+	private static double claims(AppProcess app) {
+		JsonNode claim = json.readTree(app.get("/actuator/metrics/handoff.claim"));
+		for (JsonNode measurement : claim.path("measurements")) {
+			if (measurement.path("statistic").asString().equals("COUNT")) {
+				return measurement.path("value").asDouble();
+			}
+		}
+		throw new IllegalStateException(app + " reports no count of handoff.claim: " + claim);
 	}
 
 	private AppProcess start(String name, String... arguments) {

@@ -48,7 +48,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The Redis protocol of {@link RedisHandoffStore} as its Javadoc documents it: round trips and the commands inside
  * them, idempotence under Lettuce's replay after a reconnect, the shape and lifetime of its keys, and a Redis restart.
- * The behaviour every store shares is in {@code HandoffStoreContractTests}.
+ * The behaviour every store shares is in {@code HandoffStoreContract} (module handoff-test).
  */
 class RedisHandoffStoreProtocolTests {
 

@@ -1,4 +1,4 @@
-package dev.handoff;
+package dev.handoff.memory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,13 +7,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 
+import dev.handoff.HandoffStore;
 import dev.handoff.HandoffStore.Policy;
-import dev.handoff.memory.InMemoryHandoffStore;
+import dev.handoff.test.HandoffStoreContract;
 
 /**
  * The {@link HandoffStore} contract for the {@link InMemoryHandoffStore}, on a clock the test moves.
  */
-class InMemoryHandoffStoreTests extends HandoffStoreContractTests {
+class InMemoryHandoffStoreContractTests extends HandoffStoreContract {
 
 	private final MovableClock clock = new MovableClock();
 

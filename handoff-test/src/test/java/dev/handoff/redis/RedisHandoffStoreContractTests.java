@@ -1,4 +1,4 @@
-package dev.handoff;
+package dev.handoff.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.handoff.HandoffStore;
 import dev.handoff.HandoffStore.Policy;
-import dev.handoff.redis.RedisHandoffStore;
+import dev.handoff.test.HandoffStoreContract;
 import dev.handoff.test.MasterReplicaTopology;
 import dev.handoff.test.RedisClientContext;
 import dev.handoff.test.RedisClientType;
@@ -39,7 +40,7 @@ class RedisHandoffStoreContractTests {
 		return contexts.computeIfAbsent(topology.name() + "/" + client, (key) -> topology.connectionFactory(client));
 	}
 
-	abstract static class TopologyContract extends HandoffStoreContractTests {
+	abstract static class TopologyContract extends HandoffStoreContract {
 
 		private final List<RedisHandoffStore> stores = new ArrayList<>();
 

@@ -1,0 +1,27 @@
+package dev.handoff.test.readme;
+
+import dev.handoff.test.HandoffTestCluster;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PageViewsHandoffTests {
+
+	@Test
+	void pageViewsSurviveDeploys() {
+		try (HandoffTestCluster cluster = HandoffTestCluster.of(ShopApplication.class)) {
+			ConfigurableApplicationContext v1 = cluster.start();
+			v1.getBean(PageViews.class).viewed("home");
+
+			ConfigurableApplicationContext v2 = cluster.rollingReplace(v1);   // v2 starts, then v1 shuts down
+			assertThat(v2.getBean(PageViews.class).views()).containsEntry("home", 1L);
+			v2.getBean(PageViews.class).viewed("cart");
+
+			ConfigurableApplicationContext v3 = cluster.recreate(v2);         // v2 shuts down, then v3 starts
+			assertThat(v3.getBean(PageViews.class).views()).containsEntry("home", 1L).containsEntry("cart", 1L);
+		}
+	}
+
+}
