@@ -861,7 +861,7 @@ public abstract class HandoffStoreContract {
 	protected static HandoffClaim claim(HandoffStore store, String label, int version, String claimer) {
 		HandoffStore.Claims claims = store.claim(List.of(new HandoffStore.ClaimRequest(label, version)), claimer);
 		assertThat(claims.failures()).isEmpty();
-		return claims.claims().get(label);
+		return claims.of(label);
 	}
 
 	/**

@@ -420,7 +420,7 @@ public final class HandoffTestCluster implements AutoCloseable {
 				}
 				HandoffStore.StoredRecord stored;
 				try {
-					stored = find(store, label, departure.handedOff.get(label));
+					stored = find(store, label, departure.recordId(label));
 				}
 				catch (RuntimeException ex) {
 					// A store that cannot list its records, or did not answer now: the timeout still bounds the wait.
@@ -449,7 +449,7 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	private static String describe(Departure departure, String label) {
-		return "the record " + departure.handedOff.get(label) + " of label '" + label + "' that " + departure.instance
+		return "the record " + departure.recordId(label) + " of label '" + label + "' that " + departure.instance
 				+ " handed off";
 	}
 
@@ -457,7 +457,7 @@ public final class HandoffTestCluster implements AutoCloseable {
 	private static String whereabouts(@Nullable HandoffStore store, String label, Departure departure) {
 		HandoffStore.StoredRecord stored;
 		try {
-			stored = find(store, label, departure.handedOff.get(label));
+			stored = find(store, label, departure.recordId(label));
 		}
 		catch (RuntimeException ex) {
 			return "the store could not locate (" + ex.getMessage() + ")";
@@ -543,7 +543,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 			// Called right after the activity recorded this merge, under the label's receiver lock.
 			HandoffActivity.Received received = this.activity.lastReceived(label);
 			if (received != null) {
-				this.instance.receipts.add(new Receipt(label, received.from(), sequence.incrementAndGet()));
+				this.instance.receipts.add(new Receipt(label, received.from(),
+						HandoffTestCluster.this.sequence.incrementAndGet()));
 			}
 			wake();
 		}
@@ -644,6 +645,12 @@ public final class HandoffTestCluster implements AutoCloseable {
 	 * @param since the cluster's sequence when it began to shut down
 	 */
 	private record Departure(Instance instance, Map<String, String> handedOff, long since) {
+
+		String recordId(String label) {
+			String recordId = this.handedOff.get(label);
+			Assert.state(recordId != null, () -> this.instance + " handed off nothing of label '" + label + "'");
+			return recordId;
+		}
 
 		Departure requireHandedOff() {
 			if (!this.handedOff.isEmpty()) {

@@ -1,6 +1,5 @@
 package dev.handoff.test;
 
-import java.time.Duration;
 import java.util.Map;
 
 import dev.handoff.HandoffConfigurationException;

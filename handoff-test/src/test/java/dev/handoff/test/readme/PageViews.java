@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.handoff.Handoff;
 import dev.handoff.HandoffParticipant;
 import dev.handoff.HandoffRecord;
+
 import org.springframework.stereotype.Component;
 
 @Component
