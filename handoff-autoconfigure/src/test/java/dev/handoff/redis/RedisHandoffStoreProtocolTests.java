@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import dev.handoff.Handoff;
 import dev.handoff.HandoffClaim;
@@ -282,13 +283,16 @@ class RedisHandoffStoreProtocolTests {
 		assertThat(this.connection.keyCommands().exists(keys("cache").pending())).isFalse();
 		store.initiate(record("cache"));
 
-		String prefix = redis.namespace() + ":handoff:{cache}:";
+		Keys cache = keys("cache");
 		Set<String> keys = scan(redis.namespace() + "*");
-		assertThat(keys).allSatisfy((key) -> assertThat(key).startsWith(prefix));
-		assertThat(keys).extracting((key) -> key.substring(prefix.length()))
-			.filteredOn((suffix) -> !suffix.startsWith("report:"))
-			.containsExactlyInAnyOrder("pending", "claim:" + holding.id(), "claims", "owner", "expiry", "attempts",
-					"dead", "dead-reasons", "dead-expiry", "acked", "acked-by");
+		assertThat(keys).allSatisfy((key) -> assertThat(key).startsWith(cache.prefix()));
+		assertThat(keys).filteredOn((key) -> !key.startsWith(string(cache.report(""))))
+			.containsExactlyInAnyOrder(Stream
+				.of(cache.pending(), cache.claim(holding.id()), cache.claims(), cache.owner(), cache.expiry(),
+						cache.attempts(), cache.dead(), cache.deadReasons(), cache.deadExpiry(), cache.acked(),
+						cache.ackedBy())
+				.map(RedisHandoffStoreProtocolTests::string)
+				.toArray(String[]::new));
 		assertThat(keys).allSatisfy((key) -> assertThat(
 				this.connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
 			.as("PTTL of %s", key)
@@ -305,7 +309,7 @@ class RedisHandoffStoreProtocolTests {
 				(labels) -> notified.addAll(labels))) {
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
 			notified.clear();
-			Long receivers = this.connection.publish(bytes(redis.namespace() + ":handoff:{cache}:notify"),
+			Long receivers = this.connection.publish(keys("cache").channel(),
 					bytes("some-record-id"));
 			assertThat(receivers).isOne();
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
