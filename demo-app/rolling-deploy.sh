@@ -15,7 +15,7 @@
 #   demo-app/rolling-deploy.sh --hold              keep the new instances running to look at their page, until Ctrl-C
 #
 # Environment: JAVA_HOME; DEMO_JAVA_OPTS (default: quick startup flags); DEMO_CLASSPATH runs the demo from that
-# class path instead of the jar (the build's test does this).
+# class path instead of the jar.
 
 set -euo pipefail
 

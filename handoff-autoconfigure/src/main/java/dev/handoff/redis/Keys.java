@@ -65,6 +65,11 @@ final class Keys {
 		return this.label;
 	}
 
+	/** The start of every key of the label: {@code <namespace>:handoff:{<label>}:}. */
+	String prefix() {
+		return this.prefix;
+	}
+
 	byte[] pending() {
 		return this.pending;
 	}

@@ -17,6 +17,7 @@ import dev.handoff.core.HandoffTemplate;
 import dev.handoff.memory.InMemoryHandoffStore;
 import dev.handoff.redis.HandoffRedisConnectionFactory;
 import dev.handoff.redis.RedisHandoffStore;
+import dev.handoff.test.ConditionReport;
 import dev.handoff.test.RedisExtension;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.Jedis;
 import tools.jackson.databind.DefaultTyping;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -226,11 +228,19 @@ class HandoffAutoConfigurationTests {
 
 	@Test
 	void inMemoryStoreWithAWarningWhenRedisIsNotOnTheClasspath(CapturedOutput output) {
-		this.redisRunner.withClassLoader(new FilteredClassLoader(RedisConnectionFactory.class.getName(), "redis.clients.jedis")).run((context) -> {
+		// Jedis too: with RedisConnectionFactory hidden, Boot's own @ConditionalOnMissingBean does not see Lettuce's
+		// factory and would define Jedis' beside it.
+		FilteredClassLoader withoutRedis = new FilteredClassLoader(RedisConnectionFactory.class, Jedis.class);
+		this.redisRunner.withClassLoader(withoutRedis).run((context) -> {
 			assertThat(context).hasSingleBean(InMemoryHandoffStore.class)
 				.doesNotHaveBean(RedisHandoffStore.class)
 				.hasSingleBean(HandoffTemplate.class)
 				.hasSingleBean(HandoffLifecycle.class);
+			// The bean conditions on RedisConnectionFactory cannot see the class either: only the report tells that
+			// the class condition is what turned the Redis store off.
+			assertThat(ConditionReport.of(context, RedisHandoffStoreConfiguration.class))
+				.contains("@ConditionalOnClass did not find required class '" + RedisConnectionFactory.class.getName()
+						+ "'");
 			assertThat(output).contains("WARN")
 				.contains("Handoff uses an in-memory store: state handed off stays inside this JVM");
 		});

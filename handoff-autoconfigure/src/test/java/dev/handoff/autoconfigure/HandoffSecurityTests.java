@@ -18,6 +18,7 @@ import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.metrics.HandoffMetricsAutoConfiguration;
 import dev.handoff.core.HandoffListener;
 import dev.handoff.core.HandoffTemplate;
+import dev.handoff.redis.LabelKeys;
 import dev.handoff.test.RedisExtension;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -121,7 +122,7 @@ class HandoffSecurityTests {
 	}
 
 	private byte[] pending(String label) {
-		return (redis.namespace() + ":handoff:{" + label + "}:pending").getBytes(StandardCharsets.UTF_8);
+		return LabelKeys.of(redis.namespace(), label).pending().getBytes(StandardCharsets.UTF_8);
 	}
 
 	private byte[] envelope(HandoffRecord<?> record) {
@@ -225,7 +226,7 @@ class HandoffSecurityTests {
 		HandoffRecord<Tally> sent = handOff("tally", with(keys("k1", "k1"), "handoff.namespace=" + otherNamespace));
 		byte[][] copied = new byte[1][];
 		inRedis((connection) -> copied[0] = connection.hashCommands()
-			.hGet((otherNamespace + ":handoff:{tally}:pending").getBytes(StandardCharsets.UTF_8),
+			.hGet(LabelKeys.of(otherNamespace, "tally").pending().getBytes(StandardCharsets.UTF_8),
 					sent.id().getBytes(StandardCharsets.UTF_8)));
 		put("tally", sent.id(), copied[0]);
 		assertRejected(receive(keys("k1", "k1")), "wrong-namespace");

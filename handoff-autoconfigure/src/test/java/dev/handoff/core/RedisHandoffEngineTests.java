@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import dev.handoff.HandoffOperations;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
+import dev.handoff.redis.LabelKeys;
 import dev.handoff.test.RedisServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,11 +94,11 @@ class RedisHandoffEngineTests extends AbstractHandoffEngineTests {
 
 	@Override
 	protected Map<String, String> deadLetters(String label) {
-		String prefix = this.namespace + ":handoff:{" + label + "}:";
-		Map<Object, Object> reasons = redisTemplate.opsForHash().entries(prefix + "dead-reasons");
+		LabelKeys keys = LabelKeys.of(this.namespace, label);
+		Map<Object, Object> reasons = redisTemplate.opsForHash().entries(keys.deadReasons());
 		// Each reason belongs to a stored envelope.
 		return redisTemplate.<String, String>opsForHash()
-			.keys(prefix + "dead")
+			.keys(keys.dead())
 			.stream()
 			.collect(Collectors.toMap((id) -> id, (id) -> String.valueOf(reasons.get(id))));
 	}

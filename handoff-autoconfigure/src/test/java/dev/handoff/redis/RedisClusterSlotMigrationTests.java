@@ -56,7 +56,7 @@ class RedisClusterSlotMigrationTests {
 			for (int i = 0; i < 3; i++) {
 				initiated.add(initiate(store, "moving"));
 			}
-			String pending = namespace + ":handoff:{moving}:pending";
+			String pending = new String(store.keys("moving").pending(), StandardCharsets.UTF_8);
 			RedisServerProcess source = cluster.masterFor(pending);
 			RedisServerProcess target = cluster.startedMasters()
 				.stream()

@@ -43,6 +43,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code handoff.durability} against a real primary with a real replica: {@code WAIT} after each write, on a
@@ -78,14 +79,15 @@ class RedisDurabilityTests {
 				});
 				assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(3));
 
-				// The wait blocks its own connection only: other commands of the store go on meanwhile.
-				store.setDurability(new Durability(1, false, Duration.ofMillis(1500)));
+				// The wait blocks its own connection only: other commands of the store go on meanwhile. Inspect
+				// answers while the record it counts is still waiting for the replica; an inspect queued behind that
+				// wait would answer only after it. (Below Jedis' 2 s for a reply, which the store requires.)
+				Duration durabilityTimeout = Duration.ofMillis(1500);
+				store.setDurability(new Durability(1, false, durabilityTimeout));
 				CompletableFuture<HandoffStore.Initiated> waiting = CompletableFuture
 					.supplyAsync(() -> store.initiate(record()));
-				Thread.sleep(300);
-				long inspect = System.nanoTime();
-				assertThat(store.inspect(List.of("cache")).get("cache").waiting()).isGreaterThanOrEqualTo(3);
-				assertThat(Duration.ofNanos(System.nanoTime() - inspect)).isLessThan(Duration.ofSeconds(2));
+				await().atMost(durabilityTimeout.minusMillis(500))
+					.until(() -> store.inspect(List.of("cache")).get("cache").waiting() >= 3);
 				assertThat(waiting).isNotDone();
 				assertThat(waiting.get(10, TimeUnit.SECONDS).notDurable()).contains("only 0 of 1");
 				assertThat(store.claim("cache", "taker").deliveries()).hasSize(4);

@@ -50,7 +50,7 @@ class RedisHandoffStoreCheckTests {
 				cursor.forEachRemaining((key) -> keys.add(new String(key, StandardCharsets.UTF_8)));
 			}
 			assertThat(keys).isNotEmpty()
-				.allSatisfy((key) -> assertThat(key).startsWith(redis.namespace() + ":handoff:{:check}:"))
+				.allSatisfy((key) -> assertThat(key).startsWith(store.keys(RedisHandoffStore.CHECK_LABEL).prefix()))
 				.allSatisfy((key) -> assertThat(connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
 					.isBetween(1L, 60_000L));
 		}

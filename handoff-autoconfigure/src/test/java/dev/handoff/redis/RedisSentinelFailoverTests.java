@@ -57,7 +57,7 @@ class RedisSentinelFailoverTests {
 			// Replication is asynchronous: only a write the replica has is promised to survive a failover. (WAIT on
 			// a connection of the test's own would prove nothing: it waits for that connection's writes only.)
 			RedisServerProcess replica = sentinel.replica();
-			String pending = namespace + ":handoff:{cache}:pending";
+			String pending = new String(store.keys("cache").pending(), StandardCharsets.UTF_8);
 			await().atMost(Duration.ofSeconds(10))
 				.untilAsserted(() -> assertThat(replica.command("HEXISTS", pending, record.id())).isEqualTo(1L));
 

@@ -8,6 +8,7 @@ import dev.handoff.HandoffOperations;
 import dev.handoff.HandoffStore;
 import dev.handoff.autoconfigure.HandoffAutoConfiguration;
 import dev.handoff.memory.InMemoryHandoffStore;
+import dev.handoff.test.ConditionReport;
 import dev.handoff.test.StatelessCounters;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -87,8 +88,13 @@ class HandoffMetricsAutoConfigurationTests {
 
 	@Test
 	void noMetersWithoutMicrometer() {
-		runner().withClassLoader(new FilteredClassLoader("io.micrometer.core"))
-			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(HandoffMetrics.class));
+		runner().withClassLoader(new FilteredClassLoader("io.micrometer.core")).run((context) -> {
+			assertThat(context).hasNotFailed().doesNotHaveBean(HandoffMetrics.class);
+			// Without the class there is no MeterRegistry bean either: only the report tells that the class
+			// condition is what turned the meters off.
+			assertThat(ConditionReport.of(context, HandoffMetricsAutoConfiguration.class))
+				.contains("@ConditionalOnClass did not find required class '" + MeterRegistry.class.getName() + "'");
+		});
 	}
 
 }

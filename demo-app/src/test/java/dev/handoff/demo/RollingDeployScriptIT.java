@@ -15,10 +15,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs {@code rolling-deploy.sh}, the first command of the README, as a user would, so the build proves the demo:
- * real JVMs, one real Redis (the binary from embedded-redis when none is on the PATH), SIGTERM during traffic. The
- * script runs the demo from this test's class path instead of the jar, which is built only after the tests.
+ * real JVMs, one real Redis (the binary from embedded-redis when none is on the PATH), SIGTERM during traffic. As an
+ * integration test it runs after {@code package}, so the script runs the executable jar the build just made
+ * ({@code --no-build}), the one a user starts.
  */
-class RollingDeployScriptTests {
+class RollingDeployScriptIT {
 
 	private static final long TIMEOUT_SECONDS = 150;
 
@@ -40,7 +41,8 @@ class RollingDeployScriptTests {
 		command.addAll(List.of(options));
 		Path log = Files.createTempFile(Path.of("target"), "rolling-deploy-", ".txt");
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-		builder.environment().put("DEMO_CLASSPATH", System.getProperty("java.class.path"));
+		// The demo jar, not this test's class path.
+		builder.environment().remove("DEMO_CLASSPATH");
 		builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
 		Process process = builder.start();
 		boolean exited = process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);

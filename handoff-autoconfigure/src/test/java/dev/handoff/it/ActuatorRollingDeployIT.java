@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * counter, the {@code handoff} endpoint, the receiver's merge span in the trace the sender handed off in, and the
  * component going DOWN once Redis stops.
  */
-class ActuatorRollingDeployTests {
+class ActuatorRollingDeployIT {
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
 

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * handed off, and hands it off again. Under AOT the bean definitions are fixed at build time, {@code handoff.enabled}
  * included.
  */
-class AheadOfTimeRollingDeployTests {
+class AheadOfTimeRollingDeployIT {
 
 	@RegisterExtension
 	static final RedisExtension redis = new RedisExtension();

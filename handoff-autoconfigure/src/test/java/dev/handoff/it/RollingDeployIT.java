@@ -33,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  * Rolling deploys with real JVMs against one real Redis: each instance is the test application in a child process,
  * stopped with a real SIGTERM or SIGKILL.
  */
-class RollingDeployTests {
+class RollingDeployIT {
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
 

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Faults of one participant at shutdown, in real JVMs against a real Redis: the others are still handed off, and
  * the failure is reported with what to change.
  */
-class ParticipantFailureTests {
+class ParticipantFailureIT {
 
 	private static final Duration HANDOFF = Duration.ofSeconds(30);
 
