@@ -9,6 +9,12 @@ import java.nio.charset.StandardCharsets;
  */
 final class Keys {
 
+	/** What follows the label in every key of it, up to the key's own name. */
+	static final String LABEL_END = "}:";
+
+	/** The name of the key whose presence {@link LabelScan} looks for. */
+	static final String EXPIRY = "expiry";
+
 	private final String label;
 
 	private final String prefix;
@@ -41,11 +47,11 @@ final class Keys {
 
 	Keys(String namespace, String label) {
 		this.label = label;
-		this.prefix = namespace + ":handoff:{" + label + "}:";
+		this.prefix = labelsStart(namespace) + label + LABEL_END;
 		this.pending = key("pending");
 		this.claims = key("claims");
 		this.owner = key("owner");
-		this.expiry = key("expiry");
+		this.expiry = key(EXPIRY);
 		this.attempts = key("attempts");
 		this.acked = key("acked");
 		this.ackedBy = key("acked-by");
@@ -55,6 +61,11 @@ final class Keys {
 		this.deadExpiry = key("dead-expiry");
 		this.deadReasons = key("dead-reasons");
 		this.channel = key("notify");
+	}
+
+	/** What every key of every label of a namespace starts with: {@code <namespace>:handoff:} and the brace that opens the label. */
+	static String labelsStart(String namespace) {
+		return namespace + ":handoff:{";
 	}
 
 	private byte[] key(String suffix) {

@@ -32,8 +32,8 @@ final class LabelScan {
 
 	static Map<String, Long> waiting(RedisConnectionFactory connectionFactory, String namespace, int maxLabels,
 			String excluded) {
-		String prefix = namespace + ":handoff:{";
-		String suffix = "}:expiry";
+		String prefix = Keys.labelsStart(namespace);
+		String suffix = Keys.LABEL_END + Keys.EXPIRY;
 		ScanOptions options = ScanOptions.scanOptions().match(escape(prefix) + "*" + escape(suffix)).count(1000).build();
 		List<String> labels = new ArrayList<>();
 		try (RedisConnection connection = connectionFactory.getConnection()) {

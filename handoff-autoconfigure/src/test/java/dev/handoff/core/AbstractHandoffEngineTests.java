@@ -295,8 +295,10 @@ abstract class AbstractHandoffEngineTests {
 				for (int i = 1; i < counters.attempts.size(); i++) {
 					Duration between = Duration.between(counters.attempts.get(i - 1).at(),
 							counters.attempts.get(i).at());
+					// Without the lease the next poll, 100 ms later, would deliver it again; half the lease leaves
+					// room for a delivery that a loaded machine recorded late.
 					assertThat(between).as("time between attempt %d and %d", i, i + 1)
-						.isGreaterThanOrEqualTo(settings.lease().minusMillis(100));
+						.isGreaterThanOrEqualTo(settings.lease().dividedBy(2));
 				}
 				assertThat(output).contains("failed on delivery attempt 1 of handoff record " + record.id())
 					.contains("failed on delivery attempt 2 of handoff record " + record.id())

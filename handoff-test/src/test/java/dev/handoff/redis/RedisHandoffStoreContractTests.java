@@ -97,7 +97,7 @@ class RedisHandoffStoreContractTests {
 
 		@Override
 		protected Map<String, String> deadLetters(String label) {
-			byte[] key = (this.namespace + ":handoff:{" + label + "}:dead-reasons").getBytes(StandardCharsets.UTF_8);
+			byte[] key = new Keys(this.namespace, label).deadReasons();
 			try (RedisConnection connection = connectionFactory().getConnection()) {
 				Map<String, String> reasons = new LinkedHashMap<>();
 				Map<byte[], byte[]> entries = connection.hashCommands().hGetAll(key);
