@@ -29,7 +29,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Passes the records of one claim to their receiver so that each record settles on its own:
@@ -50,8 +49,6 @@ final class Deliveries {
 
 	private final HandoffStore store;
 
-	private final JsonMapper mapper;
-
 	private final Duration renewEvery;
 
 	private final Clock clock = Clock.systemUTC();
@@ -68,9 +65,8 @@ final class Deliveries {
 
 	private volatile RecordProtection protection = RecordProtection.none();
 
-	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease, HandoffActivity activity) {
+	Deliveries(HandoffStore store, Duration lease, HandoffActivity activity) {
 		this.store = store;
-		this.mapper = mapper;
 		this.renewEvery = lease.dividedBy(3);
 		this.activity = activity;
 	}
@@ -314,11 +310,11 @@ final class Deliveries {
 	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
 		if (record.version() == receiver.version) {
 			try {
-				return this.mapper.readValue(record.data(), receiver.type);
+				return receiver.codec.read(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
-						"unreadable as " + receiver.type.toCanonical() + ": " + ex.getOriginalMessage(),
+						"unreadable as " + receiver.codec.type().toCanonical() + ": " + ex.getOriginalMessage(),
 						"Fix the state type so it reads what version " + record.version() + " wrote, or change its "
 								+ "@Handoff version and convert old records in upgradeHandoff.");
 				return null;
@@ -327,7 +323,7 @@ final class Deliveries {
 		if (receiver.upgrader != null) {
 			JsonNode tree;
 			try {
-				tree = this.mapper.readTree(record.data());
+				tree = receiver.codec.readTree(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",

@@ -250,7 +250,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		return participants.all()
 			.stream()
 			.map((participant) -> new ParticipantDescription(participant.label(), participant.beanName(),
-					participant.receiver().version, participant.receiver().type.toCanonical()))
+					participant.receiver().version, participant.receiver().codec.type().toCanonical()))
 			.toList();
 	}
 

@@ -6,7 +6,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -23,6 +25,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,7 +39,10 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without type information, and keeps
- * it in a {@link HandoffStore}.
+ * it in a {@link HandoffStore}. The Jackson writer and reader of each state type are built once, when the type is
+ * first met (a participant's at startup); a type whose JSON object keys are data rather than property names, such
+ * as a large map's, is read without canonicalizing property names, through a copy of the mapper that is otherwise
+ * the same ({@link StateCodec}).
  */
 public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
@@ -46,12 +52,21 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
 
+	/** State types are few, each declared in code; a caller of complete that makes up types gets fresh codecs. */
+	private static final int MAX_CACHED_CODECS = 1000;
+
 	private static final HandoffStore.Policy DEFAULT_POLICY = new HandoffStore.Policy(Duration.ofHours(1),
 			Duration.ofSeconds(30), 5, Duration.ofDays(7));
 
 	private final HandoffStore store;
 
 	private final JsonMapper mapper;
+
+	private final Object keysAsDataMonitor = new Object();
+
+	private @Nullable JsonMapper keysAsData;
+
+	private final Map<JavaType, StateCodec> codecs = new ConcurrentHashMap<>();
 
 	private final String instanceId;
 
@@ -94,7 +109,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.mapper = mapper;
 		this.instanceId = instanceId;
 		this.maxRecordSize = policy.maxRecordSize();
-		this.deliveries = new Deliveries(store, mapper, policy.lease(), this.activity);
+		this.deliveries = new Deliveries(store, policy.lease(), this.activity);
 	}
 
 	/**
@@ -224,7 +239,25 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
+	 * Writes a participant's state as a record, ready for the store, under a fresh record id, with the writer
+	 * prepared for its state type.
+	 * @param codec the codec of the participant's state type
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state
+	 * @return the record
+	 */
+	HandoffRecord<byte[]> serialize(StateCodec codec, String label, int version, Object state) {
+		return serialize(codec, label, version, state, UUID.randomUUID().toString());
+	}
+
+	private HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
+		return serialize(null, label, version, state, recordId);
+	}
+
+	/**
 	 * Writes state as a record, ready for the store, stopping as soon as it grows past the max record size.
+	 * @param codec the codec of the state's type, or null to write the state as its runtime class
 	 * @param label the label
 	 * @param version the version of the state's shape
 	 * @param state the state
@@ -232,12 +265,18 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @return the record
 	 * @throws HandoffException when the state cannot be written as JSON, or is too large
 	 */
-	HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
+	private HandoffRecord<byte[]> serialize(@Nullable StateCodec codec, String label, int version, Object state,
+			String recordId) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
 		BoundedOutputStream out = new BoundedOutputStream(this.maxRecordSize);
 		try {
-			this.mapper.writeValue(out, state);
+			if (codec != null) {
+				codec.write(out, state);
+			}
+			else {
+				this.mapper.writeValue(out, state);
+			}
 		}
 		catch (RuntimeException ex) {
 			if (out.exceeded()) {
@@ -286,7 +325,37 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	private <S> int complete(String label, int version, JavaType type, Consumer<List<HandoffRecord<S>>> receiver) {
 		checkLabel(label);
 		Assert.notNull(receiver, "'receiver' must not be null");
-		return receive(new Receiver<>(label, version, type, "the receiver of label '" + label + "'", receiver, null));
+		return receive(new Receiver<>(label, version, codec(type), "the receiver of label '" + label + "'", receiver,
+				null));
+	}
+
+	/**
+	 * Returns the writer and reader of a state type, built the first time the type is met.
+	 * @param type the state type
+	 * @return its codec
+	 */
+	StateCodec codec(JavaType type) {
+		StateCodec codec = this.codecs.get(type);
+		if (codec == null) {
+			codec = StateCodec.of(type, this.mapper, this::keysAsData);
+			if (this.codecs.size() < MAX_CACHED_CODECS) {
+				StateCodec existing = this.codecs.putIfAbsent(type, codec);
+				codec = (existing != null) ? existing : codec;
+			}
+		}
+		return codec;
+	}
+
+	/** The mapper that reads types whose object keys are data, derived from the mapper once it is needed. */
+	private JsonMapper keysAsData() {
+		synchronized (this.keysAsDataMonitor) {
+			JsonMapper keysAsData = this.keysAsData;
+			if (keysAsData == null) {
+				keysAsData = StateCodec.withoutCanonicalizing(this.mapper);
+				this.keysAsData = keysAsData;
+			}
+			return keysAsData;
+		}
 	}
 
 	@Override

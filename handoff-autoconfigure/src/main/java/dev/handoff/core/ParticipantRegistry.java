@@ -112,7 +112,7 @@ final class ParticipantRegistry {
 
 	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label,
 			int version, ResolvableType stateType, HandoffParticipant<S> bean) {
-		Receiver<S> receiver = new Receiver<>(label, version, template.constructType(stateType),
+		Receiver<S> receiver = new Receiver<>(label, version, template.codec(template.constructType(stateType)),
 				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
 		return new Participant<>(beanName, bean, receiver);
 	}

@@ -7,7 +7,6 @@ import java.util.function.Function;
 
 import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -26,7 +25,8 @@ final class Receiver<S> {
 
 	final int version;
 
-	final JavaType type;
+	/** How its state type is read, prepared when the receiver is made. */
+	final StateCodec codec;
 
 	final String description;
 
@@ -38,11 +38,12 @@ final class Receiver<S> {
 
 	private volatile boolean sealed;
 
-	Receiver(String label, int version, JavaType type, String description, Consumer<List<HandoffRecord<S>>> consumer,
+	Receiver(String label, int version, StateCodec codec, String description,
+			Consumer<List<HandoffRecord<S>>> consumer,
 			@Nullable Function<HandoffRecord<JsonNode>, @Nullable S> upgrader) {
 		this.label = label;
 		this.version = version;
-		this.type = type;
+		this.codec = codec;
 		this.description = description;
 		this.consumer = consumer;
 		this.upgrader = upgrader;
