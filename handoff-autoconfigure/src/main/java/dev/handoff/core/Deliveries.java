@@ -49,6 +49,8 @@ final class Deliveries {
 
 	private final HandoffStore store;
 
+	private final StateCodecs codecs;
+
 	private final Duration renewEvery;
 
 	private final Clock clock = Clock.systemUTC();
@@ -65,8 +67,9 @@ final class Deliveries {
 
 	private volatile RecordProtection protection = RecordProtection.none();
 
-	Deliveries(HandoffStore store, Duration lease, HandoffActivity activity) {
+	Deliveries(HandoffStore store, StateCodecs codecs, Duration lease, HandoffActivity activity) {
 		this.store = store;
+		this.codecs = codecs;
 		this.renewEvery = lease.dividedBy(3);
 		this.activity = activity;
 	}
@@ -310,11 +313,11 @@ final class Deliveries {
 	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
 		if (record.version() == receiver.version) {
 			try {
-				return receiver.codec.read(record.data());
+				return this.codecs.get(receiver.type).read(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
-						"unreadable as " + receiver.codec.type().toCanonical() + ": " + ex.getOriginalMessage(),
+						"unreadable as " + receiver.type.toCanonical() + ": " + ex.getOriginalMessage(),
 						"Fix the state type so it reads what version " + record.version() + " wrote, or change its "
 								+ "@Handoff version and convert old records in upgradeHandoff.");
 				return null;
@@ -323,7 +326,7 @@ final class Deliveries {
 		if (receiver.upgrader != null) {
 			JsonNode tree;
 			try {
-				tree = receiver.codec.readTree(record.data());
+				tree = this.codecs.get(receiver.type).readTree(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
@@ -399,6 +402,14 @@ final class Deliveries {
 				logger.debug("Could not renew the lease of claim " + claim.id(), ex);
 			}
 		}, every, every, TimeUnit.MILLISECONDS);
+	}
+
+	/** Starts the thread that renews leases, ahead of the first merge. */
+	void prepare() {
+		ScheduledExecutorService renewals = renewals();
+		if (renewals instanceof ScheduledThreadPoolExecutor executor) {
+			executor.prestartCoreThread();
+		}
 	}
 
 	private ScheduledExecutorService renewals() {

@@ -5,10 +5,9 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -39,10 +38,10 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without type information, and keeps
- * it in a {@link HandoffStore}. The Jackson writer and reader of each state type are built once, when the type is
- * first met (a participant's at startup); a type whose JSON object keys are data rather than property names, such
- * as a large map's, is read without canonicalizing property names, through a copy of the mapper that is otherwise
- * the same ({@link StateCodec}).
+ * it in a {@link HandoffStore}. The Jackson writer and reader of each state type are built once: a participant's at
+ * startup, off its path ({@link HandoffLifecycle}), any other when it is first met. A type whose JSON object keys are
+ * data rather than property names, such as a large map's, is read without canonicalizing property names, through a
+ * copy of the mapper that is otherwise the same ({@link StateCodec}).
  */
 public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
@@ -52,9 +51,6 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,200}");
 
-	/** State types are few, each declared in code; a caller of complete that makes up types gets fresh codecs. */
-	private static final int MAX_CACHED_CODECS = 1000;
-
 	private static final HandoffStore.Policy DEFAULT_POLICY = new HandoffStore.Policy(Duration.ofHours(1),
 			Duration.ofSeconds(30), 5, Duration.ofDays(7));
 
@@ -62,11 +58,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	private final JsonMapper mapper;
 
-	private final Object keysAsDataMonitor = new Object();
-
-	private @Nullable JsonMapper keysAsData;
-
-	private final Map<JavaType, StateCodec> codecs = new ConcurrentHashMap<>();
+	private final StateCodecs codecs;
 
 	private final String instanceId;
 
@@ -109,7 +101,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.mapper = mapper;
 		this.instanceId = instanceId;
 		this.maxRecordSize = policy.maxRecordSize();
-		this.deliveries = new Deliveries(store, policy.lease(), this.activity);
+		this.codecs = new StateCodecs(mapper);
+		this.deliveries = new Deliveries(store, this.codecs, policy.lease(), this.activity);
 	}
 
 	/**
@@ -241,14 +234,14 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	/**
 	 * Writes a participant's state as a record, ready for the store, under a fresh record id, with the writer
 	 * prepared for its state type.
-	 * @param codec the codec of the participant's state type
+	 * @param type the participant's state type
 	 * @param label the label
 	 * @param version the version of the state's shape
 	 * @param state the state
 	 * @return the record
 	 */
-	HandoffRecord<byte[]> serialize(StateCodec codec, String label, int version, Object state) {
-		return serialize(codec, label, version, state, UUID.randomUUID().toString());
+	HandoffRecord<byte[]> serialize(JavaType type, String label, int version, Object state) {
+		return serialize(this.codecs.get(type), label, version, state, UUID.randomUUID().toString());
 	}
 
 	private HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
@@ -325,8 +318,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	private <S> int complete(String label, int version, JavaType type, Consumer<List<HandoffRecord<S>>> receiver) {
 		checkLabel(label);
 		Assert.notNull(receiver, "'receiver' must not be null");
-		return receive(new Receiver<>(label, version, codec(type), "the receiver of label '" + label + "'", receiver,
-				null));
+		return receive(new Receiver<>(label, version, type, "the receiver of label '" + label + "'", receiver, null));
 	}
 
 	/**
@@ -335,27 +327,17 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @return its codec
 	 */
 	StateCodec codec(JavaType type) {
-		StateCodec codec = this.codecs.get(type);
-		if (codec == null) {
-			codec = StateCodec.of(type, this.mapper, this::keysAsData);
-			if (this.codecs.size() < MAX_CACHED_CODECS) {
-				StateCodec existing = this.codecs.putIfAbsent(type, codec);
-				codec = (existing != null) ? existing : codec;
-			}
-		}
-		return codec;
+		return this.codecs.get(type);
 	}
 
-	/** The mapper that reads types whose object keys are data, derived from the mapper once it is needed. */
-	private JsonMapper keysAsData() {
-		synchronized (this.keysAsDataMonitor) {
-			JsonMapper keysAsData = this.keysAsData;
-			if (keysAsData == null) {
-				keysAsData = StateCodec.withoutCanonicalizing(this.mapper);
-				this.keysAsData = keysAsData;
-			}
-			return keysAsData;
-		}
+	/**
+	 * Prepares the first handoff of state types: builds their writers and readers, runs Jackson once, and starts the
+	 * thread that renews the leases of long merges. Nothing is stored, and no participant is called.
+	 * @param types the participants' state types
+	 */
+	void prepare(Collection<JavaType> types) {
+		this.codecs.prepare(types);
+		this.deliveries.prepare();
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package dev.handoff.core;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -10,6 +11,7 @@ import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffParticipant;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JavaType;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -62,6 +64,14 @@ final class ParticipantRegistry {
 			.collect(Collectors.joining(", ", this.participants.size() + " participant(s): ", ""));
 	}
 
+	/**
+	 * Returns the participants' state types.
+	 * @return the types, one per participant
+	 */
+	List<JavaType> stateTypes() {
+		return this.participants.values().stream().map((participant) -> participant.receiver().type).toList();
+	}
+
 	Collection<String> labels() {
 		return this.participants.keySet();
 	}
@@ -112,7 +122,7 @@ final class ParticipantRegistry {
 
 	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label,
 			int version, ResolvableType stateType, HandoffParticipant<S> bean) {
-		Receiver<S> receiver = new Receiver<>(label, version, template.codec(template.constructType(stateType)),
+		Receiver<S> receiver = new Receiver<>(label, version, template.constructType(stateType),
 				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
 		return new Participant<>(beanName, bean, receiver);
 	}

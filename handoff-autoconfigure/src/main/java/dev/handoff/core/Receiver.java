@@ -7,6 +7,7 @@ import java.util.function.Function;
 
 import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JavaType;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -25,8 +26,7 @@ final class Receiver<S> {
 
 	final int version;
 
-	/** How its state type is read, prepared when the receiver is made. */
-	final StateCodec codec;
+	final JavaType type;
 
 	final String description;
 
@@ -38,12 +38,11 @@ final class Receiver<S> {
 
 	private volatile boolean sealed;
 
-	Receiver(String label, int version, StateCodec codec, String description,
-			Consumer<List<HandoffRecord<S>>> consumer,
+	Receiver(String label, int version, JavaType type, String description, Consumer<List<HandoffRecord<S>>> consumer,
 			@Nullable Function<HandoffRecord<JsonNode>, @Nullable S> upgrader) {
 		this.label = label;
 		this.version = version;
-		this.codec = codec;
+		this.type = type;
 		this.description = description;
 		this.consumer = consumer;
 		this.upgrader = upgrader;

@@ -4,12 +4,16 @@ import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.json.JsonFactory;
@@ -21,8 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.TypeFactory;
 
 /**
- * The Jackson writer and reader of one state type, built once, when the type is first met (for a participant, when
- * it is registered at startup), so that no handoff pays for finding its serializers and deserializers.
+ * The Jackson writer and reader of one state type, built once (for a participant, at startup, ahead of its first
+ * handoff), so that no handoff pays for finding its serializers and deserializers.
  * <p>
  * <b>Object keys that are data.</b> Jackson canonicalizes the property names it parses by default: each name enters
  * a symbol table, so that a name met again is a lookup rather than a new string. That pays when names repeat, as the
@@ -37,6 +41,8 @@ import tools.jackson.databind.type.TypeFactory;
  * written as its runtime class, as {@code ObjectMapper.writeValue} does, so that a subclass loses nothing.
  */
 final class StateCodec {
+
+	private static final Log logger = LogFactory.getLog(StateCodec.class);
 
 	/** How deep {@link #keysAreData} looks through properties and type parameters. */
 	private static final int MAX_DEPTH = 8;
@@ -98,6 +104,44 @@ final class StateCodec {
 
 	void write(OutputStream out, Object state) {
 		this.writer.writeValue(out, state);
+	}
+
+	/**
+	 * Reads this type's empty value, when it is a map, a collection or an array, so that its deserializer has run
+	 * once: a first read pays for what Jackson initializes lazily. No application code runs, unless a module
+	 * registered a deserializer of its own for the type. A type that cannot be read empty is left as it is.
+	 */
+	void warmUp() {
+		@Nullable String empty = this.type.isMapLikeType() ? "{}"
+				: (this.type.isCollectionLikeType() || this.type.isArrayType()) ? "[]" : null;
+		if (empty == null) {
+			return;
+		}
+		try {
+			this.reader.readValue(empty);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not read an empty " + this.type.toCanonical() + " ahead of the first handoff", ex);
+		}
+	}
+
+	/**
+	 * Writes and reads a value of a type of Handoff's own, records, maps, lists and numbers, through a mapper, so
+	 * that Jackson's bean, map and collection (de)serializers, its parser and its generator have run once before
+	 * the first handoff: a first write and read pays for classes loaded and linked, and for what they initialize
+	 * lazily. No application code runs, unless a module of the application's changes how every bean is read.
+	 * @param mapper the mapper
+	 */
+	static void warmUp(JsonMapper mapper) {
+		try {
+			WarmUp value = WarmUp.VALUE;
+			byte[] json = mapper.writerFor(WarmUp.class).writeValueAsBytes(value);
+			mapper.readerFor(WarmUp.class).readValue(json);
+			mapper.reader().readTree(json);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not warm Jackson up ahead of the first handoff", ex);
+		}
 	}
 
 	/**
@@ -218,6 +262,39 @@ final class StateCodec {
 		}
 		String name = type.getName();
 		return !name.startsWith("java.") && !name.startsWith("javax.") && !name.startsWith("tools.jackson.");
+	}
+
+	/**
+	 * A value of the shapes state usually takes, for {@link #warmUp(JsonMapper)}.
+	 *
+	 * @param text a string
+	 * @param number a long
+	 * @param count an int
+	 * @param ratio a double
+	 * @param flag a boolean
+	 * @param at an instant
+	 * @param numbers a list
+	 * @param counts a map
+	 * @param nested maps of lists
+	 * @param items a list of records
+	 */
+	record WarmUp(String text, long number, int count, double ratio, boolean flag, Instant at, List<Long> numbers,
+			Map<String, Long> counts, Map<String, Map<String, List<Long>>> nested, List<Item> items) {
+
+		static final WarmUp VALUE = new WarmUp("text", 1L, 2, 0.5, true, Instant.EPOCH, List.of(1L, 2L),
+				Map.of("a", 1L, "b", 2L), Map.of("a", Map.of("b", List.of(1L))),
+				List.of(new Item("a", 1L, 2L), new Item("b", 3L, 4L)));
+
+		/**
+		 * One element of {@link WarmUp#items()}.
+		 *
+		 * @param id a string
+		 * @param first a long
+		 * @param second another
+		 */
+		record Item(String id, long first, long second) {
+		}
+
 	}
 
 	/**

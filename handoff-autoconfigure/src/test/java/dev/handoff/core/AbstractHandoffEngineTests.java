@@ -421,8 +421,8 @@ abstract class AbstractHandoffEngineTests {
 
 	private static Receiver<String> jobsReceiver(HandoffTemplate template,
 			Consumer<List<HandoffRecord<String>>> consumer) {
-		StateCodec codec = template.codec(template.constructType(ResolvableType.forClass(String.class)));
-		return new Receiver<>("jobs", 1, codec, "participant 'jobs'", consumer, null);
+		return new Receiver<>("jobs", 1, template.constructType(ResolvableType.forClass(String.class)),
+				"participant 'jobs'", consumer, null);
 	}
 
 	@Test

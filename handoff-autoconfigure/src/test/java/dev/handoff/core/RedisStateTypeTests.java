@@ -34,6 +34,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.ResolvableType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * How state types are written and read, through the auto-configuration and a real Redis: state whose keys are data
@@ -88,8 +89,11 @@ class RedisStateTypeTests {
 		runner("old").withBean(HandoffJsonMapperBuilderCustomizer.class, () -> built)
 			.withBean(Stock.class, () -> new Stock(inventory))
 			.run((context) -> {
-				assertThat(built.deserializers).contains(Inventory.class, Item.class);
-				assertThat(built.serializers).contains(Inventory.class, Item.class);
+				// Off the startup path, on a thread of Handoff's own, before any handoff.
+				await().untilAsserted(() -> {
+					assertThat(built.deserializers).contains(Inventory.class, Item.class);
+					assertThat(built.serializers).contains(Inventory.class, Item.class);
+				});
 				built.clear();
 			});
 		// The old instance's shutdown wrote its state with the writer it had.

@@ -25,6 +25,7 @@ import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.ser.std.ToStringSerializer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
  * Tests of {@link StateCodec}: which state types count as having keys that are data, and that reading them
@@ -157,6 +158,30 @@ class StateCodecTests {
 		StateCodec box = template.codec(this.mapper.constructType(new TypeReference<Box<Map<String, Long>>>() {
 		}));
 		assertThat(written(box, new Box<>(Map.of("a", 1L)))).isEqualTo("{\"value\":{\"a\":1}}");
+	}
+
+	@Test
+	void warmUpGoesOnWhateverAMapperMakesOfItsValue() {
+		JsonMapper refusing = JsonMapper.builder()
+			.addModule(new SimpleModule().addDeserializer(Long.class, new FromStringDeserializer<>(Long.class) {
+
+				@Override
+				protected Long _deserialize(String value, DeserializationContext context) {
+					throw new IllegalStateException("not here");
+				}
+
+			}))
+			.build();
+		assertThatNoException().isThrownBy(() -> {
+			StateCodec.warmUp(this.mapper);
+			StateCodec.warmUp(refusing);
+			HandoffTemplate template = template();
+			template.codec(this.mapper.constructType(new TypeReference<Map<String, Long>>() {
+			})).warmUp();
+			template.codec(this.mapper.constructType(Item.class)).warmUp();
+			template.codec(refusing.constructType(new TypeReference<List<Long>>() {
+			})).warmUp();
+		});
 	}
 
 	private HandoffTemplate template() {
