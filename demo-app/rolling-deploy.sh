@@ -4,7 +4,8 @@
 #
 # Starts one Redis and version 1 of the demo, drives traffic, starts version 2 beside it and sends version 1
 # SIGTERM while requests are still in flight. Then it checks that version 2 holds exactly the state version 1 had,
-# down to each client's counts, and prints a timeline. Exits 0 only if nothing was lost or counted twice.
+# down to each client's counts, and prints a timeline and, in surge mode, how long the first handoff a new instance
+# received took from write to merge. Exits 0 only if nothing was lost or counted twice.
 #
 # Needs a JDK 17+ (JAVA_HOME or java on the PATH), bash and curl. Redis comes from the PATH or from the demo jar.
 #
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 MODE=surge
@@ -461,6 +462,17 @@ if diff "$RUN/expected" "$RUN/actual" > "$RUN/diff"; then
 	echo
 	echo "records: $records, handoff latency: $(echo "$latencies" | head -1)-$(echo "$latencies" | tail -1) ms," \
 		"lost: 0"
+	if [ "$MODE" = surge ]; then
+		# Each label's first record on a new instance: a fresh JVM, which has never run that participant's
+		# receive path before. The slowest of them is the first handoff.
+		awk '$1 ~ /^v2-/ && !seen[$1 " " $2]++ { for (i = 1; i <= NF; i++) if ($i == "latency") print $(i + 1), $1, $2 }' \
+			"$RUN/latencies" | sort -n > "$RUN/first"
+		if [ -s "$RUN/first" ]; then
+			echo "first handoff: $(tail -1 "$RUN/first" | cut -d' ' -f1) ms from write to merge, the slowest of each" \
+				"label's first record on a new instance ($(awk '{ printf "%s%s %s %s ms", (NR > 1 ? ", " : ""), $2, $3,
+					$1 }' "$RUN/first"))"
+		fi
+	fi
 	status=0
 else
 	echo "  expected (<) versus held by the new instances (>):"

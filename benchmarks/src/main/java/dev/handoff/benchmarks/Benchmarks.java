@@ -33,7 +33,7 @@ import org.springframework.util.StringUtils;
  * <pre class="code">
  * ./mvnw -q -pl benchmarks -am -DskipTests package &amp;&amp; java -jar benchmarks/target/benchmarks.jar [options]
  * </pre>
- * Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,7} (a subset), {@code --no-jedis},
+ * Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,8} (a subset), {@code --no-jedis},
  * {@code --no-breakdown} (no notes on where the time goes), {@code --scale=F} (F times the rounds), and
  * {@code --profile=N} (instead of the table, Java Flight Recorder on Handoff's side of figure N). It is a plain harness
  * rather than JMH because the two sides must alternate in small rounds within one measurement; see README.md.
@@ -80,7 +80,7 @@ public final class Benchmarks {
 		// Before any logger exists: the harness's test-jar brings a logback-test.xml that Logback would pick first.
 		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
 		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7));
+		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9));
 		boolean jedis = true;
 		double scale = 1;
 		boolean quick = false;
@@ -113,7 +113,7 @@ public final class Benchmarks {
 				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
 						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
 						+ "  --quick         about a fifth of the rounds\n"
-						+ "  --figures=      only these figures (1-7)\n"
+						+ "  --figures=      only these figures (1-9)\n"
 						+ "  --no-jedis      skip the Jedis rows\n"
 						+ "  --no-breakdown  skip the notes on where the time goes\n"
 						+ "  --scale=F       F times the default rounds\n"
@@ -296,6 +296,39 @@ public final class Benchmarks {
 				this.diagnosis.handoff("7 (10 MiB initiate+claim+ack, Lettuce)", "d7", plan(1, 6, 2), store,
 						payload(TEN_MIB), 5);
 			}
+		}
+		if (this.figures.contains(8)) {
+			receive(raw, app, store, true);
+		}
+		if (this.figures.contains(9)) {
+			receive(raw, app, store, false);
+		}
+	}
+
+	/** Figures 8 and 9: receiving large state of either shape, read into its type. */
+	private void receive(RawLettuce raw, BootApp app, HandoffStore store, boolean map) throws Exception {
+		String figure = map ? "8. receive Map<String, Long>, " + ReadFigures.MAP_ENTRIES / 1000 + "k entries (Lettuce)"
+				: "9. receive List<record>, " + ReadFigures.RECORDS / 1000 + "k records (Lettuce)";
+		progress("figure " + figure);
+		byte[] payload = ReadFigures.json(map ? ReadFigures.map(ReadFigures.MAP_ENTRIES)
+				: ReadFigures.list(ReadFigures.RECORDS));
+		Interleaved.Plan plan = plan(2, 12, 2);
+		Interleaved.Result result = map ? ReadFigures.receiveMap(plan, app.template(), store, raw, payload)
+				: ReadFigures.receiveList(plan, app.template(), store, raw, payload);
+		this.report.latency(figure, result, 1.2);
+		raw.sync().flushall();
+		String shape = map ? "\"counter.N\" → a random long" : "records of 6 properties (a UUID, a short name, "
+				+ "a long, an int, a double, a boolean)";
+		this.report.note(figure + ": " + String.format(Locale.ROOT, "%.1f MB", payload.length / 1e6) + " of JSON, "
+				+ shape + "; Handoff is HandoffTemplate.complete of the auto-configured template (claim, read into "
+				+ "the type, acknowledge); raw is a take and JsonMapper.builder().build().readValue; each sample "
+				+ "seeded and after a System.gc(), outside the clock");
+		if (this.diagnosis != null) {
+			progress("figure " + (map ? 8 : 9) + ": breakdown");
+			Samples[] read = ReadFigures.readAlone(plan(1, 8, 2), payload, ReadFigures.rawType(map));
+			this.report.note(figure + ", the read alone, interleaved: Jackson's default mapper "
+					+ Report.duration(read[0].p50()) + " p50, with TokenStreamFactory.Feature."
+					+ "CANONICALIZE_PROPERTY_NAMES disabled " + Report.duration(read[1].p50()));
 		}
 	}
 

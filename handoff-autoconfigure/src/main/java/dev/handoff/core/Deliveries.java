@@ -29,7 +29,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Passes the records of one claim to their receiver so that each record settles on its own:
@@ -50,7 +49,7 @@ final class Deliveries {
 
 	private final HandoffStore store;
 
-	private final JsonMapper mapper;
+	private final StateCodecs codecs;
 
 	private final Duration renewEvery;
 
@@ -68,9 +67,9 @@ final class Deliveries {
 
 	private volatile RecordProtection protection = RecordProtection.none();
 
-	Deliveries(HandoffStore store, JsonMapper mapper, Duration lease, HandoffActivity activity) {
+	Deliveries(HandoffStore store, StateCodecs codecs, Duration lease, HandoffActivity activity) {
 		this.store = store;
-		this.mapper = mapper;
+		this.codecs = codecs;
 		this.renewEvery = lease.dividedBy(3);
 		this.activity = activity;
 	}
@@ -314,7 +313,7 @@ final class Deliveries {
 	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
 		if (record.version() == receiver.version) {
 			try {
-				return this.mapper.readValue(record.data(), receiver.type);
+				return this.codecs.get(receiver.type).read(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
@@ -327,7 +326,7 @@ final class Deliveries {
 		if (receiver.upgrader != null) {
 			JsonNode tree;
 			try {
-				tree = this.mapper.readTree(record.data());
+				tree = this.codecs.get(receiver.type).readTree(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
@@ -403,6 +402,14 @@ final class Deliveries {
 				logger.debug("Could not renew the lease of claim " + claim.id(), ex);
 			}
 		}, every, every, TimeUnit.MILLISECONDS);
+	}
+
+	/** Starts the thread that renews leases, ahead of the first merge. */
+	void prepare() {
+		ScheduledExecutorService renewals = renewals();
+		if (renewals instanceof ScheduledThreadPoolExecutor executor) {
+			executor.prestartCoreThread();
+		}
 	}
 
 	private ScheduledExecutorService renewals() {

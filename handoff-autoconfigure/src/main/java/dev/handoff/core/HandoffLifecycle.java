@@ -18,6 +18,7 @@ import dev.handoff.HandoffStore;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JavaType;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -35,7 +36,9 @@ import org.springframework.util.Assert;
  * <ul>
  * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts and so before the
  * application reports ready, it checks the store (see {@link HandoffStore#verify()}), subscribes to the
- * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. If the store
+ * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. Meanwhile, on a
+ * thread of its own, it prepares the first handoff: the Jackson writer and reader of each participant's state type,
+ * Jackson run once, and the thread that renews leases. If the store
  * cannot be reached, startup goes on and the records arrive once it can. From then on it
  * {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it and the restored state
  * is handed off again.</li>
@@ -136,6 +139,9 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
 				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()
 				+ "', " + this.template.getRecordProtection().describe());
+		if (!participants.isEmpty()) {
+			prepare(participants.stateTypes());
+		}
 		long start = System.nanoTime();
 		checkStore();
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
@@ -152,6 +158,24 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans only,
 		// and the state just restored must then be handed off again rather than lost.
 		this.running = true;
+	}
+
+	/**
+	 * Prepares the first handoff of the participants' state types on a thread of its own, so that startup does not
+	 * wait for it: their Jackson writers and readers, Jackson run once, and the thread that renews leases
+	 * ({@link HandoffTemplate#prepare}). A handoff that comes sooner builds what it needs itself, or waits for the
+	 * codec being built.
+	 */
+	private void prepare(List<JavaType> types) {
+		Thread preparing = this.threads.newThread(() -> {
+			try {
+				this.template.prepare(types);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not prepare the first handoff of " + types, ex);
+			}
+		});
+		preparing.start();
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadFactory;
@@ -22,6 +23,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.json.JsonMapper;
@@ -35,7 +37,10 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without type information, and keeps
- * it in a {@link HandoffStore}.
+ * it in a {@link HandoffStore}. The Jackson writer and reader of each state type are built once: a participant's at
+ * startup, off its path ({@link HandoffLifecycle}), any other when it is first met. A type whose JSON object keys are
+ * data rather than property names, such as a large map's, is read without canonicalizing property names, through a
+ * copy of the mapper that is otherwise the same ({@link StateCodec}).
  */
 public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
@@ -51,6 +56,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	private final HandoffStore store;
 
 	private final JsonMapper mapper;
+
+	private final StateCodecs codecs;
 
 	private final String instanceId;
 
@@ -93,7 +100,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.mapper = mapper;
 		this.instanceId = instanceId;
 		this.maxRecordSize = policy.maxRecordSize();
-		this.deliveries = new Deliveries(store, mapper, policy.lease(), this.activity);
+		this.codecs = new StateCodecs(mapper);
+		this.deliveries = new Deliveries(store, this.codecs, policy.lease(), this.activity);
 	}
 
 	/**
@@ -223,7 +231,25 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
+	 * Writes a participant's state as a record, ready for the store, under a fresh record id, with the writer
+	 * prepared for its state type.
+	 * @param type the participant's state type
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state
+	 * @return the record
+	 */
+	HandoffRecord<byte[]> serialize(JavaType type, String label, int version, Object state) {
+		return serialize(this.codecs.get(type), label, version, state, UUID.randomUUID().toString());
+	}
+
+	private HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
+		return serialize(null, label, version, state, recordId);
+	}
+
+	/**
 	 * Writes state as a record, ready for the store, stopping as soon as it grows past the max record size.
+	 * @param codec the codec of the state's type, or null to write the state as its runtime class
 	 * @param label the label
 	 * @param version the version of the state's shape
 	 * @param state the state
@@ -231,12 +257,18 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @return the record
 	 * @throws HandoffException when the state cannot be written as JSON, or is too large
 	 */
-	HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
+	private HandoffRecord<byte[]> serialize(@Nullable StateCodec codec, String label, int version, Object state,
+			String recordId) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
 		BoundedOutputStream out = new BoundedOutputStream(this.maxRecordSize);
 		try {
-			this.mapper.writeValue(out, state);
+			if (codec != null) {
+				codec.write(out, state);
+			}
+			else {
+				this.mapper.writeValue(out, state);
+			}
 		}
 		catch (RuntimeException ex) {
 			if (out.exceeded()) {
@@ -286,6 +318,25 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		checkLabel(label);
 		Assert.notNull(receiver, "'receiver' must not be null");
 		return receive(new Receiver<>(label, version, type, "the receiver of label '" + label + "'", receiver, null));
+	}
+
+	/**
+	 * Returns the writer and reader of a state type, built the first time the type is met.
+	 * @param type the state type
+	 * @return its codec
+	 */
+	StateCodec codec(JavaType type) {
+		return this.codecs.get(type);
+	}
+
+	/**
+	 * Prepares the first handoff of state types: builds their writers and readers, runs Jackson once, and starts the
+	 * thread that renews the leases of long merges. Nothing is stored, and no participant is called.
+	 * @param types the participants' state types
+	 */
+	void prepare(Collection<JavaType> types) {
+		this.codecs.prepare(types);
+		this.deliveries.prepare();
 	}
 
 	@Override

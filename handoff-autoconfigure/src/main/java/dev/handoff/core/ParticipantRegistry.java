@@ -2,6 +2,7 @@ package dev.handoff.core;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -10,6 +11,7 @@ import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffException;
 import dev.handoff.HandoffParticipant;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JavaType;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -71,6 +73,14 @@ final class ParticipantRegistry {
 			.map((participant) -> "'" + participant.label() + "' (version " + participant.receiver().version
 					+ ", bean '" + participant.beanName() + "')")
 			.collect(Collectors.joining(", ", this.participants.size() + " participant(s): ", ""));
+	}
+
+	/**
+	 * Returns the participants' state types.
+	 * @return the types, one per participant
+	 */
+	List<JavaType> stateTypes() {
+		return this.participants.values().stream().map((participant) -> participant.receiver().type).toList();
 	}
 
 	Collection<String> labels() {

@@ -226,7 +226,7 @@ final class StateCapture {
 				logger.info("Participant '" + participant.beanName() + "' has no state to hand off");
 				return null;
 			}
-			return this.template.serialize(label, receiver.version, state);
+			return this.template.serialize(receiver.type, label, receiver.version, state);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
