@@ -5,18 +5,22 @@ import java.util.List;
 import org.springframework.util.Assert;
 
 /**
- * Records that one claim took from a {@link HandoffStore}, held under a lease until acknowledged, and what the claim
- * settled on the way: records it dead-lettered and records that lapsed leases gave back. The store reports; the
- * engine logs, so every dead letter is logged once, by whoever receives the claim that made it.
+ * Records that one claim took from a {@link HandoffStore}, held under a lease until
+ * acknowledged, and what the claim settled on the way: records it dead-lettered and
+ * records that lapsed leases gave back. The store reports; the engine logs, so every dead
+ * letter is logged once, by whoever receives the claim that made it.
  *
  * @param id the claim's id, which owns the lease
  * @param label the label
  * @param deliveries the claimed records, oldest first
- * @param unreadable claimed records the store could not decode (for example a future envelope format); they are
- * held by the claim like the others, to dead-letter
- * @param deadLettered records this claim moved to the dead letters: expired, delivered too often, or too large
- * @param redelivered ids of records that lapsed leases gave back, claimed again by this claim or left waiting
- * @param more whether records were left waiting because the claim reached its size limit; claim again for them
+ * @param unreadable claimed records the store could not decode (for example a future
+ * envelope format); they are held by the claim like the others, to dead-letter
+ * @param deadLettered records this claim moved to the dead letters: expired, delivered
+ * too often, or too large
+ * @param redelivered ids of records that lapsed leases gave back, claimed again by this
+ * claim or left waiting
+ * @param more whether records were left waiting because the claim reached its size limit;
+ * claim again for them
  */
 public record HandoffClaim(String id, String label, List<Delivery> deliveries, List<Unreadable> unreadable,
 		List<DeadLetter> deadLettered, List<String> redelivered, boolean more) {
@@ -81,7 +85,10 @@ public record HandoffClaim(String id, String label, List<Delivery> deliveries, L
 	 */
 	public enum Cause {
 
-		/** Nobody claimed it within the ttl (or, for a record of a newer version, nobody who reads that version). */
+		/**
+		 * Nobody claimed it within the ttl (or, for a record of a newer version, nobody
+		 * who reads that version).
+		 */
 		EXPIRED,
 
 		/** It was claimed max-deliveries times without an acknowledgement. */
@@ -91,7 +98,8 @@ public record HandoffClaim(String id, String label, List<Delivery> deliveries, L
 		TOO_LARGE,
 
 		/**
-		 * It was acknowledged before: someone who can write the store put it back, and it is not delivered again.
+		 * It was acknowledged before: someone who can write the store put it back, and it
+		 * is not delivered again.
 		 */
 		REPLAYED
 

@@ -1,8 +1,9 @@
 package dev.handoff;
 
 /**
- * Thrown at startup when Handoff is set up in a way that cannot work: a {@link Handoff} bean that is not a
- * {@link HandoffParticipant}, two participants with one label, or contradictory properties. It names what to change.
+ * Thrown at startup when Handoff is set up in a way that cannot work: a {@link Handoff}
+ * bean that is not a {@link HandoffParticipant}, two participants with one label, or
+ * contradictory properties. It names what to change.
  */
 public class HandoffConfigurationException extends HandoffException {
 

@@ -3,8 +3,8 @@ package dev.handoff;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown when state cannot be handed off or received, or when Handoff is configured in a way that cannot work. The
- * message says what to change.
+ * Thrown when state cannot be handed off or received, or when Handoff is configured in a
+ * way that cannot work. The message says what to change.
  */
 public class HandoffException extends RuntimeException {
 

@@ -14,8 +14,9 @@ import org.springframework.util.Assert;
  * @param data the state
  * @param origin the instance that handed it off
  * @param createdAt when it was handed off
- * @param headers context that travelled with the state, never part of it: the W3C trace context
- * ({@code traceparent}, {@code tracestate}) of the handoff when the sender traced it; empty when there is none
+ * @param headers context that travelled with the state, never part of it: the W3C trace
+ * context ({@code traceparent}, {@code tracestate}) of the handoff when the sender traced
+ * it; empty when there is none
  * @param <S> the type of the state
  */
 public record HandoffRecord<S>(String id, String label, int version, S data, String origin, Instant createdAt,
@@ -45,7 +46,8 @@ public record HandoffRecord<S>(String id, String label, int version, S data, Str
 	}
 
 	/**
-	 * Returns this record with other data, for example the deserialized form of stored bytes.
+	 * Returns this record with other data, for example the deserialized form of stored
+	 * bytes.
 	 * @param data the data
 	 * @param <T> the type of the data
 	 * @return a record with the same metadata

@@ -14,43 +14,51 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Where handed-off records wait for the next instance: the storage SPI behind {@link HandoffOperations}. Records are
- * opaque bytes here; serialization and version checks happen above this interface. The store reports what happened to
- * each record (claimed, released, dead-lettered, acknowledged by whom); the engine decides and logs.
+ * Where handed-off records wait for the next instance: the storage SPI behind
+ * {@link HandoffOperations}. Records are opaque bytes here; serialization and version
+ * checks happen above this interface. The store reports what happened to each record
+ * (claimed, released, dead-lettered, acknowledged by whom); the engine decides and logs.
  * <p>
  * Every implementation keeps this contract, checked by one shared contract test:
  * <ul>
- * <li>{@link #initiate} is idempotent per record id: storing the same record twice stores it once, and a record
- * that was already claimed, acknowledged or dead-lettered is not brought back (an acknowledged id is remembered for
- * {@link Policy#ttl()}). Its result says truthfully whether each record is stored.</li>
- * <li>{@link #claim} moves available records of a label to the claimer under a lease, atomically: while the lease
- * holds (and {@link #renew} extends it), no other claim returns them. A claim takes at most
- * {@link Policy#maxClaimSize()} bytes and says when it left records waiting; a record over
- * {@link Policy#maxRecordSize()} is dead-lettered without being transferred. Records {@link #release released} for a
- * newer version are only claimed by a claimer that reads that version.</li>
- * <li>{@link #acknowledge} removes claimed records for good, but only while the claim still owns them, and says for
- * each record whether this claim or another one acknowledged it.</li>
- * <li>When a lease lapses, its records become available again with their delivery count raised; a record claimed
- * {@link Policy#maxDeliveries()} times is dead-lettered instead. A record nobody claims within {@link Policy#ttl()} is
- * dead-lettered too. Each claim reports the dead letters it made; each dead letter expires
+ * <li>{@link #initiate} is idempotent per record id: storing the same record twice stores
+ * it once, and a record that was already claimed, acknowledged or dead-lettered is not
+ * brought back (an acknowledged id is remembered for {@link Policy#ttl()}). Its result
+ * says truthfully whether each record is stored.</li>
+ * <li>{@link #claim} moves available records of a label to the claimer under a lease,
+ * atomically: while the lease holds (and {@link #renew} extends it), no other claim
+ * returns them. A claim takes at most {@link Policy#maxClaimSize()} bytes and says when
+ * it left records waiting; a record over {@link Policy#maxRecordSize()} is dead-lettered
+ * without being transferred. Records {@link #release released} for a newer version are
+ * only claimed by a claimer that reads that version.</li>
+ * <li>{@link #acknowledge} removes claimed records for good, but only while the claim
+ * still owns them, and says for each record whether this claim or another one
+ * acknowledged it.</li>
+ * <li>When a lease lapses, its records become available again with their delivery count
+ * raised; a record claimed {@link Policy#maxDeliveries()} times is dead-lettered instead.
+ * A record nobody claims within {@link Policy#ttl()} is dead-lettered too. Each claim
+ * reports the dead letters it made; each dead letter expires
  * {@link Policy#deadLetterTtl()} after it was made.</li>
  * </ul>
- * Operations on several records or labels are batches: a store sends them together (the Redis store in one pipeline
- * per Redis node), and one failing item does not fail the others.
+ * Operations on several records or labels are batches: a store sends them together (the
+ * Redis store in one pipeline per Redis node), and one failing item does not fail the
+ * others.
  */
 public interface HandoffStore {
 
 	/**
-	 * Stores records and notifies each label's subscribers. Each record is stored and announced in one atomic step,
-	 * idempotently per record id, so a record whose outcome was unknown can be initiated again.
+	 * Stores records and notifies each label's subscribers. Each record is stored and
+	 * announced in one atomic step, idempotently per record id, so a record whose outcome
+	 * was unknown can be initiated again.
 	 * @param records the records, their data already serialized
 	 * @return one result per record, in order
 	 */
 	List<Initiated> initiate(List<HandoffRecord<byte[]>> records);
 
 	/**
-	 * Stores records like {@link #initiate(List)}, waiting at most the given time for the store, for a caller with a
-	 * deadline such as the shutdown. A store that cannot bound its wait may ignore the timeout.
+	 * Stores records like {@link #initiate(List)}, waiting at most the given time for the
+	 * store, for a caller with a deadline such as the shutdown. A store that cannot bound
+	 * its wait may ignore the timeout.
 	 * @param records the records, their data already serialized
 	 * @param timeout how long to wait for the store
 	 * @return one result per record, in order
@@ -69,17 +77,20 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Claims the available records of each label under a lease owned by the claimer. Each claim also settles its
-	 * label's lapsed leases, expired records and expired dead letters, and reports what it dead-lettered; records that
-	 * a lapsed lease makes available again are returned by this claim.
+	 * Claims the available records of each label under a lease owned by the claimer. Each
+	 * claim also settles its label's lapsed leases, expired records and expired dead
+	 * letters, and reports what it dead-lettered; records that a lapsed lease makes
+	 * available again are returned by this claim.
 	 * @param requests the labels, each with the highest record version the claimer reads
 	 * @param claimer the instance that claims, for diagnostics
-	 * @return the claim of each label, empty where nothing was waiting, and the labels whose claim failed
+	 * @return the claim of each label, empty where nothing was waiting, and the labels
+	 * whose claim failed
 	 */
 	Claims claim(Collection<ClaimRequest> requests, String claimer);
 
 	/**
-	 * Claims the available records of a label, of any version; see {@link #claim(Collection, String)}.
+	 * Claims the available records of a label, of any version; see
+	 * {@link #claim(Collection, String)}.
 	 * @param label the label
 	 * @param claimer the instance that claims, for diagnostics
 	 * @return the claim; its records are empty when nothing was waiting
@@ -90,15 +101,17 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Extends the lease of a claim by the policy's lease, from now: called while a long merge runs.
+	 * Extends the lease of a claim by the policy's lease, from now: called while a long
+	 * merge runs.
 	 * @param claim the claim
-	 * @return whether the claim still held records to extend; false once it was acknowledged or settled
+	 * @return whether the claim still held records to extend; false once it was
+	 * acknowledged or settled
 	 */
 	boolean renew(HandoffClaim claim);
 
 	/**
-	 * Acknowledges records of several claims, in one batch: removes the records each claim still owns for good.
-	 * Idempotent: a replayed call reports the same.
+	 * Acknowledges records of several claims, in one batch: removes the records each
+	 * claim still owns for good. Idempotent: a replayed call reports the same.
 	 * @param acknowledgements the claims and their records to remove
 	 * @return for each, what became of its records
 	 */
@@ -108,26 +121,30 @@ public interface HandoffStore {
 	 * Acknowledges records of one claim; see {@link #acknowledge(List)}.
 	 * @param claim the claim that holds them
 	 * @param recordIds the records to remove
-	 * @return how many of them this claim acknowledged (now or before); fewer than asked means its lease lapsed
+	 * @return how many of them this claim acknowledged (now or before); fewer than asked
+	 * means its lease lapsed
 	 */
 	default int acknowledge(HandoffClaim claim, Collection<String> recordIds) {
 		return acknowledge(List.of(new Acknowledgement(claim, recordIds))).get(0).acknowledged().size();
 	}
 
 	/**
-	 * Moves a claimed record to the dead letters, where it stays for inspection for the dead-letter ttl. Used for
-	 * records that no retry can help, such as an unreadable payload. Idempotent.
+	 * Moves a claimed record to the dead letters, where it stays for inspection for the
+	 * dead-letter ttl. Used for records that no retry can help, such as an unreadable
+	 * payload. Idempotent.
 	 * @param claim the claim that holds it
 	 * @param recordId the record
 	 * @param reason why, for the person who inspects it
-	 * @return whether the record is in the dead letters; false when the claim no longer owned it
+	 * @return whether the record is in the dead letters; false when the claim no longer
+	 * owned it
 	 */
 	boolean deadLetter(HandoffClaim claim, String recordId, String reason);
 
 	/**
-	 * Gives claimed records back without counting the claim as a delivery, and notifies the label's subscribers:
-	 * for records an instance cannot read (a newer version) or should not merge (its state was already handed off).
-	 * A released record is only claimed again by a claimer that reads its version. Idempotent.
+	 * Gives claimed records back without counting the claim as a delivery, and notifies
+	 * the label's subscribers: for records an instance cannot read (a newer version) or
+	 * should not merge (its state was already handed off). A released record is only
+	 * claimed again by a claimer that reads its version. Idempotent.
 	 * @param claim the claim that holds them
 	 * @param recordIds the records, among the claim's deliveries
 	 * @return how many of them are released
@@ -135,7 +152,8 @@ public interface HandoffStore {
 	int release(HandoffClaim claim, Collection<String> recordIds);
 
 	/**
-	 * Counts the records of each label, in one batch: for health checks and gauges, which call it often.
+	 * Counts the records of each label, in one batch: for health checks and gauges, which
+	 * call it often.
 	 * @param labels the labels
 	 * @return the counts of each label, in the order asked
 	 * @throws HandoffException when the store cannot be reached or refuses the read
@@ -145,9 +163,11 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Lists the records of a label, as metadata without their data: for an operator's endpoint.
+	 * Lists the records of a label, as metadata without their data: for an operator's
+	 * endpoint.
 	 * @param label the label
-	 * @param limit the most records to list of each kind (waiting, in flight, dead-lettered)
+	 * @param limit the most records to list of each kind (waiting, in flight,
+	 * dead-lettered)
 	 * @return the records
 	 * @throws HandoffException when the store cannot be read
 	 */
@@ -156,8 +176,8 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Makes a dead letter a waiting record again, its delivery count reset and its ttl started anew, and notifies the
-	 * label's subscribers.
+	 * Makes a dead letter a waiting record again, its delivery count reset and its ttl
+	 * started anew, and notifies the label's subscribers.
 	 * @param label the label
 	 * @param recordId the dead letter
 	 * @return whether there was such a dead letter
@@ -177,30 +197,32 @@ public interface HandoffStore {
 	}
 
 	/**
-	 * Says what in the store's own settings can lose records it acknowledged (persistence off, an eviction policy
-	 * that can evict its keys), read once after startup.
-	 * @return one sentence per risk, saying what to change; empty when there is none, or the store has no such
-	 * settings
-	 * @throws RuntimeException when the settings cannot be read (for example an ACL that refuses it)
+	 * Says what in the store's own settings can lose records it acknowledged (persistence
+	 * off, an eviction policy that can evict its keys), read once after startup.
+	 * @return one sentence per risk, saying what to change; empty when there is none, or
+	 * the store has no such settings
+	 * @throws RuntimeException when the settings cannot be read (for example an ACL that
+	 * refuses it)
 	 */
 	default List<String> durabilityRisks() {
 		return List.of();
 	}
 
 	/**
-	 * Counts the records waiting under each label of this store's namespace, in one bounded scan, so that labels
-	 * nobody claims (after a rename) can be reported.
+	 * Counts the records waiting under each label of this store's namespace, in one
+	 * bounded scan, so that labels nobody claims (after a rename) can be reported.
 	 * @param maxLabels the most labels to return
-	 * @return label → records waiting, for labels with at least one; empty when the store cannot tell
+	 * @return label → records waiting, for labels with at least one; empty when the store
+	 * cannot tell
 	 */
 	default Map<String, Long> waiting(int maxLabels) {
 		return Map.of();
 	}
 
 	/**
-	 * Calls {@code onAvailable} with labels under which a record may be waiting: with one label when a record of it
-	 * is stored, and with all of them once the subscription is established and each time it is re-established after
-	 * a lost connection.
+	 * Calls {@code onAvailable} with labels under which a record may be waiting: with one
+	 * label when a record of it is stored, and with all of them once the subscription is
+	 * established and each time it is re-established after a lost connection.
 	 * @param labels the labels
 	 * @param onAvailable the callback; must not block
 	 * @return the subscription
@@ -208,17 +230,19 @@ public interface HandoffStore {
 	HandoffSubscription subscribe(Collection<String> labels, Consumer<Collection<String>> onAvailable);
 
 	/**
-	 * Checks that this store can do its job, by running each of its operations once on records of its own. Called
-	 * once at startup.
-	 * @throws HandoffConfigurationException when the store refuses an operation, for example for a missing
-	 * permission; the message says what the store answered and what to change
+	 * Checks that this store can do its job, by running each of its operations once on
+	 * records of its own. Called once at startup.
+	 * @throws HandoffConfigurationException when the store refuses an operation, for
+	 * example for a missing permission; the message says what the store answered and what
+	 * to change
 	 * @throws HandoffException when the store could not be reached
 	 */
 	default void verify() {
 	}
 
 	/**
-	 * Describes the store for log lines, for example {@code "Redis (Lettuce, Redis Cluster)"}.
+	 * Describes the store for log lines, for example
+	 * {@code "Redis (Lettuce, Redis Cluster)"}.
 	 * @return the description
 	 */
 	default String describe() {
@@ -271,7 +295,8 @@ public interface HandoffStore {
 	 * A label to claim.
 	 *
 	 * @param label the label
-	 * @param version the highest record version the claimer reads: records released for a newer one are left
+	 * @param version the highest record version the claimer reads: records released for a
+	 * newer one are left
 	 */
 	record ClaimRequest(String label, int version) {
 	}
@@ -289,9 +314,10 @@ public interface HandoffStore {
 	 * What became of the records of one {@link Acknowledgement}.
 	 *
 	 * @param acknowledged the records this claim acknowledged, now or in an earlier call
-	 * @param acknowledgedByAnother records another claim acknowledged first: this claim's lease lapsed and they were
-	 * merged twice
-	 * @param heldByAnother records this claim no longer owns and nobody acknowledged yet: they will be merged again
+	 * @param acknowledgedByAnother records another claim acknowledged first: this claim's
+	 * lease lapsed and they were merged twice
+	 * @param heldByAnother records this claim no longer owns and nobody acknowledged yet:
+	 * they will be merged again
 	 */
 	record Acknowledged(List<String> acknowledged, List<String> acknowledgedByAnother, List<String> heldByAnother) {
 
@@ -309,9 +335,11 @@ public interface HandoffStore {
 	 * @param recordId the record
 	 * @param outcome whether it is stored
 	 * @param problem what went wrong, when it is not known to be stored
-	 * @param retryable whether initiating it again may succeed: the write did not arrive, rather than being refused
-	 * @param notDurable why a stored record is not as durable as the store was asked to make it (for example fewer
-	 * replicas acknowledged it than configured), or null when it is
+	 * @param retryable whether initiating it again may succeed: the write did not arrive,
+	 * rather than being refused
+	 * @param notDurable why a stored record is not as durable as the store was asked to
+	 * make it (for example fewer replicas acknowledged it than configured), or null when
+	 * it is
 	 */
 	record Initiated(String recordId, Outcome outcome, @Nullable String problem, boolean retryable,
 			@Nullable String notDurable) {
@@ -377,7 +405,8 @@ public interface HandoffStore {
 		}
 
 		/**
-		 * Returns the claim of one label that was asked for, or throws why it could not be claimed.
+		 * Returns the claim of one label that was asked for, or throws why it could not
+		 * be claimed.
 		 * @param label the label
 		 * @return the claim; its records are empty when nothing was waiting
 		 * @throws RuntimeException the failure of that label's claim
@@ -401,18 +430,23 @@ public interface HandoffStore {
 	/**
 	 * How long records wait, how often they are tried, and how large they may be.
 	 *
-	 * @param ttl how long a record waits for a taker before it is dead-lettered; an acknowledged id is remembered
-	 * somewhat longer ({@link #acknowledgedRetention()}), so that a retried initiate or a replay of it is refused
+	 * @param ttl how long a record waits for a taker before it is dead-lettered; an
+	 * acknowledged id is remembered somewhat longer ({@link #acknowledgedRetention()}),
+	 * so that a retried initiate or a replay of it is refused
 	 * @param lease how long a claim owns its records before they become available again
 	 * @param maxDeliveries how many claims a record gets before it is dead-lettered
 	 * @param deadLetterTtl how long each dead letter is kept for inspection
-	 * @param maxRecordSize the largest record, in bytes of its data, that is handed off or claimed
-	 * @param maxClaimSize the most bytes of records one claim takes; the rest wait for the next claim
+	 * @param maxRecordSize the largest record, in bytes of its data, that is handed off
+	 * or claimed
+	 * @param maxClaimSize the most bytes of records one claim takes; the rest wait for
+	 * the next claim
 	 */
 	record Policy(Duration ttl, Duration lease, int maxDeliveries, Duration deadLetterTtl, long maxRecordSize,
 			long maxClaimSize) {
 
-		/** The default for {@link #maxRecordSize()} and {@link #maxClaimSize()}: 64 MiB. */
+		/**
+		 * The default for {@link #maxRecordSize()} and {@link #maxClaimSize()}: 64 MiB.
+		 */
 		public static final long DEFAULT_MAX_SIZE = 64L * 1024 * 1024;
 
 		private static final Duration ACKNOWLEDGED_MARGIN = Duration.ofMinutes(10);
@@ -427,10 +461,12 @@ public interface HandoffStore {
 		}
 
 		/**
-		 * How long a store remembers an acknowledged record id, refusing it (a retried initiate, or a copy put back
-		 * by someone who can write the store) all that time: past the longest a genuine record can still be
-		 * delivered, {@code ttl + maxDeliveries × lease}, with ten minutes (or the ttl, when shorter) for clocks and
-		 * polls. A signed record older than this is rejected as a replay, so between the two no replay is delivered.
+		 * How long a store remembers an acknowledged record id, refusing it (a retried
+		 * initiate, or a copy put back by someone who can write the store) all that time:
+		 * past the longest a genuine record can still be delivered,
+		 * {@code ttl + maxDeliveries × lease}, with ten minutes (or the ttl, when
+		 * shorter) for clocks and polls. A signed record older than this is rejected as a
+		 * replay, so between the two no replay is delivered.
 		 * @return the retention
 		 */
 		public Duration acknowledgedRetention() {

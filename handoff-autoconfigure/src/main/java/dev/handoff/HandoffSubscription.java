@@ -10,7 +10,8 @@ public interface HandoffSubscription extends AutoCloseable {
 	void close();
 
 	/**
-	 * Whether notifications arrive now; false while the store reconnects after a lost connection.
+	 * Whether notifications arrive now; false while the store reconnects after a lost
+	 * connection.
 	 * @return whether the subscription is established
 	 */
 	default boolean isActive() {

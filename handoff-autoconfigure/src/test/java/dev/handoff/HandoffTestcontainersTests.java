@@ -20,8 +20,9 @@ import org.springframework.core.ParameterizedTypeReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The setup a user writes to test an application that uses Handoff: Redis in a container, connected to Spring Boot
- * by {@link ServiceConnection}. Skipped where there is no Docker.
+ * The setup a user writes to test an application that uses Handoff: Redis in a container,
+ * connected to Spring Boot by {@link ServiceConnection}. Skipped where there is no
+ * Docker.
  */
 @SpringBootTest(classes = HandoffTestcontainersTests.Application.class,
 		properties = "spring.application.name=handoff-testcontainers")

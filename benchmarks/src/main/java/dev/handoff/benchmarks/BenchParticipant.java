@@ -10,8 +10,9 @@ import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A participant whose state is one string (100 bytes of JSON by default). Its label is its bean name. It counts the
- * records it receives and tells a listener the moment they arrive.
+ * A participant whose state is one string (100 bytes of JSON by default). Its label is
+ * its bean name. It counts the records it receives and tells a listener the moment they
+ * arrive.
  */
 @Handoff
 public class BenchParticipant implements HandoffParticipant<String> {

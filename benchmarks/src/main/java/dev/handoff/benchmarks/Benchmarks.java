@@ -28,15 +28,16 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.util.StringUtils;
 
 /**
- * Measures Handoff against raw Lettuce (and Jedis) on one {@code redis-server} that it starts on loopback, in one
- * JVM, interleaving the two in small rounds, and prints a Markdown table of ratios with the machine it ran on.
- * <pre class="code">
+ * Measures Handoff against raw Lettuce (and Jedis) on one {@code redis-server} that it
+ * starts on loopback, in one JVM, interleaving the two in small rounds, and prints a
+ * Markdown table of ratios with the machine it ran on. <pre class="code">
  * ./mvnw -q -pl benchmarks -am -DskipTests package &amp;&amp; java -jar benchmarks/target/benchmarks.jar [options]
- * </pre>
- * Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,8} (a subset), {@code --no-jedis},
- * {@code --no-breakdown} (no notes on where the time goes), {@code --scale=F} (F times the rounds), and
- * {@code --profile=N} (instead of the table, Java Flight Recorder on Handoff's side of figure N). It is a plain harness
- * rather than JMH because the two sides must alternate in small rounds within one measurement; see README.md.
+ * </pre> Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,8} (a
+ * subset), {@code --no-jedis}, {@code --no-breakdown} (no notes on where the time goes),
+ * {@code --scale=F} (F times the rounds), and {@code --profile=N} (instead of the table,
+ * Java Flight Recorder on Handoff's side of figure N). It is a plain harness rather than
+ * JMH because the two sides must alternate in small rounds within one measurement; see
+ * README.md.
  */
 public final class Benchmarks {
 
@@ -77,7 +78,8 @@ public final class Benchmarks {
 	}
 
 	public static void main(String[] args) throws Exception {
-		// Before any logger exists: the harness's test-jar brings a logback-test.xml that Logback would pick first.
+		// Before any logger exists: the harness's test-jar brings a logback-test.xml that
+		// Logback would pick first.
 		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
 		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
 		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9));
@@ -99,7 +101,8 @@ public final class Benchmarks {
 			}
 			else if (arg.startsWith("--figures=")) {
 				figures.clear();
-				for (String figure : StringUtils.commaDelimitedListToStringArray(arg.substring("--figures=".length()))) {
+				for (String figure : StringUtils
+					.commaDelimitedListToStringArray(arg.substring("--figures=".length()))) {
 					figures.add(Integer.parseInt(figure.trim()));
 				}
 			}
@@ -113,8 +116,7 @@ public final class Benchmarks {
 				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
 						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
 						+ "  --quick         about a fifth of the rounds\n"
-						+ "  --figures=      only these figures (1-9)\n"
-						+ "  --no-jedis      skip the Jedis rows\n"
+						+ "  --figures=      only these figures (1-9)\n" + "  --no-jedis      skip the Jedis rows\n"
 						+ "  --no-breakdown  skip the notes on where the time goes\n"
 						+ "  --scale=F       F times the default rounds\n"
 						+ "  --profile=N     instead of the table: where Handoff's time goes in figure N, from JFR");
@@ -165,7 +167,8 @@ public final class Benchmarks {
 	}
 
 	/**
-	 * Runs the Handoff side of one figure under Java Flight Recorder and prints where the time goes.
+	 * Runs the Handoff side of one figure under Java Flight Recorder and prints where the
+	 * time goes.
 	 * @param figure the figure, 1 to 7
 	 */
 	private void profile(int figure) throws Exception {
@@ -310,15 +313,15 @@ public final class Benchmarks {
 		String figure = map ? "8. receive Map<String, Long>, " + ReadFigures.MAP_ENTRIES / 1000 + "k entries (Lettuce)"
 				: "9. receive List<record>, " + ReadFigures.RECORDS / 1000 + "k records (Lettuce)";
 		progress("figure " + figure);
-		byte[] payload = ReadFigures.json(map ? ReadFigures.map(ReadFigures.MAP_ENTRIES)
-				: ReadFigures.list(ReadFigures.RECORDS));
+		byte[] payload = ReadFigures
+			.json(map ? ReadFigures.map(ReadFigures.MAP_ENTRIES) : ReadFigures.list(ReadFigures.RECORDS));
 		Interleaved.Plan plan = plan(2, 12, 2);
 		Interleaved.Result result = map ? ReadFigures.receiveMap(plan, app.template(), store, raw, payload)
 				: ReadFigures.receiveList(plan, app.template(), store, raw, payload);
 		this.report.latency(figure, result, 1.2);
 		raw.sync().flushall();
-		String shape = map ? "\"counter.N\" → a random long" : "records of 6 properties (a UUID, a short name, "
-				+ "a long, an int, a double, a boolean)";
+		String shape = map ? "\"counter.N\" → a random long"
+				: "records of 6 properties (a UUID, a short name, " + "a long, an int, a double, a boolean)";
 		this.report.note(figure + ": " + String.format(Locale.ROOT, "%.1f MB", payload.length / 1e6) + " of JSON, "
 				+ shape + "; Handoff is HandoffTemplate.complete of the auto-configured template (claim, read into "
 				+ "the type, acknowledge); raw is a take and JsonMapper.builder().build().readValue; each sample "
@@ -374,9 +377,10 @@ public final class Benchmarks {
 				+ THREADS + " threads calling initiate on the store; raw: " + THREADS + " threads sharing one "
 				+ "connection, each sending " + IN_FLIGHT + " async EVALSHAs then awaiting them; per-round ratio "
 				+ Report.ratio(sorted[0]) + " to " + Report.ratio(sorted[sorted.length - 1])
-				+ String.format(Locale.ROOT, "; CPU per initiate, this JVM: %.1f vs %.1f µs, redis-server: %.1f vs "
-						+ "%.1f µs (the %d cores are the limit: client and server share them)", cpu[0] / rounds / 1e3,
-						cpu[1] / rounds / 1e3, cpu[2] / rounds / 1e3, cpu[3] / rounds / 1e3,
+				+ String.format(Locale.ROOT,
+						"; CPU per initiate, this JVM: %.1f vs %.1f µs, redis-server: %.1f vs "
+								+ "%.1f µs (the %d cores are the limit: client and server share them)",
+						cpu[0] / rounds / 1e3, cpu[1] / rounds / 1e3, cpu[2] / rounds / 1e3, cpu[3] / rounds / 1e3,
 						Runtime.getRuntime().availableProcessors()));
 	}
 
@@ -451,8 +455,7 @@ public final class Benchmarks {
 				+ "the subscription, one batch claim, " + PARTICIPANTS + " deliveries, one batch acknowledge) with "
 				+ "handoff.store-check=off, timed inside the refresh by two SmartInitializingSingleton markers around "
 				+ "the auto-configured lifecycle; Lettuce's shared connection is opened before the clock starts; "
-				+ "cold sample "
-				+ Report.duration(cold.get(0)));
+				+ "cold sample " + Report.duration(cold.get(0)));
 		progress("figure 5: counting round trips");
 		try (CountingProxy proxy = CountingProxy.start(port, this::scriptName, true);
 				RawLettuce rawProxied = new RawLettuce(proxy.port())) {
@@ -591,8 +594,8 @@ public final class Benchmarks {
 		String lettuce = RedisClient.class.getPackage().getImplementationVersion();
 		String jedisVersion = mavenVersion("redis.clients", "jedis");
 		System.out.println();
-		System.out.println("## Handoff vs raw, same redis-server, same JVM, interleaved"
-				+ (this.quick ? " (--quick)" : ""));
+		System.out
+			.println("## Handoff vs raw, same redis-server, same JVM, interleaved" + (this.quick ? " (--quick)" : ""));
 		System.out.println();
 		System.out.println("Machine: " + Report.machine());
 		System.out.println("Load average (1, 5, 15 min): " + this.loadBefore + " before, " + Report.loadAverage()

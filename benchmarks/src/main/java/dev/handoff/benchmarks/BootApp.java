@@ -26,9 +26,10 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * A minimal Spring Boot application, started with {@code SpringApplication}: Boot's Redis auto-configuration
- * ({@code DataRedisAutoConfiguration}, so the connection factory is exactly the one Boot builds from
- * {@code spring.data.redis.*}), {@link HandoffAutoConfiguration}, and any number of {@link BenchParticipant} beans
+ * A minimal Spring Boot application, started with {@code SpringApplication}: Boot's Redis
+ * auto-configuration ({@code DataRedisAutoConfiguration}, so the connection factory is
+ * exactly the one Boot builds from {@code spring.data.redis.*}),
+ * {@link HandoffAutoConfiguration}, and any number of {@link BenchParticipant} beans
  * named {@code p00}, {@code p01}, ..., which are also their labels.
  */
 final class BootApp implements AutoCloseable {
@@ -74,7 +75,10 @@ final class BootApp implements AutoCloseable {
 		return this.participants;
 	}
 
-	/** Opens the connection that Lettuce shares, as the first Redis command of an application would. */
+	/**
+	 * Opens the connection that Lettuce shares, as the first Redis command of an
+	 * application would.
+	 */
 	void openSharedConnection() {
 		try (RedisConnection connection = connectionFactory().getConnection()) {
 			connection.ping();
@@ -133,11 +137,12 @@ final class BootApp implements AutoCloseable {
 		}
 
 		/**
-		 * Times the engine's startup restore inside the refresh: a {@link SmartInitializingSingleton} registered
-		 * before every other bean marks the start, one registered after the auto-configured beans marks the end, and
-		 * Spring calls {@code afterSingletonsInstantiated} in registration order, so between the two runs
-		 * {@link HandoffLifecycle#afterSingletonsInstantiated()}. {@link #start()} checks that nothing else runs
-		 * there.
+		 * Times the engine's startup restore inside the refresh: a
+		 * {@link SmartInitializingSingleton} registered before every other bean marks the
+		 * start, one registered after the auto-configured beans marks the end, and Spring
+		 * calls {@code afterSingletonsInstantiated} in registration order, so between the
+		 * two runs {@link HandoffLifecycle#afterSingletonsInstantiated()}.
+		 * {@link #start()} checks that nothing else runs there.
 		 * @param clock what the markers report to
 		 * @return this builder
 		 */

@@ -26,23 +26,29 @@ import java.util.function.Function;
 import org.springframework.util.StringUtils;
 
 /**
- * A TCP proxy on a free loopback port in front of one Redis node that counts round trips, after the idea of the
- * harness's {@code FaultProxy}: one thread per direction and connection, plain blocking sockets.
+ * A TCP proxy on a free loopback port in front of one Redis node that counts round trips,
+ * after the idea of the harness's {@code FaultProxy}: one thread per direction and
+ * connection, plain blocking sockets.
  * <p>
- * A round trip is a <em>client request burst</em>: request bytes that arrive on a connection after the proxy last
- * forwarded reply bytes on it (or the first request bytes of a connection). A pipeline written in one go is one
- * burst however many commands it holds; a client that waits for a reply before it sends more makes a new burst each
- * time. The flag is raised before reply bytes are written to the client, so a client cannot answer a reply before the
- * proxy has noticed it. Reads use a 1 MiB buffer, so a pipeline that the client wrote at once is read at once.
+ * A round trip is a <em>client request burst</em>: request bytes that arrive on a
+ * connection after the proxy last forwarded reply bytes on it (or the first request bytes
+ * of a connection). A pipeline written in one go is one burst however many commands it
+ * holds; a client that waits for a reply before it sends more makes a new burst each
+ * time. The flag is raised before reply bytes are written to the client, so a client
+ * cannot answer a reply before the proxy has noticed it. Reads use a 1 MiB buffer, so a
+ * pipeline that the client wrote at once is read at once.
  * <p>
- * A client may write one pipeline in several TCP segments (Netty writes a large flush in more than one
- * {@code write}), and Redis can answer the first before the rest arrives; the rule above would then count a round
- * trip that the client never waited for. A proxy started with {@code coalesce} therefore collects request bytes
- * until none arrive for {@value #COALESCE_MILLIS} ms before it forwards them: holding requests back cannot merge two
- * real round trips, because the client cannot react to a reply that the proxy has not forwarded yet. This delays
- * every request, so such a proxy counts but is not timed; timelines use one without it.
+ * A client may write one pipeline in several TCP segments (Netty writes a large flush in
+ * more than one {@code write}), and Redis can answer the first before the rest arrives;
+ * the rule above would then count a round trip that the client never waited for. A proxy
+ * started with {@code coalesce} therefore collects request bytes until none arrive for
+ * {@value #COALESCE_MILLIS} ms before it forwards them: holding requests back cannot
+ * merge two real round trips, because the client cannot react to a reply that the proxy
+ * has not forwarded yet. This delays every request, so such a proxy counts but is not
+ * timed; timelines use one without it.
  * <p>
- * The requests are parsed as RESP arrays, so that each burst can be shown with the commands it carried.
+ * The requests are parsed as RESP arrays, so that each burst can be shown with the
+ * commands it carried.
  */
 final class CountingProxy implements AutoCloseable {
 
@@ -50,7 +56,10 @@ final class CountingProxy implements AutoCloseable {
 
 	private static final int COALESCE_MILLIS = 2;
 
-	/** Reply bytes this long after the previous ones on the same connection start a new reply (or push). */
+	/**
+	 * Reply bytes this long after the previous ones on the same connection start a new
+	 * reply (or push).
+	 */
 	private static final long REPLY_GAP_NANOS = 100_000;
 
 	private final InetSocketAddress target;
@@ -71,8 +80,7 @@ final class CountingProxy implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	private CountingProxy(int targetPort, Function<String, String> describeSha, boolean coalesce)
-			throws IOException {
+	private CountingProxy(int targetPort, Function<String, String> describeSha, boolean coalesce) throws IOException {
 		this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
 		this.serverSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
 		this.describeSha = describeSha;
@@ -83,7 +91,8 @@ final class CountingProxy implements AutoCloseable {
 	 * Starts a proxy to a Redis node on loopback.
 	 * @param targetPort the node's port
 	 * @param describeSha names a script by its SHA-1, for the commands shown per burst
-	 * @param coalesce whether to collect a client's request bytes until it pauses, for counting (see above)
+	 * @param coalesce whether to collect a client's request bytes until it pauses, for
+	 * counting (see above)
 	 * @return the running proxy
 	 */
 	static CountingProxy start(int targetPort, Function<String, String> describeSha, boolean coalesce) {
@@ -112,8 +121,9 @@ final class CountingProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the replies since the last {@link #reset()}: the first reply bytes after each burst, and bytes pushed
-	 * to a client that had sent nothing since its last reply.
+	 * Returns the replies since the last {@link #reset()}: the first reply bytes after
+	 * each burst, and bytes pushed to a client that had sent nothing since its last
+	 * reply.
 	 * @return the replies
 	 */
 	List<Reply> replies() {
@@ -141,14 +151,20 @@ final class CountingProxy implements AutoCloseable {
 		StringBuilder text = new StringBuilder();
 		for (int i = 0; i < bursts.size(); i++) {
 			Burst burst = bursts.get(i);
-			text.append("    round trip ").append(i + 1).append(", connection ").append(burst.connection).append(": ")
-				.append(commands(burst)).append('\n');
+			text.append("    round trip ")
+				.append(i + 1)
+				.append(", connection ")
+				.append(burst.connection)
+				.append(": ")
+				.append(commands(burst))
+				.append('\n');
 		}
 		return text.toString();
 	}
 
 	/**
-	 * Describes what the proxy saw as a timeline, one line per burst, reply or mark, in microseconds from an origin.
+	 * Describes what the proxy saw as a timeline, one line per burst, reply or mark, in
+	 * microseconds from an origin.
 	 * @param origin the {@link System#nanoTime()} of time zero
 	 * @param bursts the bursts
 	 * @param replies the replies
@@ -167,8 +183,8 @@ final class CountingProxy implements AutoCloseable {
 		lines.sort(Map.Entry.comparingByKey());
 		StringBuilder text = new StringBuilder();
 		for (Map.Entry<Long, String> line : lines) {
-			text.append(String.format(Locale.ROOT, "    %+9.0f µs  %s%n", (line.getKey() - origin) / 1e3,
-					line.getValue()));
+			text.append(
+					String.format(Locale.ROOT, "    %+9.0f µs  %s%n", (line.getKey() - origin) / 1e3, line.getValue()));
 		}
 		return text.toString();
 	}
@@ -208,8 +224,8 @@ final class CountingProxy implements AutoCloseable {
 	}
 
 	/**
-	 * One request burst: the connection it came on, when its first bytes arrived ({@link System#nanoTime()}), and
-	 * the commands it carried, by name.
+	 * One request burst: the connection it came on, when its first bytes arrived
+	 * ({@link System#nanoTime()}), and the commands it carried, by name.
 	 */
 	static final class Burst {
 
@@ -235,8 +251,8 @@ final class CountingProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Reply bytes forwarded to a client after request bytes (or pushed with none before them, such as a pub/sub
-	 * message), for timelines.
+	 * Reply bytes forwarded to a client after request bytes (or pushed with none before
+	 * them, such as a pub/sub message), for timelines.
 	 *
 	 * @param connection the connection
 	 * @param nanos when the proxy began forwarding them
@@ -254,10 +270,16 @@ final class CountingProxy implements AutoCloseable {
 
 		private final RequestParser parser = new RequestParser();
 
-		/** Whether reply bytes went to the client since the last request bytes: the next request is a new burst. */
+		/**
+		 * Whether reply bytes went to the client since the last request bytes: the next
+		 * request is a new burst.
+		 */
 		private volatile boolean replied = true;
 
-		/** Whether request bytes came since the last reply bytes: the next reply bytes start a reply. */
+		/**
+		 * Whether request bytes came since the last reply bytes: the next reply bytes
+		 * start a reply.
+		 */
 		private volatile boolean requested;
 
 		private volatile Burst current;
@@ -315,7 +337,10 @@ final class CountingProxy implements AutoCloseable {
 			close();
 		}
 
-		/** Reads on while request bytes keep coming within the pause, into the same buffer. */
+		/**
+		 * Reads on while request bytes keep coming within the pause, into the same
+		 * buffer.
+		 */
 		private int coalesce(InputStream in, byte[] buffer, int read) throws IOException {
 			int total = read;
 			this.client.setSoTimeout(COALESCE_MILLIS);
@@ -378,13 +403,13 @@ final class CountingProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Reads the names of the commands in a stream of RESP requests (arrays of bulk strings), with the script name
-	 * for {@code EVALSHA}.
+	 * Reads the names of the commands in a stream of RESP requests (arrays of bulk
+	 * strings), with the script name for {@code EVALSHA}.
 	 */
 	private final class RequestParser {
 
-		private static final Set<String> SUBCOMMANDS = Set.of("CLIENT", "CONFIG", "SCRIPT", "COMMAND", "CLUSTER",
-				"ACL", "OBJECT", "MEMORY");
+		private static final Set<String> SUBCOMMANDS = Set.of("CLIENT", "CONFIG", "SCRIPT", "COMMAND", "CLUSTER", "ACL",
+				"OBJECT", "MEMORY");
 
 		private static final int ARRAY = 0;
 
@@ -442,7 +467,8 @@ final class CountingProxy implements AutoCloseable {
 						this.state = (this.elements > 0) ? BULK_HEADER : ARRAY;
 					}
 					else if (!header.isEmpty()) {
-						onCommand.accept(StringUtils.tokenizeToStringArray(header, " ")[0].toUpperCase(Locale.ROOT) + " (inline)");
+						onCommand.accept(StringUtils.tokenizeToStringArray(header, " ")[0].toUpperCase(Locale.ROOT)
+								+ " (inline)");
 					}
 				}
 				else if (header.startsWith("$")) {

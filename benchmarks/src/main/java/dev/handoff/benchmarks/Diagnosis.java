@@ -28,14 +28,16 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.util.StringUtils;
 
 /**
- * Where the time goes, for the report: each figure split into the parts that can be measured from outside the
- * store, without changing it.
+ * Where the time goes, for the report: each figure split into the parts that can be
+ * measured from outside the store, without changing it.
  * <ul>
- * <li>Store latency: the store's call, against Handoff's own scripts sent raw with the same keys and arguments,
- * against the minimal raw baseline, interleaved; the difference between the first two is the store's Java path,
- * between the last two the scripts. Redis' {@code INFO commandstats} gives the server's time per call, and the
- * JVM's process CPU time the client's CPU per operation.</li>
- * <li>Engine latency: timelines of one startup restore and of notifications, seen by the {@link CountingProxy}.</li>
+ * <li>Store latency: the store's call, against Handoff's own scripts sent raw with the
+ * same keys and arguments, against the minimal raw baseline, interleaved; the difference
+ * between the first two is the store's Java path, between the last two the scripts.
+ * Redis' {@code INFO commandstats} gives the server's time per call, and the JVM's
+ * process CPU time the client's CPU per operation.</li>
+ * <li>Engine latency: timelines of one startup restore and of notifications, seen by the
+ * {@link CountingProxy}.</li>
  * </ul>
  */
 final class Diagnosis {
@@ -100,7 +102,10 @@ final class Diagnosis {
 		return envelope;
 	}
 
-	/** {@code EVALSHA initiate.lua} with the keys and arguments the store sends, the envelope made beforehand. */
+	/**
+	 * {@code EVALSHA initiate.lua} with the keys and arguments the store sends, the
+	 * envelope made beforehand.
+	 */
 	private void initiateScript(String label, String id, byte[] envelope) {
 		Long stored = this.raw.sync()
 			.evalsha(this.initiateSha, ScriptOutputType.INTEGER,
@@ -111,7 +116,10 @@ final class Diagnosis {
 		StoreFigures.check(stored != null && stored == 1, () -> "initiate.lua returned " + stored);
 	}
 
-	/** {@code EVALSHA claim.lua} and {@code HGETALL} in one flush, as the store sends them. */
+	/**
+	 * {@code EVALSHA claim.lua} and {@code HGETALL} in one flush, as the store sends
+	 * them.
+	 */
 	private String claimScript(String label) {
 		String claimId = "bench/" + StoreFigures.nextId();
 		byte[] claimKey = key(label, "claim:" + claimId);
@@ -143,7 +151,10 @@ final class Diagnosis {
 				() -> "acknowledge.lua returned " + acknowledged);
 	}
 
-	/** Durations of the steps of one operation, recorded while the interleaved rounds are measured. */
+	/**
+	 * Durations of the steps of one operation, recorded while the interleaved rounds are
+	 * measured.
+	 */
 	private static final class Steps {
 
 		private final Samples[] samples;
@@ -205,18 +216,18 @@ final class Diagnosis {
 				+ Report.duration(samples[0].p50()) + "; (b) Handoff's initiate.lua sent raw with the store's keys and "
 				+ "arguments (the envelope made before the clock starts) " + Report.duration(samples[1].p50())
 				+ "; (c) the minimal raw script " + Report.duration(samples[2].p50())
-				+ ". (a) - (b), the store's Java path: "
-				+ Report.duration(samples[0].p50() - samples[1].p50()) + "; (b) - (c), the bigger script: "
-				+ Report.duration(samples[1].p50() - samples[2].p50()) + ". Per initiate, run alone " + batch
-				+ " times: Redis " + storeCost.server() + " / " + scriptCost.server() + " / " + rawCost.server()
-				+ " (commandstats); this JVM's CPU " + storeCost.client() + " / " + scriptCost.client() + " / "
-				+ rawCost.client() + "; redis-server's CPU " + storeCost.redisCpu() + " / " + scriptCost.redisCpu()
-				+ " / " + rawCost.redisCpu() + ". Redis' time per initiate by command, the scripts' inner calls "
-				+ "included: the store: " + storeCost.topCommands(6) + "; raw: " + rawCost.topCommands(4));
+				+ ". (a) - (b), the store's Java path: " + Report.duration(samples[0].p50() - samples[1].p50())
+				+ "; (b) - (c), the bigger script: " + Report.duration(samples[1].p50() - samples[2].p50())
+				+ ". Per initiate, run alone " + batch + " times: Redis " + storeCost.server() + " / "
+				+ scriptCost.server() + " / " + rawCost.server() + " (commandstats); this JVM's CPU "
+				+ storeCost.client() + " / " + scriptCost.client() + " / " + rawCost.client() + "; redis-server's CPU "
+				+ storeCost.redisCpu() + " / " + scriptCost.redisCpu() + " / " + rawCost.redisCpu()
+				+ ". Redis' time per initiate by command, the scripts' inner calls " + "included: the store: "
+				+ storeCost.topCommands(6) + "; raw: " + rawCost.topCommands(4));
 	}
 
-	void handoff(String figure, String label, Interleaved.Plan plan, HandoffStore store, byte[] payload,
-			int batch) throws Exception {
+	void handoff(String figure, String label, Interleaved.Plan plan, HandoffStore store, byte[] payload, int batch)
+			throws Exception {
 		byte[] rawKey = RawLettuce.bytes("raw:{" + label + "}:pending");
 		byte[] rawChannel = RawLettuce.bytes("raw:{" + label + "}:notify");
 		String scriptLabel = label + "s";
@@ -274,10 +285,10 @@ final class Diagnosis {
 				+ Report.duration(samples[0].p50()) + " = initiate " + storeSteps.p50(0) + " + claim "
 				+ storeSteps.p50(1) + " + acknowledge " + storeSteps.p50(2) + "; (b) Handoff's scripts sent raw "
 				+ "with the store's keys and arguments (the envelope made before the clock starts) "
-				+ Report.duration(samples[1].p50()) + " = initiate.lua "
-				+ scriptSteps.p50(0) + " + claim.lua and HGETALL in one flush " + scriptSteps.p50(1)
-				+ " + acknowledge.lua " + scriptSteps.p50(2) + "; (c) raw " + Report.duration(samples[2].p50())
-				+ " = EVALSHA " + rawSteps.p50(0) + " + MULTI{HGETALL,DEL} " + rawSteps.p50(1) + ". (a) - (b), the "
+				+ Report.duration(samples[1].p50()) + " = initiate.lua " + scriptSteps.p50(0)
+				+ " + claim.lua and HGETALL in one flush " + scriptSteps.p50(1) + " + acknowledge.lua "
+				+ scriptSteps.p50(2) + "; (c) raw " + Report.duration(samples[2].p50()) + " = EVALSHA "
+				+ rawSteps.p50(0) + " + MULTI{HGETALL,DEL} " + rawSteps.p50(1) + ". (a) - (b), the "
 				+ "store's Java path: " + Report.duration(samples[0].p50() - samples[1].p50()) + "; (b) - (c), the "
 				+ "protocol (bigger scripts, a third round trip): "
 				+ Report.duration(samples[1].p50() - samples[2].p50()) + ". Per handoff, run alone " + batch
@@ -292,16 +303,22 @@ final class Diagnosis {
 	/**
 	 * What one operation costs, averaged over a batch run alone.
 	 *
-	 * @param serverMicros Redis' time in the top-level commands, per operation, from {@code INFO commandstats}
-	 * @param clientCpuMicros this JVM's CPU time per operation, all threads (Netty's included)
+	 * @param serverMicros Redis' time in the top-level commands, per operation, from
+	 * {@code INFO commandstats}
+	 * @param clientCpuMicros this JVM's CPU time per operation, all threads (Netty's
+	 * included)
 	 * @param redisCpuMicros the redis-server process' CPU time per operation
 	 */
 	record Cost(double serverMicros, double clientCpuMicros, double redisCpuMicros, Map<String, double[]> commands) {
 
-		/** The commands Redis ran most time in, per operation, scripts' inner calls included. */
+		/**
+		 * The commands Redis ran most time in, per operation, scripts' inner calls
+		 * included.
+		 */
 		String topCommands(int limit) {
 			List<String> parts = new ArrayList<>();
-			this.commands.entrySet().stream()
+			this.commands.entrySet()
+				.stream()
 				.sorted((a, b) -> Double.compare(b.getValue()[1], a.getValue()[1]))
 				.limit(limit)
 				.forEach((entry) -> parts.add(String.format(Locale.ROOT, "%s %.1f µs (%.1f calls)", entry.getKey(),
@@ -385,9 +402,9 @@ final class Diagnosis {
 			Map<String, Long> marks = new LinkedHashMap<>();
 			marks.put("HandoffLifecycle.stop() begins", start);
 			marks.put("stop() returned", end);
-			this.report.note("Timeline of one shutdown of " + participants + " participants (figure 4), through a "
-					+ "proxy:\n"
-					+ CountingProxy.timeline(start, proxy.bursts(), proxy.replies(), marks).stripTrailing());
+			this.report.note(
+					"Timeline of one shutdown of " + participants + " participants (figure 4), through a " + "proxy:\n"
+							+ CountingProxy.timeline(start, proxy.bursts(), proxy.replies(), marks).stripTrailing());
 		}
 	}
 
@@ -396,8 +413,8 @@ final class Diagnosis {
 			CountingProxy proxy) {
 		List<HandoffRecord<byte[]>> records = new ArrayList<>();
 		for (int i = 0; i < participants; i++) {
-			records.add(new HandoffRecord<>(StoreFigures.nextId(), BootApp.label(i), 1, payload, "seeder",
-					Instant.now()));
+			records
+				.add(new HandoffRecord<>(StoreFigures.nextId(), BootApp.label(i), 1, payload, "seeder", Instant.now()));
 		}
 		seeder.initiate(records);
 		ConcurrentLinkedQueue<Long> received = new ConcurrentLinkedQueue<>();
@@ -433,11 +450,12 @@ final class Diagnosis {
 	}
 
 	/**
-	 * Notifications through the proxy: the receiver's connections go through it, the sender's do not. Gives the
-	 * median of each phase over the samples, and one sample's timeline.
+	 * Notifications through the proxy: the receiver's connections go through it, the
+	 * sender's do not. Gives the median of each phase over the samples, and one sample's
+	 * timeline.
 	 */
-	void notificationTimeline(int port, RedisHandoffStore sender, String namespace, byte[] payload,
-			CountingProxy proxy, int samples) throws Exception {
+	void notificationTimeline(int port, RedisHandoffStore sender, String namespace, byte[] payload, CountingProxy proxy,
+			int samples) throws Exception {
 		try (BootApp receiver = BootApp.builder(proxy.port()).namespace(namespace).participants(1, null).start()) {
 			BenchParticipant participant = receiver.participants().get(0);
 			List<long[]> phases = new ArrayList<>();
@@ -463,10 +481,16 @@ final class Diagnosis {
 				if (claim == null || replies.isEmpty()) {
 					continue;
 				}
-				long push = replies.stream().filter((reply) -> reply.connection() != claim.connection)
-					.mapToLong(CountingProxy.Reply::nanos).min().orElse(start);
-				long claimReply = replies.stream().filter((reply) -> reply.connection() == claim.connection
-						&& reply.nanos() > claim.nanos).mapToLong(CountingProxy.Reply::nanos).min().orElse(arrived);
+				long push = replies.stream()
+					.filter((reply) -> reply.connection() != claim.connection)
+					.mapToLong(CountingProxy.Reply::nanos)
+					.min()
+					.orElse(start);
+				long claimReply = replies.stream()
+					.filter((reply) -> reply.connection() == claim.connection && reply.nanos() > claim.nanos)
+					.mapToLong(CountingProxy.Reply::nanos)
+					.min()
+					.orElse(arrived);
 				if (i >= 5) {
 					phases.add(new long[] { push - start, claim.nanos - push, claimReply - claim.nanos,
 							arrived - claimReply, arrived - start, returned - start });
@@ -477,10 +501,11 @@ final class Diagnosis {
 				marks.put("receiveHandoff called", arrived);
 				last = CountingProxy.timeline(start, bursts, replies, marks);
 			}
-			String[] names = { "initiate call -> message pushed to the receiver", "message -> the receiver sends its "
-					+ "claim (listener container thread, ClaimScheduler executor)", "claim sent -> its reply (Redis "
-					+ "runs claim.lua + HGETALL)", "claim reply -> receiveHandoff (decode, JSON, delivery)",
-					"total, initiate call -> receiveHandoff", "(sender's initiate call -> its reply)" };
+			String[] names = { "initiate call -> message pushed to the receiver",
+					"message -> the receiver sends its " + "claim (listener container thread, ClaimScheduler executor)",
+					"claim sent -> its reply (Redis " + "runs claim.lua + HGETALL)",
+					"claim reply -> receiveHandoff (decode, JSON, delivery)", "total, initiate call -> receiveHandoff",
+					"(sender's initiate call -> its reply)" };
 			StringBuilder text = new StringBuilder("Phases of initiate → receiveHandoff (figure 6), median of "
 					+ phases.size() + " samples with the receiver behind the counting proxy:");
 			for (int p = 0; p < names.length; p++) {

@@ -25,8 +25,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * The figures of the engine, through a Spring Boot application with {@code @Handoff} beans: shutdown, startup
- * restore, and the time from an initiate to the receiver's {@code receiveHandoff}.
+ * The figures of the engine, through a Spring Boot application with {@code @Handoff}
+ * beans: shutdown, startup restore, and the time from an initiate to the receiver's
+ * {@code receiveHandoff}.
  */
 final class EngineFigures {
 
@@ -52,7 +53,8 @@ final class EngineFigures {
 	 * Creates the figures.
 	 * @param port the redis-server
 	 * @param raw the raw client, direct
-	 * @param seedFactory a connection factory to seed waiting records with, through a store of their namespace
+	 * @param seedFactory a connection factory to seed waiting records with, through a
+	 * store of their namespace
 	 * @param payloadBytes the size of each participant's state, as JSON
 	 */
 	EngineFigures(int port, RawLettuce raw, RedisConnectionFactory seedFactory, int payloadBytes) {
@@ -69,7 +71,10 @@ final class EngineFigures {
 
 	// Figure 4: shutdown
 
-	/** Starts an application of participants with state, then times {@link HandoffLifecycle#stop()}. */
+	/**
+	 * Starts an application of participants with state, then times
+	 * {@link HandoffLifecycle#stop()}.
+	 */
 	long handoffShutdown(int port, int participants, @Nullable CountingProxy proxy, List<CountingProxy.Burst> bursts) {
 		try (BootApp app = BootApp.builder(port)
 			.namespace(namespace("f4"))
@@ -119,8 +124,9 @@ final class EngineFigures {
 	// Figure 5: startup restore
 
 	/**
-	 * Seeds one waiting record for each of the labels, then starts an application of participants with the store
-	 * check off, timing {@link HandoffLifecycle#afterSingletonsInstantiated()} within its refresh
+	 * Seeds one waiting record for each of the labels, then starts an application of
+	 * participants with the store check off, timing
+	 * {@link HandoffLifecycle#afterSingletonsInstantiated()} within its refresh
 	 * ({@link RestoreClock}).
 	 */
 	long handoffRestore(int port, int participants, @Nullable CountingProxy proxy, List<CountingProxy.Burst> bursts) {
@@ -166,7 +172,10 @@ final class EngineFigures {
 		}
 	}
 
-	/** Seeds one raw record for each of the labels, then times their takes in one pipeline. */
+	/**
+	 * Seeds one raw record for each of the labels, then times their takes in one
+	 * pipeline.
+	 */
 	static long rawRestore(RawLettuce raw, int labels, byte[] payload) {
 		List<byte[][]> seeds = new ArrayList<>(labels);
 		List<byte[]> keys = new ArrayList<>(labels);
@@ -187,7 +196,8 @@ final class EngineFigures {
 	}
 
 	/**
-	 * Times the store's startup check, {@link HandoffStore#verify()}, which figure 5 leaves out.
+	 * Times the store's startup check, {@link HandoffStore#verify()}, which figure 5
+	 * leaves out.
 	 */
 	static long verify(HandoffStore store) {
 		long start = System.nanoTime();
@@ -197,7 +207,10 @@ final class EngineFigures {
 
 	// Figure 6: initiate -> receiveHandoff
 
-	/** A running receiver and a sender, and the raw equivalent: a subscriber that takes what it is told of. */
+	/**
+	 * A running receiver and a sender, and the raw equivalent: a subscriber that takes
+	 * what it is told of.
+	 */
 	final class Notification implements AutoCloseable {
 
 		private final BootApp receiver;
@@ -223,7 +236,9 @@ final class EngineFigures {
 		private final byte[] rawChannel = RawLettuce.bytes("raw6:{p00}:notify");
 
 		Notification() {
-			this.receiver = BootApp.builder(EngineFigures.this.port).namespace(this.namespace).participants(1, null)
+			this.receiver = BootApp.builder(EngineFigures.this.port)
+				.namespace(this.namespace)
+				.participants(1, null)
 				.start();
 			this.participant = this.receiver.participants().get(0);
 			this.sender = new RedisHandoffStore(EngineFigures.this.seedFactory, this.namespace, POLICY);
@@ -232,7 +247,8 @@ final class EngineFigures {
 
 				@Override
 				public void message(byte[] channel, byte[] message) {
-					// Off the event loop, as a real subscriber would, and as Handoff does.
+					// Off the event loop, as a real subscriber would, and as Handoff
+					// does.
 					Notification.this.taker.execute(() -> {
 						Map<byte[], byte[]> taken = EngineFigures.this.raw.take(Notification.this.rawKey);
 						long now = System.nanoTime();
@@ -265,7 +281,10 @@ final class EngineFigures {
 			return arrived - start;
 		}
 
-		/** Waits until the receiver has acknowledged, so that the next sample does not meet this one. */
+		/**
+		 * Waits until the receiver has acknowledged, so that the next sample does not
+		 * meet this one.
+		 */
 		private void awaitSettled() {
 			byte[] claims = RawLettuce.bytes(this.namespace + ":handoff:{p00}:claims");
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -296,8 +315,9 @@ final class EngineFigures {
 	}
 
 	/**
-	 * Lets the machine calm down before a sample of a figure that starts an application each time: the garbage of
-	 * the start is collected and its background threads (JIT, Netty) settle, for Handoff's sample and raw's alike.
+	 * Lets the machine calm down before a sample of a figure that starts an application
+	 * each time: the garbage of the start is collected and its background threads (JIT,
+	 * Netty) settle, for Handoff's sample and raw's alike.
 	 */
 	static void settle() {
 		System.gc();

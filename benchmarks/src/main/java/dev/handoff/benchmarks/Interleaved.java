@@ -3,9 +3,10 @@ package dev.handoff.benchmarks;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Runs Handoff and its raw baseline in alternating small rounds, so that whatever the machine does meanwhile (the
- * JIT, GC, the other vCPU's neighbours) hits both alike: round 1 runs Handoff then raw, round 2 raw then Handoff,
- * and so on. Warm-up rounds run the same way and are thrown away.
+ * Runs Handoff and its raw baseline in alternating small rounds, so that whatever the
+ * machine does meanwhile (the JIT, GC, the other vCPU's neighbours) hits both alike:
+ * round 1 runs Handoff then raw, round 2 raw then Handoff, and so on. Warm-up rounds run
+ * the same way and are thrown away.
  */
 final class Interleaved {
 
@@ -18,7 +19,8 @@ final class Interleaved {
 
 		/**
 		 * Runs the operation once.
-		 * @return the nanoseconds of the part that is timed; setup before and checks after are not
+		 * @return the nanoseconds of the part that is timed; setup before and checks
+		 * after are not
 		 * @throws Exception on failure, which ends the benchmark
 		 */
 		long run() throws Exception;
@@ -42,14 +44,15 @@ final class Interleaved {
 	}
 
 	/**
-	 * The samples of both sides, and the ratio of their medians in each round, which shows how much the ratio
-	 * moves from round to round.
+	 * The samples of both sides, and the ratio of their medians in each round, which
+	 * shows how much the ratio moves from round to round.
 	 *
 	 * @param handoff Handoff's samples
 	 * @param raw the baseline's samples
 	 * @param roundRatios per measured round, Handoff's p50 over raw's p50
 	 */
-	@SuppressWarnings("ArrayRecordComponent") // the rounds' ratios, read once for the report
+	@SuppressWarnings("ArrayRecordComponent") // the rounds' ratios, read once for the
+												// report
 	record Result(Samples handoff, Samples raw, double[] roundRatios) {
 
 		double ratio() {
@@ -89,7 +92,8 @@ final class Interleaved {
 	}
 
 	/**
-	 * Runs several operations interleaved, rotating which goes first each round, for breakdowns.
+	 * Runs several operations interleaved, rotating which goes first each round, for
+	 * breakdowns.
 	 * @param plan the rounds
 	 * @param afterWarmup called when the warm-up rounds are done, or null
 	 * @param ops the operations

@@ -24,11 +24,12 @@ import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where Handoff's time goes, from Java Flight Recorder, restricted to the windows in which the measured operation
- * ran (so that starting and closing applications does not count): CPU samples every millisecond
- * ({@code jdk.ExecutionSample}), and every wait longer than 0.1 ms ({@code jdk.ThreadPark}, monitor waits, sleeps)
- * with its duration, which is where latency goes when no thread is on a CPU. Threads are grouped by name with
- * digits removed.
+ * Where Handoff's time goes, from Java Flight Recorder, restricted to the windows in
+ * which the measured operation ran (so that starting and closing applications does not
+ * count): CPU samples every millisecond ({@code jdk.ExecutionSample}), and every wait
+ * longer than 0.1 ms ({@code jdk.ThreadPark}, monitor waits, sleeps) with its duration,
+ * which is where latency goes when no thread is on a CPU. Threads are grouped by name
+ * with digits removed.
  */
 final class Profiler {
 
@@ -102,8 +103,8 @@ final class Profiler {
 			.sum();
 		List<RecordedEvent> events = all.stream().filter(this::inWindow).toList();
 		StringBuilder text = new StringBuilder();
-		text.append(String.format(Locale.ROOT, "## Profile: %s%n%n%d windows, %.1f ms in all (%.2f ms each)%n",
-				title, this.windows.size(), windowMillis, windowMillis / Math.max(1, this.windows.size())));
+		text.append(String.format(Locale.ROOT, "## Profile: %s%n%n%d windows, %.1f ms in all (%.2f ms each)%n", title,
+				this.windows.size(), windowMillis, windowMillis / Math.max(1, this.windows.size())));
 		List<RecordedEvent> cpu = events.stream().filter((e) -> is(e, "jdk.ExecutionSample")).toList();
 		text.append(String.format(Locale.ROOT, "%n### CPU: %d samples (1 per ms per running thread)%n", cpu.size()));
 		text.append("By thread:\n").append(top(count(cpu, Profiler::thread), cpu.size(), 8, "samples"));
@@ -122,13 +123,17 @@ final class Profiler {
 			allocated.merge(firstInteresting(sample), mib, Double::sum);
 			allocatedTotal += mib;
 		}
-		text.append(String.format(Locale.ROOT, "Allocation (sampled, MiB per window) by the first Handoff, Spring, "
-				+ "Lettuce or Jackson frame: %.1f MiB per window in all%n", allocatedTotal / Math.max(1,
-						this.windows.size())));
+		text.append(String.format(Locale.ROOT,
+				"Allocation (sampled, MiB per window) by the first Handoff, Spring, "
+						+ "Lettuce or Jackson frame: %.1f MiB per window in all%n",
+				allocatedTotal / Math.max(1, this.windows.size())));
 		int windowCount = Math.max(1, this.windows.size());
-		allocated.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
-			.forEach((entry) -> text.append(String.format(Locale.ROOT, "  %9.2f MiB  %s%n",
-					entry.getValue() / windowCount, entry.getKey())));
+		allocated.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+			.limit(8)
+			.forEach((entry) -> text.append(
+					String.format(Locale.ROOT, "  %9.2f MiB  %s%n", entry.getValue() / windowCount, entry.getKey())));
 		List<RecordedEvent> waits = events.stream()
 			.filter((e) -> !is(e, "jdk.ExecutionSample") && !is(e, "jdk.ThreadStart") && !is(e, "jdk.GCPhasePause")
 					&& !is(e, "jdk.ObjectAllocationSample"))
@@ -140,9 +145,12 @@ final class Profiler {
 		}
 		text.append(String.format(Locale.ROOT, "%n### Waits over 0.1 ms, by thread and the first Handoff, Spring, "
 				+ "Lettuce or Jackson frame (ms in all windows)%n"));
-		waited.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(15)
-			.forEach((entry) -> text.append(String.format(Locale.ROOT, "  %9.1f ms  %s%n", entry.getValue(),
-					entry.getKey())));
+		waited.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+			.limit(15)
+			.forEach((entry) -> text
+				.append(String.format(Locale.ROOT, "  %9.1f ms  %s%n", entry.getValue(), entry.getKey())));
 		List<RecordedEvent> starts = events.stream().filter((e) -> is(e, "jdk.ThreadStart")).toList();
 		text.append(String.format(Locale.ROOT, "%n### Threads started in the windows: %d (%.1f per window)%n",
 				starts.size(), starts.size() / (double) Math.max(1, this.windows.size())));
@@ -158,8 +166,7 @@ final class Profiler {
 		return event.getEventType().getName().equals(type);
 	}
 
-	private static Map<String, Integer> count(List<RecordedEvent> events,
-			Function<RecordedEvent, String> key) {
+	private static Map<String, Integer> count(List<RecordedEvent> events, Function<RecordedEvent, String> key) {
 		Map<String, Integer> counts = new HashMap<>();
 		events.forEach((event) -> counts.merge(key.apply(event), 1, Integer::sum));
 		return counts;
@@ -185,15 +192,17 @@ final class Profiler {
 
 	private static String top(Map<String, Integer> counts, int total, int limit, String unit) {
 		StringBuilder text = new StringBuilder();
-		counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(limit)
+		counts.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+			.limit(limit)
 			.forEach((entry) -> text.append(String.format(Locale.ROOT, "  %5.1f%%  %5d %s  %s%n",
 					100.0 * entry.getValue() / Math.max(1, total), entry.getValue(), unit, entry.getKey())));
 		return text.toString();
 	}
 
 	private static String thread(RecordedEvent event) {
-		RecordedThread thread = event.hasField("sampledThread") ? event.getThread("sampledThread")
-				: event.getThread();
+		RecordedThread thread = event.hasField("sampledThread") ? event.getThread("sampledThread") : event.getThread();
 		return (thread != null) ? group(thread.getJavaName()) : "?";
 	}
 

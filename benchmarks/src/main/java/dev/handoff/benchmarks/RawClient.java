@@ -7,7 +7,10 @@ import java.util.Map;
  */
 interface RawClient {
 
-	/** {@code EVALSHA} of the minimal initiate script: {@code HSET}, {@code PEXPIRE}, {@code PUBLISH}. */
+	/**
+	 * {@code EVALSHA} of the minimal initiate script: {@code HSET}, {@code PEXPIRE},
+	 * {@code PUBLISH}.
+	 */
 	void initiate(byte[] key, byte[] field, byte[] payload, byte[] channel);
 
 	/** {@code MULTI; HGETALL; DEL; EXEC} in one round trip. */

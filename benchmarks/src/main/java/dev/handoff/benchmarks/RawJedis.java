@@ -10,11 +10,12 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.Transaction;
 
 /**
- * The Jedis baseline, the same commands as {@link RawLettuce}, each call borrowing a connection from a
- * {@link JedisPool} as Spring Data Redis' {@code JedisConnectionFactory} does for the store: initiate is one
- * {@code EVALSHA}, take is {@code MULTI; HGETALL; DEL; EXEC}, which Jedis' {@link Transaction} sends as one pipeline.
- * Jedis 7 deprecates {@link JedisPool}, but it is the pool Spring Data Redis 4.1 keeps, so the comparison is like for
- * like.
+ * The Jedis baseline, the same commands as {@link RawLettuce}, each call borrowing a
+ * connection from a {@link JedisPool} as Spring Data Redis'
+ * {@code JedisConnectionFactory} does for the store: initiate is one {@code EVALSHA},
+ * take is {@code MULTI; HGETALL; DEL; EXEC}, which Jedis' {@link Transaction} sends as
+ * one pipeline. Jedis 7 deprecates {@link JedisPool}, but it is the pool Spring Data
+ * Redis 4.1 keeps, so the comparison is like for like.
  */
 @SuppressWarnings("deprecation")
 final class RawJedis implements AutoCloseable {

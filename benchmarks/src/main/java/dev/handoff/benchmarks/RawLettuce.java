@@ -19,14 +19,16 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 
 /**
- * The baseline: what a handoff costs with plain Lettuce and nothing else, on connections of its own.
+ * The baseline: what a handoff costs with plain Lettuce and nothing else, on connections
+ * of its own.
  * <ul>
- * <li>initiate: {@code EVALSHA} of {@value #INITIATE_SCRIPT}, with {@code KEYS[1]} the hash, {@code ARGV} the
- * field (record id), the payload, the ttl in ms and the channel;</li>
+ * <li>initiate: {@code EVALSHA} of {@value #INITIATE_SCRIPT}, with {@code KEYS[1]} the
+ * hash, {@code ARGV} the field (record id), the payload, the ttl in ms and the
+ * channel;</li>
  * <li>take: {@code MULTI; HGETALL key; DEL key; EXEC}, pipelined, so one round trip.</li>
  * </ul>
- * Pipelines go over a connection with auto-flush off and one {@code flushCommands()}; single commands over a
- * connection of their own, so the two never mix.
+ * Pipelines go over a connection with auto-flush off and one {@code flushCommands()};
+ * single commands over a connection of their own, so the two never mix.
  */
 final class RawLettuce implements AutoCloseable {
 
@@ -66,11 +68,12 @@ final class RawLettuce implements AutoCloseable {
 			.evalsha(this.sha, ScriptOutputType.INTEGER, new byte[][] { key }, field, payload, TTL, channel);
 	}
 
-	/** Async {@code EVALSHA} of the minimal initiate on the connection the caller passes. */
+	/**
+	 * Async {@code EVALSHA} of the minimal initiate on the connection the caller passes.
+	 */
 	RedisFuture<Long> initiateAsync(RedisAsyncCommands<byte[], byte[]> commands, byte[] key, byte[] field,
 			byte[] payload, byte[] channel) {
-		return commands.evalsha(this.sha, ScriptOutputType.INTEGER, new byte[][] { key }, field, payload, TTL,
-				channel);
+		return commands.evalsha(this.sha, ScriptOutputType.INTEGER, new byte[][] { key }, field, payload, TTL, channel);
 	}
 
 	/** A connection with auto-flush on, for several threads to share. */
@@ -110,7 +113,8 @@ final class RawLettuce implements AutoCloseable {
 	}
 
 	/** Takes several hashes, each in its own {@code MULTI}, all in one flush. */
-	@SuppressWarnings("FutureReturnValueIgnored") // each EXEC's future carries its transaction's replies
+	@SuppressWarnings("FutureReturnValueIgnored") // each EXEC's future carries its
+													// transaction's replies
 	List<Map<byte[], byte[]>> takeAll(List<byte[]> keys) {
 		RedisAsyncCommands<byte[], byte[]> async = this.pipeline.async();
 		List<RedisFuture<TransactionResult>> results = new ArrayList<>(keys.size());

@@ -20,10 +20,12 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.core.ParameterizedTypeReference;
 
 /**
- * The figures of receiving large state: a record's claim, its payload read into the state type, and its
- * acknowledgement, through {@link HandoffTemplate#complete} of a running application, against a raw take and a read
- * with Jackson's default mapper, as a user would write it ({@code JsonMapper.builder().build()}). Two shapes: a
- * {@code Map<String, Long>} whose keys are data, and a list of small records whose keys are property names.
+ * The figures of receiving large state: a record's claim, its payload read into the state
+ * type, and its acknowledgement, through {@link HandoffTemplate#complete} of a running
+ * application, against a raw take and a read with Jackson's default mapper, as a user
+ * would write it ({@code JsonMapper.builder().build()}). Two shapes: a
+ * {@code Map<String, Long>} whose keys are data, and a list of small records whose keys
+ * are property names.
  */
 final class ReadFigures {
 
@@ -85,8 +87,9 @@ final class ReadFigures {
 	}
 
 	/**
-	 * Times {@link HandoffTemplate#complete} of one waiting record against a raw take and a read with the default
-	 * mapper; the record is seeded, and the garbage of the last sample collected, before each clock starts.
+	 * Times {@link HandoffTemplate#complete} of one waiting record against a raw take and
+	 * a read with the default mapper; the record is seeded, and the garbage of the last
+	 * sample collected, before each clock starts.
 	 * @param plan the rounds
 	 * @param template the application's template
 	 * @param store its store, to seed with
@@ -99,8 +102,8 @@ final class ReadFigures {
 	 * @return the samples
 	 */
 	static <S> Interleaved.Result receive(Interleaved.Plan plan, HandoffTemplate template, HandoffStore store,
-			RawLettuce raw, String label, ParameterizedTypeReference<S> type, TypeReference<S> rawType,
-			byte[] payload, int size) throws Exception {
+			RawLettuce raw, String label, ParameterizedTypeReference<S> type, TypeReference<S> rawType, byte[] payload,
+			int size) throws Exception {
 		byte[] key = RawLettuce.bytes("raw:{" + label + "}:pending");
 		byte[] channel = RawLettuce.bytes("raw:{" + label + "}:notify");
 		AtomicInteger received = new AtomicInteger();
@@ -110,8 +113,7 @@ final class ReadFigures {
 			StoreFigures.check(initiated.isStored(), () -> "seed: " + initiated);
 			System.gc();
 			long start = System.nanoTime();
-			int merged = template.complete(label, 1, type,
-					(records) -> received.set(sizeOf(records.get(0).data())));
+			int merged = template.complete(label, 1, type, (records) -> received.set(sizeOf(records.get(0).data())));
 			long elapsed = System.nanoTime() - start;
 			StoreFigures.check(merged == 1 && received.get() == size,
 					() -> "complete merged " + merged + " record(s) of " + received.get() + " entries");
@@ -139,7 +141,8 @@ final class ReadFigures {
 	}
 
 	/**
-	 * The read alone, interleaved: with the default mapper, and with property-name canonicalization off.
+	 * The read alone, interleaved: with the default mapper, and with property-name
+	 * canonicalization off.
 	 * @return the two samples, in that order
 	 */
 	static Samples[] readAlone(Interleaved.Plan plan, byte[] payload, TypeReference<?> type) throws Exception {

@@ -42,10 +42,9 @@ final class Report {
 		double[] sorted = rounds.clone();
 		Arrays.sort(sorted);
 		note(figure + ": p99 " + duration(result.handoff().percentile(99)) + " vs "
-				+ duration(result.raw().percentile(99))
-				+ "; " + result.handoff().size() + " + " + result.raw().size() + " samples in " + rounds.length
-				+ " interleaved rounds; per-round p50 ratio min " + ratio(sorted[0]) + ", median "
-				+ ratio(Samples.median(rounds)) + ", max " + ratio(sorted[sorted.length - 1]));
+				+ duration(result.raw().percentile(99)) + "; " + result.handoff().size() + " + " + result.raw().size()
+				+ " samples in " + rounds.length + " interleaved rounds; per-round p50 ratio min " + ratio(sorted[0])
+				+ ", median " + ratio(Samples.median(rounds)) + ", max " + ratio(sorted[sorted.length - 1]));
 	}
 
 	void throughput(String figure, double handoffPerSecond, double rawPerSecond, double targetRatio) {
@@ -82,8 +81,17 @@ final class Report {
 		table.append("|---|---|---|---|---|\n");
 		for (Row row : this.rows) {
 			String target = row.target() + ((row.met() == null) ? "" : row.met() ? " met" : " **MISSED**");
-			table.append("| ").append(row.figure()).append(" | ").append(row.handoff()).append(" | ").append(row.raw())
-				.append(" | ").append(row.ratio()).append(" | ").append(target).append(" |\n");
+			table.append("| ")
+				.append(row.figure())
+				.append(" | ")
+				.append(row.handoff())
+				.append(" | ")
+				.append(row.raw())
+				.append(" | ")
+				.append(row.ratio())
+				.append(" | ")
+				.append(target)
+				.append(" |\n");
 		}
 		return table.toString();
 	}
@@ -121,7 +129,8 @@ final class Report {
 	}
 
 	/**
-	 * Returns the load averages from {@code /proc/loadavg}, or an empty string where there is none.
+	 * Returns the load averages from {@code /proc/loadavg}, or an empty string where
+	 * there is none.
 	 * @return the 1, 5 and 15 minute load averages
 	 */
 	static String loadAverage() {

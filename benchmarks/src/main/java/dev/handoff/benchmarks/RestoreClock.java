@@ -18,10 +18,11 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * Times {@link HandoffLifecycle#afterSingletonsInstantiated()} where Spring calls it, during the refresh, by two
- * {@link SmartInitializingSingleton} markers: {@link Start}, registered before any other bean, and {@link End},
- * registered after the auto-configured beans by a {@link BeanDefinitionRegistryPostProcessor} that runs after
- * configuration classes are parsed. Spring calls these callbacks in bean registration order.
+ * Times {@link HandoffLifecycle#afterSingletonsInstantiated()} where Spring calls it,
+ * during the refresh, by two {@link SmartInitializingSingleton} markers: {@link Start},
+ * registered before any other bean, and {@link End}, registered after the auto-configured
+ * beans by a {@link BeanDefinitionRegistryPostProcessor} that runs after configuration
+ * classes are parsed. Spring calls these callbacks in bean registration order.
  */
 final class RestoreClock {
 
@@ -39,7 +40,8 @@ final class RestoreClock {
 
 	/**
 	 * Creates a clock.
-	 * @param onStart called right before the clock starts, after the shared connection is open
+	 * @param onStart called right before the clock starts, after the shared connection is
+	 * open
 	 * @param onEnd called right after it stops
 	 */
 	RestoreClock(@Nullable Runnable onStart, @Nullable Runnable onEnd) {
@@ -53,15 +55,16 @@ final class RestoreClock {
 	}
 
 	/**
-	 * Spring Data Redis' listener annotation processor (Boot 4 declares it with the Redis auto-configuration) also
-	 * runs between the markers; with no {@code @RedisListener} methods it registers nothing.
+	 * Spring Data Redis' listener annotation processor (Boot 4 declares it with the Redis
+	 * auto-configuration) also runs between the markers; with no {@code @RedisListener}
+	 * methods it registers nothing.
 	 */
 	private static final String REDIS_LISTENER_PROCESSOR = "org.springframework.data.redis.config."
 			+ "internalRedisListenerAnnotationProcessor";
 
 	/**
-	 * Checks that the Handoff lifecycle is the only {@link SmartInitializingSingleton} between the markers, but for
-	 * Spring Data Redis' listener annotation processor.
+	 * Checks that the Handoff lifecycle is the only {@link SmartInitializingSingleton}
+	 * between the markers, but for Spring Data Redis' listener annotation processor.
 	 * @param context the refreshed context
 	 */
 	static void checkOrder(ConfigurableApplicationContext context) {
@@ -81,7 +84,10 @@ final class RestoreClock {
 				() -> "expected only handoffLifecycle between the restore markers, found " + between);
 	}
 
-	/** Opens Lettuce's shared connection, as an application's first command would, then starts the clock. */
+	/**
+	 * Opens Lettuce's shared connection, as an application's first command would, then
+	 * starts the clock.
+	 */
 	static final class Start implements SmartInitializingSingleton {
 
 		private final RestoreClock clock;

@@ -3,8 +3,9 @@ package dev.handoff.benchmarks;
 import java.util.Arrays;
 
 /**
- * Durations in nanoseconds, kept whole so that percentiles are exact (nearest rank on a sorted copy). A few thousand
- * samples per figure make a histogram unnecessary, and recording into a preallocated array allocates nothing.
+ * Durations in nanoseconds, kept whole so that percentiles are exact (nearest rank on a
+ * sorted copy). A few thousand samples per figure make a histogram unnecessary, and
+ * recording into a preallocated array allocates nothing.
  */
 final class Samples {
 

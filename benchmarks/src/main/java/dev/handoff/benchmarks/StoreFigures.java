@@ -17,8 +17,9 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 /**
- * The figures of the store alone ({@link HandoffStore} over Boot's connection factory) against raw commands:
- * initiate, initiate + claim + acknowledge, and concurrent initiate throughput.
+ * The figures of the store alone ({@link HandoffStore} over Boot's connection factory)
+ * against raw commands: initiate, initiate + claim + acknowledge, and concurrent initiate
+ * throughput.
  */
 final class StoreFigures {
 
@@ -35,7 +36,9 @@ final class StoreFigures {
 		return new HandoffRecord<>(nextId(), label, 1, payload, "bench", Instant.now());
 	}
 
-	/** Figure 1: {@code HandoffStore.initiate(record)} against one raw {@code EVALSHA}. */
+	/**
+	 * Figure 1: {@code HandoffStore.initiate(record)} against one raw {@code EVALSHA}.
+	 */
 	static Interleaved.Result initiate(Interleaved.Plan plan, HandoffStore store, RawClient raw, String label,
 			byte[] payload) throws Exception {
 		byte[] key = RawLettuce.bytes("raw:{" + label + "}:pending");
@@ -56,7 +59,8 @@ final class StoreFigures {
 	}
 
 	/**
-	 * Figures 2 and 7: initiate, claim and acknowledge one record, against a raw initiate and a raw take.
+	 * Figures 2 and 7: initiate, claim and acknowledge one record, against a raw initiate
+	 * and a raw take.
 	 */
 	static Interleaved.Result handoff(Interleaved.Plan plan, HandoffStore store, RawClient raw, String label,
 			byte[] payload) throws Exception {
@@ -87,7 +91,8 @@ final class StoreFigures {
 	}
 
 	/**
-	 * Figure 3, Handoff's side: threads calling {@code initiate} as fast as they can for a while.
+	 * Figure 3, Handoff's side: threads calling {@code initiate} as fast as they can for
+	 * a while.
 	 * @return initiates per second
 	 */
 	static double handoffThroughput(HandoffStore store, int threads, long millis, byte[] payload) throws Exception {
@@ -102,8 +107,8 @@ final class StoreFigures {
 	}
 
 	/**
-	 * Figure 3, raw side: threads each sending a bounded number of async {@code EVALSHA}s on one shared connection,
-	 * then awaiting them, as fast as they can for a while.
+	 * Figure 3, raw side: threads each sending a bounded number of async {@code EVALSHA}s
+	 * on one shared connection, then awaiting them, as fast as they can for a while.
 	 * @return initiates per second
 	 */
 	static double rawThroughput(RawLettuce raw, int threads, int inFlight, long millis, byte[] payload)

@@ -1,6 +1,7 @@
 /**
- * Benchmarks of Handoff against raw Lettuce and Jedis on the same {@code redis-server}, in one JVM, interleaved in
- * small rounds, reported as ratios. Entry point: {@link dev.handoff.benchmarks.Benchmarks}.
+ * Benchmarks of Handoff against raw Lettuce and Jedis on the same {@code redis-server},
+ * in one JVM, interleaved in small rounds, reported as ratios. Entry point:
+ * {@link dev.handoff.benchmarks.Benchmarks}.
  */
 @NullMarked
 package dev.handoff.benchmarks;

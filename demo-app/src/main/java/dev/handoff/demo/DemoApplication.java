@@ -10,9 +10,16 @@ import org.springframework.boot.web.server.context.WebServerPortFileWriter;
 /**
  * The Handoff demo.
  * <p>
- * {@code java -jar demo-app.jar} runs the service. {@code java -jar demo-app.jar redis-server-path <dir>} prints the
- * path of a {@code redis-server} binary (from the PATH, or extracted into {@code <dir>}) and exits; rolling-deploy.sh
- * uses it to start the one Redis that all instances share.
+ * {@code java -jar demo-app.jar} runs the service.
+ * {@code java -jar demo-app.jar redis-server-path
+ *
+<dir>
+ * } prints the path of a {@code redis-server} binary (from the PATH, or extracted into
+ * {@code
+ *
+<dir>
+ * }) and exits; rolling-deploy.sh uses it to start the one Redis that all instances
+ * share.
  */
 @SpringBootApplication
 @EnableConfigurationProperties(DemoProperties.class)

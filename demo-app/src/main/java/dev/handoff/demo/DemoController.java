@@ -21,8 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 /**
- * The demo's HTTP API: requests of clients go through the rate limiter and are counted; the state can be read as
- * JSON, as plain text for scripts, and as a page at {@code /}.
+ * The demo's HTTP API: requests of clients go through the rate limiter and are counted;
+ * the state can be read as JSON, as plain text for scripts, and as a page at {@code /}.
  */
 @RestController
 class DemoController {
@@ -46,17 +46,17 @@ class DemoController {
 	}
 
 	/**
-	 * One request of a client. The rate limiter decides at once; an allowed request then does {@code work}
-	 * milliseconds of work and is counted when it is done, so a request caught by shutdown changes the state while
-	 * the instance drains.
+	 * One request of a client. The rate limiter decides at once; an allowed request then
+	 * does {@code work} milliseconds of work and is counted when it is done, so a request
+	 * caught by shutdown changes the state while the instance drains.
 	 */
 	@PostMapping("/api/clients/{client}/requests")
 	ResponseEntity<Map<String, Object>> request(@PathVariable String client,
 			@RequestParam(defaultValue = "0") long work) throws InterruptedException {
 		if (!CLIENT.matcher(client).matches() || work < 0 || work > MAX_WORK_MILLIS) {
 			return ResponseEntity.badRequest()
-				.body(Map.of("error", "client: 1 to 64 letters, digits, '.', '_' or '-'; work: 0 to "
-						+ MAX_WORK_MILLIS + " ms"));
+				.body(Map.of("error",
+						"client: 1 to 64 letters, digits, '.', '_' or '-'; work: 0 to " + MAX_WORK_MILLIS + " ms"));
 		}
 		this.inFlight.incrementAndGet();
 		try {
@@ -93,8 +93,10 @@ class DemoController {
 	}
 
 	/**
-	 * The state as one fact per line, for rolling-deploy.sh: {@code counter <served-by> <client> <allowed>
-	 * <rejected>}, {@code window <granted-by> <client> <requests>} and {@code handoff <label> <origin> <latency-ms>
+	 * The state as one fact per line, for rolling-deploy.sh:
+	 * {@code counter <served-by> <client> <allowed>
+	 * <rejected>}, {@code window <granted-by> <client> <requests>} and
+	 * {@code handoff <label> <origin> <latency-ms>
 	 * <record-id>}, the latency to a tenth of a millisecond.
 	 */
 	@GetMapping(path = "/api/state.txt", produces = MediaType.TEXT_PLAIN_VALUE)
@@ -105,17 +107,35 @@ class DemoController {
 		text.append("version ").append(snapshot.version()).append('\n');
 		text.append("inflight ").append(snapshot.inFlight()).append('\n');
 		snapshot.servedBy()
-			.forEach((origin, clients) -> clients.forEach((client, tally) -> text.append("counter ")
-				.append(origin).append(' ').append(client).append(' ').append(tally.allowed()).append(' ')
-				.append(tally.rejected()).append('\n')));
+			.forEach((origin,
+					clients) -> clients.forEach((client, tally) -> text.append("counter ")
+						.append(origin)
+						.append(' ')
+						.append(client)
+						.append(' ')
+						.append(tally.allowed())
+						.append(' ')
+						.append(tally.rejected())
+						.append('\n')));
 		snapshot.inWindow()
-			.forEach((client, origins) -> origins.forEach((origin, used) -> text.append("window ").append(origin)
-				.append(' ').append(client).append(' ').append(used).append('\n')));
+			.forEach((client,
+					origins) -> origins.forEach((origin, used) -> text.append("window ")
+						.append(origin)
+						.append(' ')
+						.append(client)
+						.append(' ')
+						.append(used)
+						.append('\n')));
 		snapshot.handoffs()
-			.forEach((received) -> text.append("handoff ").append(received.label()).append(' ')
-				.append(received.origin()).append(' ')
-				.append(String.format(Locale.ROOT, "%.1f", received.latency().toNanos() / 1e6)).append(' ')
-				.append(received.id()).append('\n'));
+			.forEach((received) -> text.append("handoff ")
+				.append(received.label())
+				.append(' ')
+				.append(received.origin())
+				.append(' ')
+				.append(String.format(Locale.ROOT, "%.1f", received.latency().toNanos() / 1e6))
+				.append(' ')
+				.append(received.id())
+				.append('\n'));
 		return text.toString();
 	}
 

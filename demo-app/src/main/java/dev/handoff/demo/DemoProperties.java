@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class DemoProperties {
 
 	/**
-	 * Version of this deployment, shown on the page; rolling-deploy.sh starts "v1" and then "v2".
+	 * Version of this deployment, shown on the page; rolling-deploy.sh starts "v1" and
+	 * then "v2".
 	 */
 	private String version = "v1";
 

@@ -77,8 +77,8 @@ class DemoState {
 
 	private static String describe(DataRedisConnectionDetails details, @Nullable LocalRedis localRedis) {
 		if (localRedis != null) {
-			return localRedis.host() + ":" + localRedis.port()
-					+ (localRedis.isOwn() ? " (redis-server started by this instance)" : " (found on the default port)");
+			return localRedis.host() + ":" + localRedis.port() + (localRedis.isOwn()
+					? " (redis-server started by this instance)" : " (found on the default port)");
 		}
 		DataRedisConnectionDetails.Standalone standalone = details.getStandalone();
 		if (details.getSentinel() != null) {
@@ -87,7 +87,8 @@ class DemoState {
 		if (details.getCluster() != null) {
 			return "Cluster " + details.getCluster().getNodes();
 		}
-		return (standalone != null) ? standalone.getHost() + ":" + standalone.getPort() + " (configured)" : "configured";
+		return (standalone != null) ? standalone.getHost() + ":" + standalone.getPort() + " (configured)"
+				: "configured";
 	}
 
 	/**

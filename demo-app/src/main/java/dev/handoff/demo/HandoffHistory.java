@@ -14,8 +14,8 @@ import dev.handoff.HandoffRecord;
 import org.springframework.stereotype.Component;
 
 /**
- * Where this instance's state came from: every handoff record its participants received, with who handed it off,
- * when, and how long it took to arrive.
+ * Where this instance's state came from: every handoff record its participants received,
+ * with who handed it off, when, and how long it took to arrive.
  */
 @Component
 public class HandoffHistory {
@@ -42,7 +42,8 @@ public class HandoffHistory {
 		Instant now = this.clock.instant();
 		synchronized (this.received) {
 			for (HandoffRecord<?> record : records) {
-				this.received.addLast(new Received(record.label(), record.id(), record.origin(), record.createdAt(), now));
+				this.received
+					.addLast(new Received(record.label(), record.id(), record.origin(), record.createdAt(), now));
 				if (this.received.size() > KEPT) {
 					this.received.removeFirst();
 				}

@@ -23,23 +23,29 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Live counters of allowed and refused requests per client. Request threads only enqueue an event; a background
- * thread folds the events into the tallies, so requests never wait for each other on the tallies' lock.
+ * Live counters of allowed and refused requests per client. Request threads only enqueue
+ * an event; a background thread folds the events into the tallies, so requests never wait
+ * for each other on the tallies' lock.
  * <p>
- * That background work is why this bean is a {@link SmartLifecycle}: events still queued when the state is captured
- * would be lost. Handoff stops a participant that is still running before it captures its state, and {@link #stop()}
- * refuses new events, ends the thread and folds in what is left. The phase is below Handoff's, so counting goes on
+ * That background work is why this bean is a {@link SmartLifecycle}: events still queued
+ * when the state is captured would be lost. Handoff stops a participant that is still
+ * running before it captures its state, and {@link #stop()} refuses new events, ends the
+ * thread and folds in what is left. The phase is below Handoff's, so counting goes on
  * while the web server drains its last requests.
  * <p>
- * Tallies are kept per instance that served the requests, and each instance only ever raises its own. Merging takes
- * the larger of two copies, so a record that arrives twice, or through another stopping instance, counts once. The
- * price is one slice per instance that ever served; a long-lived service would fold old slices together, say daily.
+ * Tallies are kept per instance that served the requests, and each instance only ever
+ * raises its own. Merging takes the larger of two copies, so a record that arrives twice,
+ * or through another stopping instance, counts once. The price is one slice per instance
+ * that ever served; a long-lived service would fold old slices together, say daily.
  */
 @Component
 @Handoff("live-counters")
 public class LiveCounters implements HandoffParticipant<LiveCounters.Tallies>, SmartLifecycle {
 
-	/** Below {@link HandoffLifecycle#PHASE}: still running when Handoff captures, which stops it first. */
+	/**
+	 * Below {@link HandoffLifecycle#PHASE}: still running when Handoff captures, which
+	 * stops it first.
+	 */
 	static final int PHASE = HandoffLifecycle.PHASE - 1;
 
 	private final String instanceId;
@@ -48,7 +54,10 @@ public class LiveCounters implements HandoffParticipant<LiveCounters.Tallies>, S
 
 	private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
 
-	/** Read-held to enqueue, write-held to close the intake, so no event slips in after the final fold. */
+	/**
+	 * Read-held to enqueue, write-held to close the intake, so no event slips in after
+	 * the final fold.
+	 */
 	private final ReadWriteLock intake = new ReentrantReadWriteLock();
 
 	private boolean accepting = true;
@@ -72,7 +81,8 @@ public class LiveCounters implements HandoffParticipant<LiveCounters.Tallies>, S
 	 * Counts a request.
 	 * @param client the client
 	 * @param allowed whether the rate limiter let it through
-	 * @throws IllegalStateException when this instance is shutting down and its counts were handed off
+	 * @throws IllegalStateException when this instance is shutting down and its counts
+	 * were handed off
 	 */
 	public void record(String client, boolean allowed) {
 		Lock lock = this.intake.readLock();

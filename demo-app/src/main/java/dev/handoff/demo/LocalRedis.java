@@ -25,9 +25,10 @@ import redis.embedded.model.OsArchitecture;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * The Redis the demo uses when none is configured: one already answering on localhost:6379, or else a real
- * {@code redis-server} of its own on a free loopback port, taken from the PATH or from the {@code embedded-redis}
- * jar. A server it started stops with it.
+ * The Redis the demo uses when none is configured: one already answering on
+ * localhost:6379, or else a real {@code redis-server} of its own on a free loopback port,
+ * taken from the PATH or from the {@code embedded-redis} jar. A server it started stops
+ * with it.
  */
 public final class LocalRedis implements AutoCloseable {
 
@@ -137,9 +138,10 @@ public final class LocalRedis implements AutoCloseable {
 	}
 
 	/**
-	 * Returns a {@code redis-server} executable: the one on the PATH, or else the one inside the
-	 * {@code embedded-redis} jar, copied into the directory.
-	 * @param directory where to put the binary from the jar; it is reused when already there
+	 * Returns a {@code redis-server} executable: the one on the PATH, or else the one
+	 * inside the {@code embedded-redis} jar, copied into the directory.
+	 * @param directory where to put the binary from the jar; it is reused when already
+	 * there
 	 * @return the executable
 	 */
 	public static Path executable(Path directory) {
@@ -164,7 +166,8 @@ public final class LocalRedis implements AutoCloseable {
 			}
 			if (!Files.isExecutable(target)) {
 				Files.createDirectories(directory);
-				// Copied under another name first, so a concurrent reader never runs a half-written file.
+				// Copied under another name first, so a concurrent reader never runs a
+				// half-written file.
 				Path partial = Files.createTempFile(directory, "redis-server", ".partial");
 				Files.copy(binary, partial, StandardCopyOption.REPLACE_EXISTING);
 				if (!partial.toFile().setExecutable(true)) {

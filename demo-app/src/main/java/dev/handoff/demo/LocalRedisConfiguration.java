@@ -12,15 +12,17 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * Lets the demo run with no setup: when no Redis is configured, it connects to a {@link LocalRedis}. A configured
- * Redis ({@code SPRING_DATA_REDIS_HOST}, {@code SPRING_DATA_REDIS_PORT}, a URL, Sentinel or Cluster) is always used
- * as is, even when it is down: starting another one then would split the state silently.
+ * Lets the demo run with no setup: when no Redis is configured, it connects to a
+ * {@link LocalRedis}. A configured Redis ({@code SPRING_DATA_REDIS_HOST},
+ * {@code SPRING_DATA_REDIS_PORT}, a URL, Sentinel or Cluster) is always used as is, even
+ * when it is down: starting another one then would split the state silently.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(LocalRedisConfiguration.NoRedisConfigured.class)
 class LocalRedisConfiguration {
 
-	// Destroyed after the connection factory that depends on it, so the last handoff is written before it stops.
+	// Destroyed after the connection factory that depends on it, so the last handoff is
+	// written before it stops.
 	@Bean(destroyMethod = "close")
 	LocalRedis localRedis() {
 		return LocalRedis.findOrStart();

@@ -21,12 +21,15 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
- * A per-client sliding-window rate limiter: at most {@code demo.rate-limit.requests} requests per client within
- * {@code demo.rate-limit.window}. Without Handoff every deploy would give each client a fresh window.
+ * A per-client sliding-window rate limiter: at most {@code demo.rate-limit.requests}
+ * requests per client within {@code demo.rate-limit.window}. Without Handoff every deploy
+ * would give each client a fresh window.
  * <p>
- * Grants are kept per instance that granted them. A slice stops changing once its instance has handed it off, so two
- * copies of a slice differ only in how much of their oldest part has expired: merging keeps the longer copy, and a
- * record that arrives twice, or once directly and once inside the state of another stopping instance, counts once.
+ * Grants are kept per instance that granted them. A slice stops changing once its
+ * instance has handed it off, so two copies of a slice differ only in how much of their
+ * oldest part has expired: merging keeps the longer copy, and a record that arrives
+ * twice, or once directly and once inside the state of another stopping instance, counts
+ * once.
  */
 @Component
 @Handoff("rate-limiter")
@@ -152,7 +155,8 @@ public class RateLimiter implements HandoffParticipant<RateLimiter.Grants> {
 	/**
 	 * The state handed off: the grants still inside the window.
 	 *
-	 * @param byClient client → instance that granted → grant times in epoch ms, oldest first
+	 * @param byClient client → instance that granted → grant times in epoch ms, oldest
+	 * first
 	 */
 	public record Grants(Map<String, Map<String, List<Long>>> byClient) {
 	}

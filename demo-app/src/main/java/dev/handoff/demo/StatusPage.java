@@ -44,8 +44,11 @@ final class StatusPage {
 		origin(html, snapshot.handoffs());
 		clients(html, snapshot);
 		handoffs(html, snapshot.handoffs());
-		html.append("<p><small>Redis: ").append(escape(snapshot.redis())).append(" · requests in flight: ")
-			.append(snapshot.inFlight()).append(" · refreshes every 2 s · JSON at <a href=\"api/state\">/api/state</a>")
+		html.append("<p><small>Redis: ")
+			.append(escape(snapshot.redis()))
+			.append(" · requests in flight: ")
+			.append(snapshot.inFlight())
+			.append(" · refreshes every 2 s · JSON at <a href=\"api/state\">/api/state</a>")
 			.append("</small></p>\n<p><small>Try: <code>curl -X POST ")
 			.append(escape(base))
 			.append("/api/clients/alice/requests</code>, then stop this instance while another one runs.</small></p>\n")
@@ -55,16 +58,27 @@ final class StatusPage {
 
 	private static void origin(StringBuilder html, List<Received> handoffs) {
 		if (handoffs.isEmpty()) {
-			html.append("<p class=\"box empty\">Started empty: no handed-off state was waiting for this instance.</p>\n");
+			html.append(
+					"<p class=\"box empty\">Started empty: no handed-off state was waiting for this instance.</p>\n");
 			return;
 		}
-		Set<String> origins = handoffs.stream().map(Received::origin).collect(Collectors.toCollection(LinkedHashSet::new));
+		Set<String> origins = handoffs.stream()
+			.map(Received::origin)
+			.collect(Collectors.toCollection(LinkedHashSet::new));
 		Received last = handoffs.get(handoffs.size() - 1);
 		long slowest = handoffs.stream().mapToLong(Received::latencyMillis).max().orElse(0);
-		html.append("<p class=\"box\">State handed off by <b>").append(escape(String.join(", ", origins)))
-			.append("</b>: ").append(handoffs.size()).append(handoffs.size() == 1 ? " record" : " records")
-			.append(", the last handed off at ").append(TIME.format(last.createdAt())).append(" and merged here ")
-			.append(millis(last.latency())).append(" later (slowest: ").append(slowest).append(" ms).</p>\n");
+		html.append("<p class=\"box\">State handed off by <b>")
+			.append(escape(String.join(", ", origins)))
+			.append("</b>: ")
+			.append(handoffs.size())
+			.append(handoffs.size() == 1 ? " record" : " records")
+			.append(", the last handed off at ")
+			.append(TIME.format(last.createdAt()))
+			.append(" and merged here ")
+			.append(millis(last.latency()))
+			.append(" later (slowest: ")
+			.append(slowest)
+			.append(" ms).</p>\n");
 	}
 
 	private static void clients(StringBuilder html, Snapshot snapshot) {
@@ -74,7 +88,9 @@ final class StatusPage {
 			return;
 		}
 		html.append("<table><tr><th>Client</th><th>Allowed</th><th>Refused</th><th>In window (limit ")
-			.append(snapshot.limit()).append(" per ").append(escape(human(snapshot.window())))
+			.append(snapshot.limit())
+			.append(" per ")
+			.append(escape(human(snapshot.window())))
 			.append(")</th><th>Served by</th></tr>\n");
 		for (ClientState client : snapshot.clients()) {
 			String servedBy = client.byInstance()
@@ -82,11 +98,18 @@ final class StatusPage {
 				.stream()
 				.map((entry) -> escape(entry.getKey()) + ": " + entry.getValue())
 				.collect(Collectors.joining(" · "));
-			html.append("<tr><td>").append(escape(client.client())).append("</td><td class=\"n\">")
-				.append(client.allowed()).append("</td><td class=\"n\">").append(client.rejected())
-				.append("</td><td class=\"n\">").append(client.inWindow())
-				.append(client.inWindow() >= snapshot.limit() ? " (limited)" : "").append("</td><td>")
-				.append(servedBy).append("</td></tr>\n");
+			html.append("<tr><td>")
+				.append(escape(client.client()))
+				.append("</td><td class=\"n\">")
+				.append(client.allowed())
+				.append("</td><td class=\"n\">")
+				.append(client.rejected())
+				.append("</td><td class=\"n\">")
+				.append(client.inWindow())
+				.append(client.inWindow() >= snapshot.limit() ? " (limited)" : "")
+				.append("</td><td>")
+				.append(servedBy)
+				.append("</td></tr>\n");
 		}
 		html.append("</table>\n");
 	}
@@ -98,10 +121,17 @@ final class StatusPage {
 		html.append("<h2>Handoffs received</h2>\n<table><tr><th>Label</th><th>From</th><th>Handed off</th>")
 			.append("<th>Merged here</th><th>Latency</th></tr>\n");
 		for (Received received : handoffs) {
-			html.append("<tr><td>").append(escape(received.label())).append("</td><td>")
-				.append(escape(received.origin())).append("</td><td>").append(time(received.createdAt()))
-				.append("</td><td>").append(time(received.receivedAt())).append("</td><td class=\"n\">")
-				.append(millis(received.latency())).append("</td></tr>\n");
+			html.append("<tr><td>")
+				.append(escape(received.label()))
+				.append("</td><td>")
+				.append(escape(received.origin()))
+				.append("</td><td>")
+				.append(time(received.createdAt()))
+				.append("</td><td>")
+				.append(time(received.receivedAt()))
+				.append("</td><td class=\"n\">")
+				.append(millis(received.latency()))
+				.append("</td></tr>\n");
 		}
 		html.append("</table>\n");
 	}

@@ -1,5 +1,6 @@
 /**
- * The Handoff demo: a per-client rate limiter and live counters whose state survives a rolling deploy.
+ * The Handoff demo: a per-client rate limiter and live counters whose state survives a
+ * rolling deploy.
  */
 @NullMarked
 package dev.handoff.demo;

@@ -15,9 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
- * The demo's state across deploys, in one JVM: {@link HandoffTestCluster} starts instances of the demo that hand off
- * through one real Redis, as {@code rolling-deploy.sh} does with processes. Each instance is given the Redis of the
- * test ({@code spring.data.redis.host} and {@code port}), so none starts a {@link LocalRedis} of its own.
+ * The demo's state across deploys, in one JVM: {@link HandoffTestCluster} starts
+ * instances of the demo that hand off through one real Redis, as
+ * {@code rolling-deploy.sh} does with processes. Each instance is given the Redis of the
+ * test ({@code spring.data.redis.host} and {@code port}), so none starts a
+ * {@link LocalRedis} of its own.
  */
 class DemoHandoffTests {
 
@@ -50,7 +52,8 @@ class DemoHandoffTests {
 	}
 
 	/**
-	 * Sends requests of a client through an instance's rate limiter and counters, as {@code DemoController} does.
+	 * Sends requests of a client through an instance's rate limiter and counters, as
+	 * {@code DemoController} does.
 	 * @return how many the rate limiter allowed
 	 */
 	private static int serve(ConfigurableApplicationContext instance, String client, int requests) {

@@ -21,12 +21,16 @@ import org.springframework.core.io.ClassPathResource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Checks the manifests in {@code k8s/}: that they parse, that the rollout surges before it stops a pod, and that the
- * grace period covers what the demo's {@code application.yml} lets shutdown take.
+ * Checks the manifests in {@code k8s/}: that they parse, that the rollout surges before
+ * it stops a pod, and that the grace period covers what the demo's
+ * {@code application.yml} lets shutdown take.
  */
 class KubernetesManifestsTests {
 
-	/** Left for the lifecycle phases that have no timeout of their own and for the JVM's exit. */
+	/**
+	 * Left for the lifecycle phases that have no timeout of their own and for the JVM's
+	 * exit.
+	 */
 	private static final Duration MARGIN = Duration.ofSeconds(5);
 
 	private final List<Map<String, Object>> documents = load(Path.of("k8s"));
@@ -66,8 +70,8 @@ class KubernetesManifestsTests {
 		Duration budget = preStop.plus(drain).plus(handoff);
 		assertThat(grace)
 			.as("terminationGracePeriodSeconds (%ss) must cover preStop (%ss) + request drain (%ss) + handoff (%ss) "
-					+ "+ margin (%ss)", grace.toSeconds(), preStop.toSeconds(), drain.toSeconds(),
-					handoff.toSeconds(), MARGIN.toSeconds())
+					+ "+ margin (%ss)", grace.toSeconds(), preStop.toSeconds(), drain.toSeconds(), handoff.toSeconds(),
+					MARGIN.toSeconds())
 			.isGreaterThanOrEqualTo(budget.plus(MARGIN));
 	}
 
@@ -75,7 +79,8 @@ class KubernetesManifestsTests {
 	void containerSettingsDoNotOverrideTheShutdownBudget() {
 		List<Map<String, Object>> env = list(demoContainer(), "env");
 		assertThat(env).extracting((variable) -> variable.get("name"))
-			.doesNotContain("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "HANDOFF_SHUTDOWN_TIMEOUT", "SERVER_SHUTDOWN");
+			.doesNotContain("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE", "HANDOFF_SHUTDOWN_TIMEOUT",
+					"SERVER_SHUTDOWN");
 	}
 
 	@Test
@@ -94,9 +99,9 @@ class KubernetesManifestsTests {
 					(port) -> assertThat(portNames).as("container ports of %s", name).contains(port.get("targetPort")));
 		}
 		Map<String, Object> redisPort = list(find("Service", "handoff-demo-redis"), "spec", "ports").get(0);
-		assertThat(list(demoContainer(), "env")).contains(Map.of("name", "SPRING_DATA_REDIS_HOST", "value",
-				"handoff-demo-redis"), Map.of("name", "SPRING_DATA_REDIS_PORT", "value",
-						String.valueOf(redisPort.get("port"))));
+		assertThat(list(demoContainer(), "env")).contains(
+				Map.of("name", "SPRING_DATA_REDIS_HOST", "value", "handoff-demo-redis"),
+				Map.of("name", "SPRING_DATA_REDIS_PORT", "value", String.valueOf(redisPort.get("port"))));
 	}
 
 	private Map<String, Object> demoContainer() {
@@ -105,7 +110,8 @@ class KubernetesManifestsTests {
 
 	private Map<String, Object> find(String kind, String name) {
 		return this.documents.stream()
-			.filter((document) -> kind.equals(document.get("kind")) && name.equals(map(document, "metadata").get("name")))
+			.filter((document) -> kind.equals(document.get("kind"))
+					&& name.equals(map(document, "metadata").get("name")))
 			.findFirst()
 			.orElseThrow(() -> new AssertionError("No " + kind + " named " + name + " in k8s/"));
 	}

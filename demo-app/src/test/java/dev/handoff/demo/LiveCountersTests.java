@@ -14,8 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
- * Tests for {@link LiveCounters}: nothing recorded before stop is lost, nothing after it is taken, and merges count
- * each request once.
+ * Tests for {@link LiveCounters}: nothing recorded before stop is lost, nothing after it
+ * is taken, and merges count each request once.
  */
 class LiveCountersTests {
 

@@ -86,7 +86,8 @@ class RateLimiterTests {
 	}
 
 	private HandoffRecord<Grants> record(String origin, Grants grants) {
-		return new HandoffRecord<>(UUID.randomUUID().toString(), "rate-limiter", 1, grants, origin, this.clock.instant());
+		return new HandoffRecord<>(UUID.randomUUID().toString(), "rate-limiter", 1, grants, origin,
+				this.clock.instant());
 	}
 
 	static final class MutableClock extends Clock {

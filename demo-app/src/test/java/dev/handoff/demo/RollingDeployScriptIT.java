@@ -14,9 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Runs {@code rolling-deploy.sh}, the first command of the README, as a user would, so the build proves the demo:
- * real JVMs, one real Redis (the binary from embedded-redis when none is on the PATH), SIGTERM during traffic. As an
- * integration test it runs after {@code package}, so the script runs the executable jar the build just made
+ * Runs {@code rolling-deploy.sh}, the first command of the README, as a user would, so
+ * the build proves the demo: real JVMs, one real Redis (the binary from embedded-redis
+ * when none is on the PATH), SIGTERM during traffic. As an integration test it runs after
+ * {@code package}, so the script runs the executable jar the build just made
  * ({@code --no-build}), the one a user starts.
  */
 class RollingDeployScriptIT {

@@ -25,9 +25,11 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * Auto-configuration for Handoff: a Redis store when there is one {@link RedisConnectionFactory}, otherwise an
- * in-memory store that keeps handoffs inside this JVM; a {@link HandoffTemplate}, observed by the application's
- * {@link ObservationRegistry} when it has one; and the {@link HandoffLifecycle} that runs the {@code @Handoff} beans.
+ * Auto-configuration for Handoff: a Redis store when there is one
+ * {@link RedisConnectionFactory}, otherwise an in-memory store that keeps handoffs inside
+ * this JVM; a {@link HandoffTemplate}, observed by the application's
+ * {@link ObservationRegistry} when it has one; and the {@link HandoffLifecycle} that runs
+ * the {@code @Handoff} beans.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "handoff.enabled", matchIfMissing = true)
@@ -58,8 +60,9 @@ public final class HandoffAutoConfiguration {
 	}
 
 	/**
-	 * Virtual threads when the application runs on them ({@code spring.threads.virtual.enabled=true}, Java 21 or
-	 * later), as Spring Boot decides for its own executors and schedulers.
+	 * Virtual threads when the application runs on them
+	 * ({@code spring.threads.virtual.enabled=true}, Java 21 or later), as Spring Boot
+	 * decides for its own executors and schedulers.
 	 */
 	private static @Nullable ThreadFactory virtualThreads(Environment environment) {
 		return Threading.VIRTUAL.isActive(environment)
@@ -67,7 +70,8 @@ public final class HandoffAutoConfiguration {
 	}
 
 	/**
-	 * A mapper of Handoff's own: the application's may enable default typing, which must never read from Redis.
+	 * A mapper of Handoff's own: the application's may enable default typing, which must
+	 * never read from Redis.
 	 */
 	private static JsonMapper jsonMapper(ObjectProvider<HandoffJsonMapperBuilderCustomizer> customizers) {
 		JsonMapper.Builder builder = JsonMapper.builder();

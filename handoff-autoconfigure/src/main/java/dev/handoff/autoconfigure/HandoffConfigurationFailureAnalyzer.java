@@ -6,8 +6,8 @@ import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
- * Reports a {@link HandoffConfigurationException} as Spring Boot reports its own misconfigurations: what is wrong,
- * then what to change.
+ * Reports a {@link HandoffConfigurationException} as Spring Boot reports its own
+ * misconfigurations: what is wrong, then what to change.
  */
 final class HandoffConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<HandoffConfigurationException> {
 

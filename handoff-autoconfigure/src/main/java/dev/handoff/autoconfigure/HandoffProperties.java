@@ -27,20 +27,20 @@ public class HandoffProperties {
 	private @Nullable String namespace;
 
 	/**
-	 * Id of this instance, recorded as the origin of its handoffs and the owner of its claims. Defaults to the host
-	 * name and process id.
+	 * Id of this instance, recorded as the origin of its handoffs and the owner of its
+	 * claims. Defaults to the host name and process id.
 	 */
 	private @Nullable String instanceId;
 
 	/**
-	 * How long a handed-off record waits for a taker before it is dead-lettered. Must cover the time a new instance
-	 * needs to start.
+	 * How long a handed-off record waits for a taker before it is dead-lettered. Must
+	 * cover the time a new instance needs to start.
 	 */
 	private Duration ttl = Duration.ofHours(1);
 
 	/**
-	 * How long a claim owns its records. If the receiver has not returned by then, or its JVM died, they are
-	 * delivered again.
+	 * How long a claim owns its records. If the receiver has not returned by then, or its
+	 * JVM died, they are delivered again.
 	 */
 	private Duration lease = Duration.ofSeconds(30);
 
@@ -61,24 +61,28 @@ public class HandoffProperties {
 	private Duration shutdownTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * Longest time startup waits for waiting records before the application goes on and reports ready.
+	 * Longest time startup waits for waiting records before the application goes on and
+	 * reports ready.
 	 */
 	private Duration startupTimeout = Duration.ofSeconds(10);
 
 	/**
-	 * How often each label is claimed without a notification: the backstop for notifications that pub/sub lost.
+	 * How often each label is claimed without a notification: the backstop for
+	 * notifications that pub/sub lost.
 	 */
 	private Duration pollInterval = Duration.ofSeconds(10);
 
 	/**
-	 * What a failed startup check of the store does: 'fail' startup, 'log' an ERROR and start anyway, or 'off' to
-	 * skip the check. The check runs each of the store's operations once on keys of its own.
+	 * What a failed startup check of the store does: 'fail' startup, 'log' an ERROR and
+	 * start anyway, or 'off' to skip the check. The check runs each of the store's
+	 * operations once on keys of its own.
 	 */
 	private HandoffLifecycle.StoreCheck storeCheck = HandoffLifecycle.StoreCheck.FAIL;
 
 	/**
-	 * Largest state one participant hands off or receives. Serialization stops with an error once it grows past
-	 * this, and a taker dead-letters a larger record without reading it.
+	 * Largest state one participant hands off or receives. Serialization stops with an
+	 * error once it grows past this, and a taker dead-letters a larger record without
+	 * reading it.
 	 */
 	private DataSize maxRecordSize = DataSize.ofMegabytes(64);
 
@@ -209,8 +213,8 @@ public class HandoffProperties {
 	public static class Security {
 
 		/**
-		 * Key id to secret (base64, at least 32 bytes). Every listed key verifies; records signed by a key not
-		 * listed are rejected.
+		 * Key id to secret (base64, at least 32 bytes). Every listed key verifies;
+		 * records signed by a key not listed are rejected.
 		 */
 		private Map<String, String> keys = new LinkedHashMap<>();
 
@@ -220,7 +224,8 @@ public class HandoffProperties {
 		private @Nullable String activeKey;
 
 		/**
-		 * Whether to encrypt handed-off state with AES-256-GCM, so Redis never holds it in clear text.
+		 * Whether to encrypt handed-off state with AES-256-GCM, so Redis never holds it
+		 * in clear text.
 		 */
 		private boolean encrypt;
 
@@ -274,13 +279,14 @@ public class HandoffProperties {
 		private int replicas;
 
 		/**
-		 * Whether each handoff must be fsynced to the primary's append-only file, and the replicas' with replicas
-		 * above 0 (WAITAOF, Redis 7.2 or later).
+		 * Whether each handoff must be fsynced to the primary's append-only file, and the
+		 * replicas' with replicas above 0 (WAITAOF, Redis 7.2 or later).
 		 */
 		private boolean fsync;
 
 		/**
-		 * Longest wait for the durability of one handoff, within handoff.shutdown-timeout.
+		 * Longest wait for the durability of one handoff, within
+		 * handoff.shutdown-timeout.
 		 */
 		private Duration timeout = Duration.ofSeconds(2);
 

@@ -16,8 +16,9 @@ import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 
 /**
- * {@link HandoffProperties} checked against each other and against the rest of the environment, with their defaults
- * filled in. Contradictory settings fail startup with a message that names the property to change.
+ * {@link HandoffProperties} checked against each other and against the rest of the
+ * environment, with their defaults filled in. Contradictory settings fail startup with a
+ * message that names the property to change.
  */
 record HandoffSettings(HandoffProperties properties, String namespace, String instanceId, HandoffStore.Policy policy,
 		RecordProtection protection) {
@@ -28,9 +29,8 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 
 	static HandoffSettings of(HandoffProperties properties, Environment environment) {
 		Map<String, Duration> durations = Map.of("ttl", properties.getTtl(), "lease", properties.getLease(),
-				"dead-letter-ttl", properties.getDeadLetterTtl(), "shutdown-timeout",
-				properties.getShutdownTimeout(), "startup-timeout", properties.getStartupTimeout(), "poll-interval",
-				properties.getPollInterval());
+				"dead-letter-ttl", properties.getDeadLetterTtl(), "shutdown-timeout", properties.getShutdownTimeout(),
+				"startup-timeout", properties.getStartupTimeout(), "poll-interval", properties.getPollInterval());
 		durations.forEach((name, value) -> {
 			if (value.toMillis() <= 0) {
 				throw invalid("handoff." + name + " is " + value + ".", "Set it to at least 1ms, for example 10s.");
@@ -51,8 +51,9 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 			.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
 			.orElse(DEFAULT_PHASE_TIMEOUT);
 		if (properties.getShutdownTimeout().compareTo(phaseTimeout) > 0) {
-			throw invalid("handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ") does not fit inside "
-					+ "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + ").",
+			throw invalid(
+					"handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ") does not fit inside "
+							+ "spring.lifecycle.timeout-per-shutdown-phase (" + phaseTimeout + ").",
 					"Lower handoff.shutdown-timeout, or raise spring.lifecycle.timeout-per-shutdown-phase (and the "
 							+ "pod's terminationGracePeriodSeconds with it).");
 		}
@@ -64,14 +65,16 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 		boolean waits = durability.getReplicas() > 0 || durability.isFsync();
 		if (waits && (durability.getTimeout().toMillis() <= 0
 				|| durability.getTimeout().compareTo(properties.getShutdownTimeout()) >= 0)) {
-			throw invalid("handoff.durability.timeout (" + durability.getTimeout() + ") is not between 1ms and "
-					+ "handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ").",
+			throw invalid(
+					"handoff.durability.timeout (" + durability.getTimeout() + ") is not between 1ms and "
+							+ "handoff.shutdown-timeout (" + properties.getShutdownTimeout() + ").",
 					"Set it below handoff.shutdown-timeout, so that shutdown can still write after a wait, for "
 							+ "example 2s.");
 		}
 		if (properties.getLease().compareTo(properties.getTtl()) > 0) {
-			throw invalid("handoff.lease (" + properties.getLease() + ") is longer than handoff.ttl ("
-					+ properties.getTtl() + ").",
+			throw invalid(
+					"handoff.lease (" + properties.getLease() + ") is longer than handoff.ttl (" + properties.getTtl()
+							+ ").",
 					"Set handoff.lease to the longest a merge may take, below handoff.ttl, the time a record "
 							+ "waits for its first taker.");
 		}
@@ -85,7 +88,8 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 		HandoffStore.Policy policy = new HandoffStore.Policy(properties.getTtl(), properties.getLease(),
 				properties.getMaxDeliveries(), properties.getDeadLetterTtl(), properties.getMaxRecordSize().toBytes(),
 				properties.getMaxClaimSize().toBytes());
-		return new HandoffSettings(properties, namespace, instanceId, policy, protection(properties, namespace, policy));
+		return new HandoffSettings(properties, namespace, instanceId, policy,
+				protection(properties, namespace, policy));
 	}
 
 	private static RecordProtection protection(HandoffProperties properties, String namespace,

@@ -15,8 +15,9 @@ import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.ResolvableType;
 
 /**
- * At build time (Spring AOT), registers reflection hints for the state type of every {@code @Handoff} bean, so that
- * Jackson can write and read it in a GraalVM native image. Registered in {@code META-INF/spring/aot.factories}.
+ * At build time (Spring AOT), registers reflection hints for the state type of every
+ * {@code @Handoff} bean, so that Jackson can write and read it in a GraalVM native image.
+ * Registered in {@code META-INF/spring/aot.factories}.
  */
 final class HandoffStateTypesAotProcessor implements BeanFactoryInitializationAotProcessor {
 
@@ -30,7 +31,9 @@ final class HandoffStateTypesAotProcessor implements BeanFactoryInitializationAo
 			Class<?> beanClass = beanFactory.getType(beanName, false);
 			if (beanClass != null) {
 				// As the engine resolves it at runtime (ParticipantRegistry).
-				ResolvableType stateType = ResolvableType.forClass(beanClass).as(HandoffParticipant.class).getGeneric(0);
+				ResolvableType stateType = ResolvableType.forClass(beanClass)
+					.as(HandoffParticipant.class)
+					.getGeneric(0);
 				if (stateType.resolve() != null) {
 					stateTypes.add(stateType);
 				}
@@ -39,11 +42,14 @@ final class HandoffStateTypesAotProcessor implements BeanFactoryInitializationAo
 		if (stateTypes.isEmpty()) {
 			return null;
 		}
-		return (generationContext, code) -> stateTypes.forEach((stateType) -> register(
-				generationContext.getRuntimeHints().reflection(), stateType));
+		return (generationContext, code) -> stateTypes
+			.forEach((stateType) -> register(generationContext.getRuntimeHints().reflection(), stateType));
 	}
 
-	/** The type and its generics, resolved: a {@code Map<String, Window>} needs {@code Window} too. */
+	/**
+	 * The type and its generics, resolved: a {@code Map<String, Window>} needs
+	 * {@code Window} too.
+	 */
 	private void register(ReflectionHints hints, ResolvableType type) {
 		Class<?> resolved = type.resolve();
 		if (resolved != null) {

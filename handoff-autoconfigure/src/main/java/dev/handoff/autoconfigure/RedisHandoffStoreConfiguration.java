@@ -23,10 +23,12 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisNode;
 
 /**
- * The Redis store, when Spring Data Redis is on the classpath and there is one {@link RedisConnectionFactory} (or a
- * primary one), or one marked {@link HandoffRedisConnectionFactory @HandoffRedisConnectionFactory}. With
- * Spring Boot's Redis auto-configuration (optional, so its types are touched only where they are there), the store
- * learns from Boot's connection details the master/replica nodes it subscribes to for notifications.
+ * The Redis store, when Spring Data Redis is on the classpath and there is one
+ * {@link RedisConnectionFactory} (or a primary one), or one marked
+ * {@link HandoffRedisConnectionFactory @HandoffRedisConnectionFactory}. With Spring
+ * Boot's Redis auto-configuration (optional, so its types are touched only where they are
+ * there), the store learns from Boot's connection details the master/replica nodes it
+ * subscribes to for notifications.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(RedisConnectionFactory.class)
@@ -79,7 +81,10 @@ class RedisHandoffStoreConfiguration {
 
 	}
 
-	/** The durability asked for, and one WARN when state goes unsigned to a Redis on the network. */
+	/**
+	 * The durability asked for, and one WARN when state goes unsigned to a Redis on the
+	 * network.
+	 */
 	static RedisHandoffStore configure(RedisHandoffStore store, HandoffSettings settings) {
 		HandoffProperties.Durability durability = settings.properties().getDurability();
 		store.setDurability(new Durability(durability.getReplicas(), durability.isFsync(), durability.getTimeout()));
@@ -99,7 +104,8 @@ class RedisHandoffStoreConfiguration {
 	}
 
 	/**
-	 * Matches when there is a single (or primary) connection factory, or one marked for Handoff.
+	 * Matches when there is a single (or primary) connection factory, or one marked for
+	 * Handoff.
 	 */
 	static final class OneConnectionFactory extends AnyNestedCondition {
 

@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * A byte buffer that refuses to grow past a limit, so that serializing a state that is too large stops early, with
- * the heap it would have filled still free.
+ * A byte buffer that refuses to grow past a limit, so that serializing a state that is
+ * too large stops early, with the heap it would have filled still free.
  */
 final class BoundedOutputStream extends ByteArrayOutputStream {
 
@@ -33,7 +33,8 @@ final class BoundedOutputStream extends ByteArrayOutputStream {
 	private void ensure(int length) {
 		if (this.count + (long) length > this.limit) {
 			this.exceeded = true;
-			// Free what was written at once: the caller is about to report the failure, maybe short of heap.
+			// Free what was written at once: the caller is about to report the failure,
+			// maybe short of heap.
 			this.buf = new byte[0];
 			throw new IllegalStateException("More than " + this.limit + " bytes");
 		}
@@ -45,7 +46,8 @@ final class BoundedOutputStream extends ByteArrayOutputStream {
 
 	@Override
 	public synchronized byte[] toByteArray() {
-		// One copy, to the exact size, as ByteArrayOutputStream makes; the buffer is dropped with this stream.
+		// One copy, to the exact size, as ByteArrayOutputStream makes; the buffer is
+		// dropped with this stream.
 		return Arrays.copyOf(this.buf, this.count);
 	}
 

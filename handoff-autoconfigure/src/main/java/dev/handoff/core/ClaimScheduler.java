@@ -23,11 +23,12 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides when the participants' labels are claimed, and claims them in batches: one batch claim of every label
- * requested, then each claim delivered to its participant, then one batch acknowledgement. Requests come from
- * notifications, from (re)subscriptions, from the poll and from the startup restore; requests that arrive while a
- * batch runs are folded into the next one, so a burst costs one more batch, not one each. All of its state is behind
- * a private monitor.
+ * Decides when the participants' labels are claimed, and claims them in batches: one
+ * batch claim of every label requested, then each claim delivered to its participant,
+ * then one batch acknowledgement. Requests come from notifications, from
+ * (re)subscriptions, from the poll and from the startup restore; requests that arrive
+ * while a batch runs are folded into the next one, so a burst costs one more batch, not
+ * one each. All of its state is behind a private monitor.
  */
 final class ClaimScheduler {
 
@@ -57,7 +58,10 @@ final class ClaimScheduler {
 
 	private @Nullable HandoffSubscription subscription;
 
-	/** Until the restore begins, a confirmed subscription needs no claim of its own: the restore covers it. */
+	/**
+	 * Until the restore begins, a confirmed subscription needs no claim of its own: the
+	 * restore covers it.
+	 */
 	private volatile boolean restoring;
 
 	private final CountDownLatch firstSubscription = new CountDownLatch(1);
@@ -71,18 +75,21 @@ final class ClaimScheduler {
 	}
 
 	/**
-	 * Subscribes to the labels' notifications, waits a little for the subscription to be confirmed, then claims
-	 * every label and waits for their delivery, at most the startup timeout in all.
+	 * Subscribes to the labels' notifications, waits a little for the subscription to be
+	 * confirmed, then claims every label and waits for their delivery, at most the
+	 * startup timeout in all.
 	 * @param startupTimeout how long to wait
 	 * @param pollInterval how often to claim every label without a notification
 	 */
-	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own
+	// failure where it runs.
 	@SuppressWarnings("FutureReturnValueIgnored")
 	void start(Duration startupTimeout, Duration pollInterval) {
 		long deadline = System.nanoTime() + startupTimeout.toNanos();
 		this.executor.execute(() -> subscribe(false));
 		try {
-			// So that the subscription's confirmation is covered by the restore rather than a claim of its own.
+			// So that the subscription's confirmation is covered by the restore rather
+			// than a claim of its own.
 			this.firstSubscription.await(startupTimeout.toMillis() / 4, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
@@ -166,7 +173,10 @@ final class ClaimScheduler {
 		}
 	}
 
-	/** Claims labels, and claims again at once those whose claim reached its size limit and left records waiting. */
+	/**
+	 * Claims labels, and claims again at once those whose claim reached its size limit
+	 * and left records waiting.
+	 */
 	private void claim(List<String> labels) {
 		List<String> toClaim = labels;
 		while (!toClaim.isEmpty()) {
@@ -222,15 +232,19 @@ final class ClaimScheduler {
 			logger.warn("Could not acknowledge handoff records: " + ex.getMessage() + "; they may be delivered "
 					+ "again once their lease lapses", ex);
 		}
-		claims.failures().forEach((label, ex) -> logger.warn("Could not claim handoff records of label '" + label
-				+ "': " + ex.getMessage() + "; trying again on the next notification or poll"));
+		claims.failures()
+			.forEach((label, ex) -> logger.warn("Could not claim handoff records of label '" + label + "': "
+					+ ex.getMessage() + "; trying again on the next notification or poll"));
 		if (!claims.failures().isEmpty()) {
 			throw new HandoffException("Could not claim " + claims.failures().keySet());
 		}
 		return more;
 	}
 
-	/** Whether the application is shutting down, which interrupts what runs on Handoff's threads. */
+	/**
+	 * Whether the application is shutting down, which interrupts what runs on Handoff's
+	 * threads.
+	 */
 	private boolean isClosing() {
 		synchronized (this.monitor) {
 			return this.closed || Thread.currentThread().isInterrupted();
@@ -254,8 +268,9 @@ final class ClaimScheduler {
 	}
 
 	/**
-	 * Warns of labels with waiting records that no participant here claims: after a label or namespace is renamed,
-	 * nobody would claim them, and they would expire without a word.
+	 * Warns of labels with waiting records that no participant here claims: after a label
+	 * or namespace is renamed, nobody would claim them, and they would expire without a
+	 * word.
 	 */
 	private void reportUnclaimedLabels() {
 		Map<String, Long> waiting;
@@ -281,9 +296,11 @@ final class ClaimScheduler {
 	}
 
 	/**
-	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be reached.
+	 * Subscribes to the labels' notifications, and keeps trying while the store cannot be
+	 * reached.
 	 */
-	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own
+	// failure where it runs.
 	@SuppressWarnings("FutureReturnValueIgnored")
 	private void subscribe(boolean retry) {
 		synchronized (this.monitor) {
@@ -320,10 +337,12 @@ final class ClaimScheduler {
 		subscription.close();
 	}
 
-	// A poll, a retry or a notification only asks for a claim; the claim logs its own failure where it runs.
+	// A poll, a retry or a notification only asks for a claim; the claim logs its own
+	// failure where it runs.
 	@SuppressWarnings("FutureReturnValueIgnored")
 	private void available(Collection<String> labels) {
-		// Read before the count down that lets the restore begin: before it begins, there is nothing to claim that
+		// Read before the count down that lets the restore begin: before it begins, there
+		// is nothing to claim that
 		// it will not claim itself.
 		boolean restoring = this.restoring;
 		this.firstSubscription.countDown();

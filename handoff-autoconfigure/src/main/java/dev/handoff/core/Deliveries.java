@@ -31,17 +31,21 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Passes the records of one claim to their receiver so that each record settles on its own:
+ * Passes the records of one claim to their receiver so that each record settles on its
+ * own:
  * <ul>
- * <li>each record is read on its own; one that cannot be read is dead-lettered alone;</li>
- * <li>a record of a newer version than the receiver reads is released for an instance that reads it, and records
- * claimed after the receiver was sealed are released at once;</li>
+ * <li>each record is read on its own; one that cannot be read is dead-lettered
+ * alone;</li>
+ * <li>a record of a newer version than the receiver reads is released for an instance
+ * that reads it, and records claimed after the receiver was sealed are released at
+ * once;</li>
  * <li>the claim's lease is renewed while the receiver runs;</li>
- * <li>when the receiver throws for a batch, each record is given to it alone, so that the good ones are merged and
- * only the failing one is delivered again (and dead-lettered after max deliveries).</li>
+ * <li>when the receiver throws for a batch, each record is given to it alone, so that the
+ * good ones are merged and only the failing one is delivered again (and dead-lettered
+ * after max deliveries).</li>
  * </ul>
- * It also logs what the store reports: dead letters a claim made, records given back by lapsed leases, and
- * acknowledgements that came too late.
+ * It also logs what the store reports: dead letters a claim made, records given back by
+ * lapsed leases, and acknowledgements that came too late.
  */
 final class Deliveries {
 
@@ -141,7 +145,10 @@ final class Deliveries {
 		}
 	}
 
-	/** Merges as one {@link HandoffObservation#MERGE} observation, which continues the sender's trace. */
+	/**
+	 * Merges as one {@link HandoffObservation#MERGE} observation, which continues the
+	 * sender's trace.
+	 */
 	private <S> Delivered merge(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
 		HandoffRecord<S> first = records.get(0);
 		Observation observation = HandoffObservation.MERGE
@@ -241,9 +248,9 @@ final class Deliveries {
 					+ delivered.receiver.description + " returned (a merge longer than handoff.lease, or a long GC "
 					+ "pause); ";
 			if (!result.acknowledgedByAnother().isEmpty()) {
-				logger.warn(lapsed + "another claim had already merged and acknowledged "
-						+ result.acknowledgedByAnother() + ", so they were merged twice. Raise handoff.lease above "
-						+ "the time a merge takes.");
+				logger
+					.warn(lapsed + "another claim had already merged and acknowledged " + result.acknowledgedByAnother()
+							+ ", so they were merged twice. Raise handoff.lease above " + "the time a merge takes.");
 			}
 			if (!result.heldByAnother().isEmpty()) {
 				logger.warn(lapsed + result.heldByAnother() + " will be delivered again, and so merged twice. Raise "
@@ -254,17 +261,19 @@ final class Deliveries {
 			Duration latency = Duration.between(delivered.records.get(0).createdAt(), now);
 			this.activity.received(delivered.receiver.label, delivered.records.size(), List.copyOf(origins), now,
 					delivered.merge, latency);
-			logger.info("Received " + delivered.records.size() + " handoff record(s) of label '"
-					+ delivered.receiver.label + "' from " + origins + ", handed off " + latency.toMillis()
-					+ " ms earlier");
+			logger.info(
+					"Received " + delivered.records.size() + " handoff record(s) of label '" + delivered.receiver.label
+							+ "' from " + origins + ", handed off " + latency.toMillis() + " ms earlier");
 		}
 	}
 
-	/** Logs what the store settled while claiming: each dead letter, once, and records given back. */
+	/**
+	 * Logs what the store settled while claiming: each dead letter, once, and records
+	 * given back.
+	 */
 	private void report(HandoffClaim claim) {
 		for (HandoffClaim.DeadLetter dead : claim.deadLettered()) {
-			this.activity.deadLettered(claim.label(),
-					dead.cause().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+			this.activity.deadLettered(claim.label(), dead.cause().name().toLowerCase(Locale.ROOT).replace('_', '-'));
 			logger.error("Handoff record " + dead.recordId() + " of label '" + claim.label() + "' was moved to the "
 					+ "dead letters of " + this.store.describe() + ": " + dead.reason() + ". " + advice(claim, dead));
 		}
@@ -291,8 +300,8 @@ final class Deliveries {
 	}
 
 	/**
-	 * Verifies a record's signature, and decrypts it, before anything of its payload is parsed; a record that fails
-	 * is dead-lettered.
+	 * Verifies a record's signature, and decrypts it, before anything of its payload is
+	 * parsed; a record that fails is dead-lettered.
 	 * @return the record in clear, or null when it was rejected
 	 */
 	private @Nullable HandoffRecord<byte[]> verify(HandoffClaim claim, HandoffRecord<byte[]> record, Instant now) {
@@ -346,8 +355,8 @@ final class Deliveries {
 				return upgraded;
 			}
 		}
-		deadLetter(claim, record.id(), record.origin(), "version", "version " + record.version() + " while "
-				+ receiver.description + " reads version " + receiver.version,
+		deadLetter(claim, record.id(), record.origin(), "version",
+				"version " + record.version() + " while " + receiver.description + " reads version " + receiver.version,
 				"To accept such records, return the converted state from upgradeHandoff(HandoffRecord<JsonNode>) "
 						+ "of the participant; to read them unchanged, run a participant with @Handoff(version = "
 						+ record.version() + ").");
@@ -382,8 +391,8 @@ final class Deliveries {
 		try {
 			int released = this.store.release(claim, recordIds);
 			this.activity.released(claim.label(), released);
-			logger.info("Released " + released + " handoff record(s) of label '" + claim.label() + "' at once: "
-					+ why + ". " + recordIds);
+			logger.info("Released " + released + " handoff record(s) of label '" + claim.label() + "' at once: " + why
+					+ ". " + recordIds);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not release handoff records " + recordIds + " of label '" + claim.label() + "' ("
@@ -453,7 +462,10 @@ final class Deliveries {
 
 		final List<? extends HandoffRecord<?>> records;
 
-		/** Why the receiver failed on some of the claim's records, which are delivered again after the lease. */
+		/**
+		 * Why the receiver failed on some of the claim's records, which are delivered
+		 * again after the lease.
+		 */
 		final @Nullable HandoffException failure;
 
 		/** How long the receiver took. */

@@ -11,9 +11,10 @@ import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What happens to this instance's handoff records: the last handoff sent and received under each label (kept in
- * memory, one entry per label and direction, for health details), and every event, passed on to
- * {@link HandoffListener listeners} such as the metrics.
+ * What happens to this instance's handoff records: the last handoff sent and received
+ * under each label (kept in memory, one entry per label and direction, for health
+ * details), and every event, passed on to {@link HandoffListener listeners} such as the
+ * metrics.
  */
 public final class HandoffActivity {
 
@@ -85,7 +86,8 @@ public final class HandoffActivity {
 	 * @param recordId the record
 	 * @param at when it was stored
 	 * @param took how long the write took
-	 * @param notDurable why it is not as durable as {@code handoff.durability} asks, or null when it is
+	 * @param notDurable why it is not as durable as {@code handoff.durability} asks, or
+	 * null when it is
 	 */
 	public record Sent(String recordId, Instant at, Duration took, @Nullable String notDurable) {
 	}

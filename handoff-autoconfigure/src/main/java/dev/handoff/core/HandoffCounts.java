@@ -8,9 +8,9 @@ import dev.handoff.HandoffStore;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The record counts of this application's labels, read from the store in one batch and reused for
- * {@link #CACHE_FOR}, whether the read succeeded or failed: health probes and metric scrapes that come often cost one
- * read between them, not a round trip each.
+ * The record counts of this application's labels, read from the store in one batch and
+ * reused for {@link #CACHE_FOR}, whether the read succeeded or failed: health probes and
+ * metric scrapes that come often cost one read between them, not a round trip each.
  */
 public final class HandoffCounts {
 

@@ -34,28 +34,31 @@ import org.springframework.util.Assert;
 /**
  * Runs the {@link HandoffParticipant participants} of an application context.
  * <ul>
- * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts and so before the
- * application reports ready, it checks the store (see {@link HandoffStore#verify()}), subscribes to the
- * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. Meanwhile, on a
- * thread of its own, it prepares the first handoff: the Jackson writer and reader of each participant's state type,
- * Jackson run once, and the thread that renews leases. If the store
- * cannot be reached, startup goes on and the records arrive once it can. From then on it
- * {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it and the restored state
- * is handed off again.</li>
+ * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts
+ * and so before the application reports ready, it checks the store (see
+ * {@link HandoffStore#verify()}), subscribes to the participants' labels and delivers
+ * what is waiting for them, waiting at most the startup timeout. Meanwhile, on a thread
+ * of its own, it prepares the first handoff: the Jackson writer and reader of each
+ * participant's state type, Jackson run once, and the thread that renews leases. If the
+ * store cannot be reached, startup goes on and the records arrive once it can. From then
+ * on it {@link #isRunning() is running}, so that if another bean fails to start, Spring
+ * stops it and the restored state is handed off again.</li>
  * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
  * ({@link ClaimScheduler}).</li>
- * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In {@link #stop()}, at {@link #PHASE}, after
- * the web server has drained and executors and schedulers have stopped, and before the Redis connection factory
- * stops at phase 0, it captures each participant's state once and hands it all off in one batch, bounded by the
- * shutdown timeout ({@link StateCapture}).</li>
+ * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In
+ * {@link #stop()}, at {@link #PHASE}, after the web server has drained and executors and
+ * schedulers have stopped, and before the Redis connection factory stops at phase 0, it
+ * captures each participant's state once and hands it all off in one batch, bounded by
+ * the shutdown timeout ({@link StateCapture}).</li>
  * </ul>
  */
 public final class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingleton,
 		ApplicationListener<ContextClosedEvent>, ApplicationContextAware, DisposableBean {
 
 	/**
-	 * The phase in which state is captured: below the task executors and schedulers ({@code Integer.MAX_VALUE / 2})
-	 * and the web server ({@code Integer.MAX_VALUE - 2048}), above the Redis connection factory (0).
+	 * The phase in which state is captured: below the task executors and schedulers
+	 * ({@code Integer.MAX_VALUE / 2}) and the web server
+	 * ({@code Integer.MAX_VALUE - 2048}), above the Redis connection factory (0).
 	 */
 	public static final int PHASE = Integer.MAX_VALUE / 2 - 1024;
 
@@ -110,7 +113,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Sets the threads that claim, merge and capture state run on; by default daemon platform threads.
+	 * Sets the threads that claim, merge and capture state run on; by default daemon
+	 * platform threads.
 	 * @param threads the thread factory, for example of virtual threads
 	 */
 	public void setThreadFactory(ThreadFactory threads) {
@@ -119,11 +123,12 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Makes the participants of some labels hand off and read another version of their state's shape than their
-	 * {@link dev.handoff.Handoff#version() @Handoff(version)} says, as if their annotation said so. Meant for tests
-	 * that hand off from one version to another within one code base, as {@code HandoffTestCluster} of
-	 * {@code handoff-test} does; set it before the application context is refreshed. Startup fails when a label
-	 * names no participant.
+	 * Makes the participants of some labels hand off and read another version of their
+	 * state's shape than their {@link dev.handoff.Handoff#version() @Handoff(version)}
+	 * says, as if their annotation said so. Meant for tests that hand off from one
+	 * version to another within one code base, as {@code HandoffTestCluster} of
+	 * {@code handoff-test} does; set it before the application context is refreshed.
+	 * Startup fails when a label names no participant.
 	 * @param versions label → version
 	 */
 	public void setParticipantVersions(Map<String, Integer> versions) {
@@ -155,16 +160,18 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			this.scheduler = scheduler;
 		}
 		scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
-		// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans only,
+		// Running from here on, not from start(): when a bean fails to start, Spring
+		// stops the running beans only,
 		// and the state just restored must then be handed off again rather than lost.
 		this.running = true;
 	}
 
 	/**
-	 * Prepares the first handoff of the participants' state types on a thread of its own, so that startup does not
-	 * wait for it: their Jackson writers and readers, Jackson run once, and the thread that renews leases
-	 * ({@link HandoffTemplate#prepare}). A handoff that comes sooner builds what it needs itself, or waits for the
-	 * codec being built.
+	 * Prepares the first handoff of the participants' state types on a thread of its own,
+	 * so that startup does not wait for it: their Jackson writers and readers, Jackson
+	 * run once, and the thread that renews leases ({@link HandoffTemplate#prepare}). A
+	 * handoff that comes sooner builds what it needs itself, or waits for the codec being
+	 * built.
 	 */
 	private void prepare(List<JavaType> types) {
 		Thread preparing = this.threads.newThread(() -> {
@@ -179,8 +186,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Runs the store's check, on a thread of its own so that a store that does not answer holds startup no longer
-	 * than the startup timeout.
+	 * Runs the store's check, on a thread of its own so that a store that does not answer
+	 * holds startup no longer than the startup timeout.
 	 */
 	private void checkStore() {
 		if (this.settings.storeCheck() == StoreCheck.OFF) {
@@ -214,7 +221,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			}
 		}
 		catch (TimeoutException ex) {
-			// Interrupted, a connection attempt gives up and releases the connection factory's lock, which the
+			// Interrupted, a connection attempt gives up and releases the connection
+			// factory's lock, which the
 			// factory's own stop() would otherwise wait for.
 			checking.interrupt();
 			logger.warn("The handoff store " + this.store.describe() + " did not answer Handoff's startup check "
@@ -227,8 +235,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Marks this lifecycle running. With participants it is running already: it started when it restored their
-	 * state, before any {@link Lifecycle} bean started.
+	 * Marks this lifecycle running. With participants it is running already: it started
+	 * when it restored their state, before any {@link Lifecycle} bean started.
 	 */
 	@Override
 	public void start() {
@@ -238,7 +246,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	@Override
 	public void onApplicationEvent(ContextClosedEvent event) {
 		if (event.getApplicationContext() == this.applicationContext) {
-			// From here on this instance claims nothing: it is about to hand its own state off.
+			// From here on this instance claims nothing: it is about to hand its own
+			// state off.
 			closeScheduler();
 		}
 	}
@@ -263,7 +272,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Returns the labels of this application's participants, once they have been found at startup.
+	 * Returns the labels of this application's participants, once they have been found at
+	 * startup.
 	 * @return the labels; empty before startup and without participants
 	 */
 	public List<String> getLabels() {
@@ -281,7 +291,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	/**
 	 * Describes this application's participants, once they have been found at startup.
-	 * @return one description per participant; empty before startup and without participants
+	 * @return one description per participant; empty before startup and without
+	 * participants
 	 */
 	public List<ParticipantDescription> getParticipants() {
 		ParticipantRegistry participants = this.participants;
@@ -297,7 +308,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	/**
 	 * Whether this instance is subscribed to its labels' notifications now.
-	 * @return whether notifications arrive; false before startup, while reconnecting, and after shutdown began
+	 * @return whether notifications arrive; false before startup, while reconnecting, and
+	 * after shutdown began
 	 */
 	public boolean isSubscribed() {
 		ClaimScheduler scheduler;
@@ -350,7 +362,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 		/**
 		 * Returns this description as the Actuator endpoint and the info entry show it.
-		 * @return {@code label}, {@code bean}, {@code version} and {@code stateType}, in that order, to add to
+		 * @return {@code label}, {@code bean}, {@code version} and {@code stateType}, in
+		 * that order, to add to
 		 */
 		public Map<String, Object> toMap() {
 			Map<String, Object> map = new LinkedHashMap<>();
@@ -368,7 +381,10 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	 */
 	public enum StoreCheck {
 
-		/** Fail startup with a message that says what the store answered and what to change. */
+		/**
+		 * Fail startup with a message that says what the store answered and what to
+		 * change.
+		 */
 		FAIL,
 
 		/** Log an ERROR and start anyway. */

@@ -3,8 +3,9 @@ package dev.handoff.core;
 import java.time.Duration;
 
 /**
- * Hears what happens to handoff records in this instance, for metrics. Every method has an empty default; they are
- * called on Handoff's threads and must not block. Register one with {@link HandoffActivity#addListener}.
+ * Hears what happens to handoff records in this instance, for metrics. Every method has
+ * an empty default; they are called on Handoff's threads and must not block. Register one
+ * with {@link HandoffActivity#addListener}.
  */
 public interface HandoffListener {
 
@@ -45,7 +46,8 @@ public interface HandoffListener {
 	}
 
 	/**
-	 * Records were released for another instance: a newer version, or claimed after the state was handed off.
+	 * Records were released for another instance: a newer version, or claimed after the
+	 * state was handed off.
 	 * @param label the label
 	 * @param records how many
 	 */
@@ -55,8 +57,9 @@ public interface HandoffListener {
 	/**
 	 * A received record failed verification, and is dead-lettered unread.
 	 * @param label the label
-	 * @param reason why, a {@link dev.handoff.security.Rejection#tag()}: {@code unsigned}, {@code unknown-key},
-	 * {@code bad-signature}, {@code wrong-namespace}, {@code wrong-label}, {@code replayed}
+	 * @param reason why, a {@link dev.handoff.security.Rejection#tag()}:
+	 * {@code unsigned}, {@code unknown-key}, {@code bad-signature},
+	 * {@code wrong-namespace}, {@code wrong-label}, {@code replayed}
 	 */
 	default void rejected(String label, String reason) {
 	}
@@ -64,8 +67,9 @@ public interface HandoffListener {
 	/**
 	 * A record was moved to the dead letters.
 	 * @param label the label
-	 * @param reason why, one of a few words: {@code expired}, {@code max-deliveries}, {@code too-large},
-	 * {@code unreadable}, {@code version}, {@code rejected}, {@code replayed}
+	 * @param reason why, one of a few words: {@code expired}, {@code max-deliveries},
+	 * {@code too-large}, {@code unreadable}, {@code version}, {@code rejected},
+	 * {@code replayed}
 	 */
 	default void deadLettered(String label, String reason) {
 	}

@@ -36,11 +36,13 @@ import org.springframework.util.Assert;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without type information, and keeps
- * it in a {@link HandoffStore}. The Jackson writer and reader of each state type are built once: a participant's at
- * startup, off its path ({@link HandoffLifecycle}), any other when it is first met. A type whose JSON object keys are
- * data rather than property names, such as a large map's, is read without canonicalizing property names, through a
- * copy of the mapper that is otherwise the same ({@link StateCodec}).
+ * The default {@link HandoffOperations}: serializes state as JSON with Jackson, without
+ * type information, and keeps it in a {@link HandoffStore}. The Jackson writer and reader
+ * of each state type are built once: a participant's at startup, off its path
+ * ({@link HandoffLifecycle}), any other when it is first met. A type whose JSON object
+ * keys are data rather than property names, such as a large map's, is read without
+ * canonicalizing property names, through a copy of the mapper that is otherwise the same
+ * ({@link StateCodec}).
  */
 public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
@@ -77,7 +79,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * Creates a template with the default lease (30s) and size limit (64 MiB).
 	 * @param store where records wait
 	 * @param mapper the mapper for state; it must not enable default typing
-	 * @param instanceId this instance, recorded as the origin of what it hands off and as the owner of its claims
+	 * @param instanceId this instance, recorded as the origin of what it hands off and as
+	 * the owner of its claims
 	 */
 	public HandoffTemplate(HandoffStore store, JsonMapper mapper, String instanceId) {
 		this(store, mapper, instanceId, DEFAULT_POLICY);
@@ -87,9 +90,10 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * Creates a template.
 	 * @param store where records wait
 	 * @param mapper the mapper for state; it must not enable default typing
-	 * @param instanceId this instance, recorded as the origin of what it hands off and as the owner of its claims
-	 * @param policy the store's policy: its lease sets how often a long merge renews it, its max record size where
-	 * serialization stops
+	 * @param instanceId this instance, recorded as the origin of what it hands off and as
+	 * the owner of its claims
+	 * @param policy the store's policy: its lease sets how often a long merge renews it,
+	 * its max record size where serialization stops
 	 */
 	public HandoffTemplate(HandoffStore store, JsonMapper mapper, String instanceId, HandoffStore.Policy policy) {
 		Assert.notNull(store, "'store' must not be null");
@@ -105,7 +109,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Returns an id for this instance: the host name (the pod name on Kubernetes) and the process id.
+	 * Returns an id for this instance: the host name (the pod name on Kubernetes) and the
+	 * process id.
 	 * @return the id
 	 */
 	public static String defaultInstanceId() {
@@ -120,8 +125,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Sets where initiate, claim and merge are observed ({@link dev.handoff.observation.HandoffObservation}); by
-	 * default nowhere.
+	 * Sets where initiate, claim and merge are observed
+	 * ({@link dev.handoff.observation.HandoffObservation}); by default nowhere.
 	 * @param observationRegistry the registry
 	 */
 	public void setObservationRegistry(ObservationRegistry observationRegistry) {
@@ -135,8 +140,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Sets how records are signed and encrypted when handed off, and verified when received; by default they are
-	 * neither.
+	 * Sets how records are signed and encrypted when handed off, and verified when
+	 * received; by default they are neither.
 	 * @param protection the protection
 	 */
 	public void setRecordProtection(RecordProtection protection) {
@@ -150,7 +155,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Sets the threads that renew the lease of a long merge; by default daemon platform threads.
+	 * Sets the threads that renew the lease of a long merge; by default daemon platform
+	 * threads.
 	 * @param threads the thread factory, for example of virtual threads
 	 */
 	public void setThreadFactory(ThreadFactory threads) {
@@ -231,8 +237,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Writes a participant's state as a record, ready for the store, under a fresh record id, with the writer
-	 * prepared for its state type.
+	 * Writes a participant's state as a record, ready for the store, under a fresh record
+	 * id, with the writer prepared for its state type.
 	 * @param type the participant's state type
 	 * @param label the label
 	 * @param version the version of the state's shape
@@ -248,8 +254,10 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Writes state as a record, ready for the store, stopping as soon as it grows past the max record size.
-	 * @param codec the codec of the state's type, or null to write the state as its runtime class
+	 * Writes state as a record, ready for the store, stopping as soon as it grows past
+	 * the max record size.
+	 * @param codec the codec of the state's type, or null to write the state as its
+	 * runtime class
 	 * @param label the label
 	 * @param version the version of the state's shape
 	 * @param state the state
@@ -273,7 +281,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		catch (RuntimeException ex) {
 			if (out.exceeded()) {
 				throw new HandoffException("The state of label '" + label + "' is larger than handoff.max-record-size ("
-						+ size(this.maxRecordSize) + "): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
+						+ size(this.maxRecordSize) + "): serialization stopped at " + out.size()
+						+ " bytes. Raise handoff.max-record-size "
 						+ "(on the instances that receive it too), or hand off less state.");
 			}
 			if (ex instanceof JacksonException jackson) {
@@ -321,7 +330,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Returns the writer and reader of a state type, built the first time the type is met.
+	 * Returns the writer and reader of a state type, built the first time the type is
+	 * met.
 	 * @param type the state type
 	 * @return its codec
 	 */
@@ -330,8 +340,9 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Prepares the first handoff of state types: builds their writers and readers, runs Jackson once, and starts the
-	 * thread that renews the leases of long merges. Nothing is stored, and no participant is called.
+	 * Prepares the first handoff of state types: builds their writers and readers, runs
+	 * Jackson once, and starts the thread that renews the leases of long merges. Nothing
+	 * is stored, and no participant is called.
 	 * @param types the participants' state types
 	 */
 	void prepare(Collection<JavaType> types) {
@@ -347,10 +358,11 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Returns the Jackson type of a state type. It is built from the {@link ResolvableType} rather than from its
-	 * {@code java.lang.reflect.Type}: that is the type as declared, whose type variables (the {@code V} of a
-	 * superclass {@code implements HandoffParticipant<Map<String, V>>}) only the {@code ResolvableType} can resolve,
-	 * and Jackson would read them as {@code Object}.
+	 * Returns the Jackson type of a state type. It is built from the
+	 * {@link ResolvableType} rather than from its {@code java.lang.reflect.Type}: that is
+	 * the type as declared, whose type variables (the {@code V} of a superclass
+	 * {@code implements HandoffParticipant<Map<String, V>>}) only the
+	 * {@code ResolvableType} can resolve, and Jackson would read them as {@code Object}.
 	 * @param type the state type, without unresolvable generics
 	 * @return the Jackson type
 	 */
@@ -371,11 +383,12 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Claims the records of the receiver's label, passes those it can read to it and acknowledges those it merged,
-	 * claiming again while a claim left records waiting (its size limit).
+	 * Claims the records of the receiver's label, passes those it can read to it and
+	 * acknowledges those it merged, claiming again while a claim left records waiting
+	 * (its size limit).
 	 * @return the number of records the receiver merged
-	 * @throws HandoffException when the receiver threw for some records, after the others are acknowledged; those
-	 * are delivered again after the lease
+	 * @throws HandoffException when the receiver threw for some records, after the others
+	 * are acknowledged; those are delivered again after the lease
 	 */
 	int receive(Receiver<?> receiver) {
 		int merged = 0;
@@ -398,7 +411,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Claims labels as one {@link dev.handoff.observation.HandoffObservation#CLAIM} observation.
+	 * Claims labels as one {@link dev.handoff.observation.HandoffObservation#CLAIM}
+	 * observation.
 	 * @param requests the labels and the versions read
 	 * @return the claims
 	 */
@@ -443,8 +457,8 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	static void checkLabel(String label) {
 		Assert.notNull(label, "'label' must not be null");
 		if (!LABEL.matcher(label).matches()) {
-			throw new HandoffException("Handoff label '" + label + "' is not valid: use 1 to 200 letters, digits, "
-					+ "'.', '_' or '-'");
+			throw new HandoffException(
+					"Handoff label '" + label + "' is not valid: use 1 to 200 letters, digits, " + "'.', '_' or '-'");
 		}
 	}
 

@@ -4,9 +4,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads Handoff runs on by default: daemon platform threads named {@code handoff-N}. With
- * {@code spring.threads.virtual.enabled=true} on Java 21 or later, the auto-configuration gives
- * {@link HandoffLifecycle} and {@link HandoffTemplate} a factory of virtual threads instead.
+ * The threads Handoff runs on by default: daemon platform threads named
+ * {@code handoff-N}. With {@code spring.threads.virtual.enabled=true} on Java 21 or
+ * later, the auto-configuration gives {@link HandoffLifecycle} and
+ * {@link HandoffTemplate} a factory of virtual threads instead.
  */
 final class HandoffThreads implements ThreadFactory {
 

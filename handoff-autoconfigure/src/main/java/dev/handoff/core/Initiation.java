@@ -9,8 +9,9 @@ import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The {@link HandoffObservation#INITIATE} observation of one record, started before the record is written so that
- * the record carries the observation's trace context in its headers.
+ * The {@link HandoffObservation#INITIATE} observation of one record, started before the
+ * record is written so that the record carries the observation's trace context in its
+ * headers.
  */
 final class Initiation {
 
@@ -32,8 +33,7 @@ final class Initiation {
 	 * @param protection signs (and encrypts) the record with its trace context
 	 * @return the initiation, whose record carries the trace context and is protected
 	 */
-	static Initiation start(HandoffRecord<byte[]> record, ObservationRegistry registry,
-			RecordProtection protection) {
+	static Initiation start(HandoffRecord<byte[]> record, ObservationRegistry registry, RecordProtection protection) {
 		HandoffSenderContext context = new HandoffSenderContext(record.label(), record.id());
 		Observation observation = HandoffObservation.INITIATE.observation(registry, context, record.label())
 			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), record.id())

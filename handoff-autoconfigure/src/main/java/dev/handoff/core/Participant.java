@@ -3,7 +3,8 @@ package dev.handoff.core;
 import dev.handoff.HandoffParticipant;
 
 /**
- * A {@link HandoffParticipant} bean as the engine runs it: its bean name, the bean, and the receiver of its label.
+ * A {@link HandoffParticipant} bean as the engine runs it: its bean name, the bean, and
+ * the receiver of its label.
  *
  * @param beanName the bean name
  * @param bean the bean

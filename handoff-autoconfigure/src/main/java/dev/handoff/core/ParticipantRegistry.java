@@ -20,8 +20,9 @@ import org.springframework.util.Assert;
 import org.springframework.util.StringUtils;
 
 /**
- * Finds the {@link Handoff @Handoff} beans of an application context and checks each: that it is a
- * {@link HandoffParticipant}, that its label is valid and its own, and that its state type can be told.
+ * Finds the {@link Handoff @Handoff} beans of an application context and checks each:
+ * that it is a {@link HandoffParticipant}, that its label is valid and its own, and that
+ * its state type can be told.
  */
 final class ParticipantRegistry {
 
@@ -34,11 +35,11 @@ final class ParticipantRegistry {
 	 * Finds and checks every participant.
 	 * @param beanFactory where to look
 	 * @param template the template, for the Jackson type of each state type
-	 * @param versions versions that replace the {@link Handoff#version()} of some labels; each must name a
-	 * participant
+	 * @param versions versions that replace the {@link Handoff#version()} of some labels;
+	 * each must name a participant
 	 * @return the participants, by label
-	 * @throws HandoffConfigurationException when a participant cannot work, or a version names no participant,
-	 * saying what to change
+	 * @throws HandoffConfigurationException when a participant cannot work, or a version
+	 * names no participant, saying what to change
 	 */
 	static ParticipantRegistry discover(ListableBeanFactory beanFactory, HandoffTemplate template,
 			Map<String, Integer> versions) {
@@ -61,7 +62,8 @@ final class ParticipantRegistry {
 	}
 
 	/**
-	 * Describes the participants for the startup log line: label, version and bean of each.
+	 * Describes the participants for the startup log line: label, version and bean of
+	 * each.
 	 * @return the description
 	 */
 	String describe() {
@@ -100,8 +102,9 @@ final class ParticipantRegistry {
 		Object bean = beanFactory.getBean(beanName);
 		Class<?> beanClass = AopUtils.getTargetClass(bean);
 		if (!(bean instanceof HandoffParticipant<?> participant)) {
-			throw new HandoffConfigurationException("Bean '" + beanName + "' of type " + beanClass.getName()
-					+ " is annotated with @Handoff but does not implement HandoffParticipant.",
+			throw new HandoffConfigurationException(
+					"Bean '" + beanName + "' of type " + beanClass.getName()
+							+ " is annotated with @Handoff but does not implement HandoffParticipant.",
 					"Implement HandoffParticipant<S>, where S is the type of the state to hand off, or remove "
 							+ "@Handoff.");
 		}
@@ -123,8 +126,9 @@ final class ParticipantRegistry {
 		}
 		ResolvableType stateType = ResolvableType.forClass(beanClass).as(HandoffParticipant.class).getGeneric(0);
 		if (stateType.resolve() == null || stateType.hasUnresolvableGenerics()) {
-			throw new HandoffConfigurationException("Cannot tell the state type of @Handoff bean '" + beanName
-					+ "' (" + beanClass.getName() + "): it implements HandoffParticipant<" + stateType + ">.",
+			throw new HandoffConfigurationException(
+					"Cannot tell the state type of @Handoff bean '" + beanName + "' (" + beanClass.getName()
+							+ "): it implements HandoffParticipant<" + stateType + ">.",
 					"Declare its class with a concrete state type, such as "
 							+ "'implements HandoffParticipant<Map<String, Long>>'.");
 		}
@@ -132,8 +136,8 @@ final class ParticipantRegistry {
 				versions.getOrDefault(label, annotation.version()), stateType, participant));
 	}
 
-	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label,
-			int version, ResolvableType stateType, HandoffParticipant<S> bean) {
+	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label, int version,
+			ResolvableType stateType, HandoffParticipant<S> bean) {
 		Receiver<S> receiver = new Receiver<>(label, version, template.constructType(stateType),
 				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
 		return new Participant<>(beanName, bean, receiver);

@@ -14,9 +14,9 @@ import tools.jackson.databind.JsonNode;
  * What receives the records of one label: a participant bean, or the receiver given to
  * {@link HandoffTemplate#complete}.
  * <p>
- * Its lock is held while records are delivered and while the state is captured, so a delivery never lands in a
- * participant whose state was already captured: once {@link #seal() sealed}, claimed records are left for another
- * instance.
+ * Its lock is held while records are delivered and while the state is captured, so a
+ * delivery never lands in a participant whose state was already captured: once
+ * {@link #seal() sealed}, claimed records are left for another instance.
  *
  * @param <S> the type of the state
  */

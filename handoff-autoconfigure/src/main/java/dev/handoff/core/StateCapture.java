@@ -24,12 +24,14 @@ import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Hands off every participant's state at shutdown, within one deadline: each participant is stopped (if it is a
- * running {@link Lifecycle}), sealed and captured on its own, so that one that fails is reported and the others are
- * still handed off; then all records are initiated in one batch, and those whose write did not arrive are initiated
- * again, with the same record ids, while time remains. Any {@link Throwable} of one participant (an
- * {@link OutOfMemoryError} while its state is captured or written) is reported with an ERROR that names its label,
- * and the others are written on their own. One ERROR names every label that was not handed off in time.
+ * Hands off every participant's state at shutdown, within one deadline: each participant
+ * is stopped (if it is a running {@link Lifecycle}), sealed and captured on its own, so
+ * that one that fails is reported and the others are still handed off; then all records
+ * are initiated in one batch, and those whose write did not arrive are initiated again,
+ * with the same record ids, while time remains. Any {@link Throwable} of one participant
+ * (an {@link OutOfMemoryError} while its state is captured or written) is reported with
+ * an ERROR that names its label, and the others are written on their own. One ERROR names
+ * every label that was not handed off in time.
  */
 final class StateCapture {
 
@@ -108,7 +110,8 @@ final class StateCapture {
 				write(records, byRecord, deadline);
 			}
 			catch (Throwable ex) {
-				// For example an OutOfMemoryError while one large state is encoded: the others go on their own,
+				// For example an OutOfMemoryError while one large state is encoded: the
+				// others go on their own,
 				// smallest first.
 				records.sort(Comparator.comparingInt((record) -> record.data().length));
 				for (HandoffRecord<byte[]> record : records) {
@@ -136,7 +139,8 @@ final class StateCapture {
 			settle(record.label(), "failed");
 			initiation(record).failed(ex);
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
-					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex), ex);
+					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex),
+					ex);
 		}
 	}
 
@@ -150,8 +154,8 @@ final class StateCapture {
 	}
 
 	/**
-	 * Initiates records in one batch, and again, with the same record ids, those whose write did not arrive, while
-	 * time remains.
+	 * Initiates records in one batch, and again, with the same record ids, those whose
+	 * write did not arrive, while time remains.
 	 */
 	private void write(List<HandoffRecord<byte[]>> records, Map<String, Participant<?>> byRecord, long deadline) {
 		long start = System.nanoTime();
@@ -167,8 +171,8 @@ final class StateCapture {
 					initiation(record).stored();
 					this.template.getActivity()
 						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start), result.notDurable());
-					String handedOff = "Handed off the state of label '" + record.label() + "' as record "
-							+ record.id() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
+					String handedOff = "Handed off the state of label '" + record.label() + "' as record " + record.id()
+							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
 					if (result.notDurable() != null) {
 						logger.warn(handedOff + ", but it is not durable: " + result.notDurable() + " (handoff"
 								+ ".durability). It waits in Redis, and is lost if the primary fails before a "
@@ -187,8 +191,7 @@ final class StateCapture {
 					Participant<?> participant = participant(byRecord, record);
 					logger.error(HandoffTemplate.notStored(record, result) + " The state of participant '"
 							+ participant.beanName() + "' is lost unless it arrived. Check that Redis is reachable "
-							+ "and accepts Handoff's commands within handoff.shutdown-timeout (" + this.timeout
-							+ ").");
+							+ "and accepts Handoff's commands within handoff.shutdown-timeout (" + this.timeout + ").");
 				}
 			}
 			unsettled = again;
@@ -206,7 +209,10 @@ final class StateCapture {
 		return Objects.requireNonNull(byRecord.get(record.id()), "participant of a captured record");
 	}
 
-	/** Captures and serializes a participant's state, or returns {@code null} when it has none or failed. */
+	/**
+	 * Captures and serializes a participant's state, or returns {@code null} when it has
+	 * none or failed.
+	 */
 	private @Nullable HandoffRecord<byte[]> capture(Participant<?> participant) {
 		String label = participant.label();
 		try {
@@ -234,7 +240,8 @@ final class StateCapture {
 		}
 		catch (Throwable ex) {
 			if (this.timedOut) {
-				// Interrupted after the timeout, which is already reported with the labels it cost.
+				// Interrupted after the timeout, which is already reported with the
+				// labels it cost.
 				logger.debug("Handoff of label '" + label + "' interrupted", ex);
 				return null;
 			}

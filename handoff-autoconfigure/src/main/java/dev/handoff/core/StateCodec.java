@@ -25,20 +25,25 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.TypeFactory;
 
 /**
- * The Jackson writer and reader of one state type, built once (for a participant, at startup, ahead of its first
- * handoff), so that no handoff pays for finding its serializers and deserializers.
+ * The Jackson writer and reader of one state type, built once (for a participant, at
+ * startup, ahead of its first handoff), so that no handoff pays for finding its
+ * serializers and deserializers.
  * <p>
- * <b>Object keys that are data.</b> Jackson canonicalizes the property names it parses by default: each name enters
- * a symbol table, so that a name met again is a lookup rather than a new string. That pays when names repeat, as the
- * property names of a list of records do, and costs when they do not: the keys of a large map are data, most met
- * once, and each one grows the table (a {@code Map<String, Long>} of 400 000 entries reads twice as slow). A type
- * whose object keys are data ({@link #keysAreData}) is therefore read through a copy of the mapper that differs only
- * in its parser not canonicalizing ({@link TokenStreamFactory.Feature#CANONICALIZE_PROPERTY_NAMES} disabled): the
- * same modules, features and customizations. Every type is written by the mapper itself.
+ * <b>Object keys that are data.</b> Jackson canonicalizes the property names it parses by
+ * default: each name enters a symbol table, so that a name met again is a lookup rather
+ * than a new string. That pays when names repeat, as the property names of a list of
+ * records do, and costs when they do not: the keys of a large map are data, most met
+ * once, and each one grows the table (a {@code Map<String, Long>} of 400 000 entries
+ * reads twice as slow). A type whose object keys are data ({@link #keysAreData}) is
+ * therefore read through a copy of the mapper that differs only in its parser not
+ * canonicalizing ({@link TokenStreamFactory.Feature#CANONICALIZE_PROPERTY_NAMES}
+ * disabled): the same modules, features and customizations. Every type is written by the
+ * mapper itself.
  * <p>
- * <b>Writing.</b> A final type (a record, an enum, a final class) is its own runtime class, so it is written by a
- * writer of its declared type, with the type's parameters resolved as the reader reads them. Any other type is
- * written as its runtime class, as {@code ObjectMapper.writeValue} does, so that a subclass loses nothing.
+ * <b>Writing.</b> A final type (a record, an enum, a final class) is its own runtime
+ * class, so it is written by a writer of its declared type, with the type's parameters
+ * resolved as the reader reads them. Any other type is written as its runtime class, as
+ * {@code ObjectMapper.writeValue} does, so that a subclass loses nothing.
  */
 final class StateCodec {
 
@@ -60,11 +65,14 @@ final class StateCodec {
 	private StateCodec(JavaType type, boolean keysAreData, JsonMapper writing, JsonMapper reading) {
 		this.type = type;
 		this.keysAreData = keysAreData;
-		// Both find their root (de)serializer here, eagerly: EAGER_(DE)SERIALIZER_FETCH are Jackson's defaults.
+		// Both find their root (de)serializer here, eagerly: EAGER_(DE)SERIALIZER_FETCH
+		// are Jackson's defaults.
 		this.reader = reading.readerFor(type);
 		this.treeReader = reading.reader();
-		// For another type, the writer of its declared type is built all the same: it finds and caches the
-		// serializers of the type's properties and parameters, which writing its runtime class then finds.
+		// For another type, the writer of its declared type is built all the same: it
+		// finds and caches the
+		// serializers of the type's properties and parameters, which writing its runtime
+		// class then finds.
 		ObjectWriter typed = writing.writerFor(type);
 		this.writer = type.isFinal() ? typed : writing.writer();
 		prefetchSerializers(writing, type, new HashSet<>(), 0);
@@ -74,7 +82,8 @@ final class StateCodec {
 	 * Prepares the writer and reader of a type.
 	 * @param type the state type
 	 * @param mapper the mapper
-	 * @param keysAsData the mapper that reads types whose keys are data, from {@link #withoutCanonicalizing}
+	 * @param keysAsData the mapper that reads types whose keys are data, from
+	 * {@link #withoutCanonicalizing}
 	 * @return the codec
 	 */
 	static StateCodec of(JavaType type, JsonMapper mapper, Supplier<JsonMapper> keysAsData) {
@@ -87,13 +96,16 @@ final class StateCodec {
 	}
 
 	/**
-	 * Whether this type's object keys are data, so that it is read without canonicalizing property names.
+	 * Whether this type's object keys are data, so that it is read without canonicalizing
+	 * property names.
 	 * @return whether its keys are data
 	 */
 	boolean isKeysAreData() {
 		return this.keysAreData;
 	}
 
+	// S is the receiver's state type, which this codec's JavaType was resolved from.
+	@SuppressWarnings("TypeParameterUnusedInFormals")
 	<S> S read(byte[] json) {
 		return this.reader.readValue(json);
 	}
@@ -107,9 +119,10 @@ final class StateCodec {
 	}
 
 	/**
-	 * Reads this type's empty value, when it is a map, a collection or an array, so that its deserializer has run
-	 * once: a first read pays for what Jackson initializes lazily. No application code runs, unless a module
-	 * registered a deserializer of its own for the type. A type that cannot be read empty is left as it is.
+	 * Reads this type's empty value, when it is a map, a collection or an array, so that
+	 * its deserializer has run once: a first read pays for what Jackson initializes
+	 * lazily. No application code runs, unless a module registered a deserializer of its
+	 * own for the type. A type that cannot be read empty is left as it is.
 	 */
 	void warmUp() {
 		@Nullable String empty = this.type.isMapLikeType() ? "{}"
@@ -126,10 +139,12 @@ final class StateCodec {
 	}
 
 	/**
-	 * Writes and reads a value of a type of Handoff's own, records, maps, lists and numbers, through a mapper, so
-	 * that Jackson's bean, map and collection (de)serializers, its parser and its generator have run once before
-	 * the first handoff: a first write and read pays for classes loaded and linked, and for what they initialize
-	 * lazily. No application code runs, unless a module of the application's changes how every bean is read.
+	 * Writes and reads a value of a type of Handoff's own, records, maps, lists and
+	 * numbers, through a mapper, so that Jackson's bean, map and collection
+	 * (de)serializers, its parser and its generator have run once before the first
+	 * handoff: a first write and read pays for classes loaded and linked, and for what
+	 * they initialize lazily. No application code runs, unless a module of the
+	 * application's changes how every bean is read.
 	 * @param mapper the mapper
 	 */
 	static void warmUp(JsonMapper mapper) {
@@ -145,9 +160,10 @@ final class StateCodec {
 	}
 
 	/**
-	 * Returns a copy of a mapper whose parsers do not canonicalize property names, with every other setting, module
-	 * and customization of the mapper: the mapper's own configuration is rebuilt, with its token stream factory
-	 * rebuilt with that one feature disabled.
+	 * Returns a copy of a mapper whose parsers do not canonicalize property names, with
+	 * every other setting, module and customization of the mapper: the mapper's own
+	 * configuration is rebuilt, with its token stream factory rebuilt with that one
+	 * feature disabled.
 	 * @param mapper the mapper
 	 * @return the copy, or the mapper itself when it does not canonicalize
 	 */
@@ -163,11 +179,13 @@ final class StateCodec {
 	}
 
 	/**
-	 * Whether the object keys of a type's JSON are data rather than property names, so that most of them are met
-	 * once: a map (unless its keys are an enum's constants, a small fixed set), a collection, array or reference of
-	 * such a type, or a bean read once (the state itself, or a property of a bean read once) with a property of such
-	 * a type, as a record that wraps a map. The beans of a collection are read many times, and their property names
-	 * repeat. It only decides how fast the state is read, never what is read.
+	 * Whether the object keys of a type's JSON are data rather than property names, so
+	 * that most of them are met once: a map (unless its keys are an enum's constants, a
+	 * small fixed set), a collection, array or reference of such a type, or a bean read
+	 * once (the state itself, or a property of a bean read once) with a property of such
+	 * a type, as a record that wraps a map. The beans of a collection are read many
+	 * times, and their property names repeat. It only decides how fast the state is read,
+	 * never what is read.
 	 * @param type the type
 	 * @param typeFactory the mapper's type factory, to resolve the types of properties
 	 * @return whether the keys are data
@@ -203,8 +221,9 @@ final class StateCodec {
 	}
 
 	/**
-	 * Builds the serializer of each bean type a type reaches through its type parameters and properties: a
-	 * collection's serializer finds the one of its elements when it writes the first, and a map's of its values.
+	 * Builds the serializer of each bean type a type reaches through its type parameters
+	 * and properties: a collection's serializer finds the one of its elements when it
+	 * writes the first, and a map's of its values.
 	 */
 	private static void prefetchSerializers(JsonMapper mapper, JavaType type, Set<Class<?>> seen, int depth) {
 		if (depth > MAX_DEPTH) {
@@ -226,9 +245,10 @@ final class StateCodec {
 	}
 
 	/**
-	 * Returns the types of a bean's properties, as its record components or its fields declare them, with the
-	 * bean's type parameters resolved: an approximation of the properties Jackson finds, which only decides what is
-	 * prepared, never what is written or read.
+	 * Returns the types of a bean's properties, as its record components or its fields
+	 * declare them, with the bean's type parameters resolved: an approximation of the
+	 * properties Jackson finds, which only decides what is prepared, never what is
+	 * written or read.
 	 */
 	private static List<JavaType> propertyTypes(JavaType type, TypeFactory typeFactory) {
 		List<JavaType> properties = new ArrayList<>();
@@ -239,8 +259,8 @@ final class StateCodec {
 			}
 			return properties;
 		}
-		for (@Nullable Class<?> declaring = raw; declaring != null && isBean(declaring);
-				declaring = declaring.getSuperclass()) {
+		for (@Nullable
+		Class<?> declaring = raw; declaring != null && isBean(declaring); declaring = declaring.getSuperclass()) {
 			JavaType owner = type.findSuperType(declaring);
 			if (owner == null) {
 				break;
@@ -254,10 +274,12 @@ final class StateCodec {
 		return properties;
 	}
 
-	/** Whether a class is one of the application's, whose properties Jackson reads as an object's. */
+	/**
+	 * Whether a class is one of the application's, whose properties Jackson reads as an
+	 * object's.
+	 */
 	private static boolean isBean(Class<?> type) {
-		if (type.isPrimitive() || type.isArray() || type.isEnum() || type.isInterface()
-				|| type == Object.class) {
+		if (type.isPrimitive() || type.isArray() || type.isEnum() || type.isInterface() || type == Object.class) {
 			return false;
 		}
 		String name = type.getName();
@@ -298,8 +320,9 @@ final class StateCodec {
 	}
 
 	/**
-	 * The builder of a mapper rebuilt from another, with a token stream factory of its own: Jackson's
-	 * {@code rebuild()} keeps the factory, which a builder's subclass may replace.
+	 * The builder of a mapper rebuilt from another, with a token stream factory of its
+	 * own: Jackson's {@code rebuild()} keeps the factory, which a builder's subclass may
+	 * replace.
 	 */
 	private static final class FactoryReplacingBuilder extends JsonMapper.Builder {
 

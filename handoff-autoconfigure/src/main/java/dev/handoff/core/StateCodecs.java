@@ -11,13 +11,17 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.core.NativeDetector;
 
 /**
- * The {@link StateCodec codecs} of the state types one template writes and reads, each built the first time its type
- * is asked for, or ahead of it by {@link #prepare}; and the copy of the template's mapper that reads types whose keys
- * are data, derived once one is met.
+ * The {@link StateCodec codecs} of the state types one template writes and reads, each
+ * built the first time its type is asked for, or ahead of it by {@link #prepare}; and the
+ * copy of the template's mapper that reads types whose keys are data, derived once one is
+ * met.
  */
 final class StateCodecs {
 
-	/** State types are few, each declared in code; a caller of complete that makes up types gets fresh codecs. */
+	/**
+	 * State types are few, each declared in code; a caller of complete that makes up
+	 * types gets fresh codecs.
+	 */
 	private static final int MAX_CACHED = 1000;
 
 	private final JsonMapper mapper;
@@ -33,8 +37,8 @@ final class StateCodecs {
 	}
 
 	/**
-	 * Returns the codec of a type, built the first time it is asked for; a caller that asks while another builds it
-	 * waits for that one.
+	 * Returns the codec of a type, built the first time it is asked for; a caller that
+	 * asks while another builds it waits for that one.
 	 * @param type the state type
 	 * @return the codec
 	 */
@@ -50,10 +54,11 @@ final class StateCodecs {
 	}
 
 	/**
-	 * Builds the codecs of types ahead of their first handoff, then runs Jackson once through each mapper in use and
-	 * reads the empty value of each container type, so that the first handoff does not pay for what a first write
-	 * and read initializes ({@link StateCodec#warmUp(JsonMapper)}). Nothing is stored, and no participant is called.
-	 * In a native image, which has nothing to warm up, only the codecs are built.
+	 * Builds the codecs of types ahead of their first handoff, then runs Jackson once
+	 * through each mapper in use and reads the empty value of each container type, so
+	 * that the first handoff does not pay for what a first write and read initializes
+	 * ({@link StateCodec#warmUp(JsonMapper)}). Nothing is stored, and no participant is
+	 * called. In a native image, which has nothing to warm up, only the codecs are built.
 	 * @param types the state types
 	 */
 	void prepare(Collection<JavaType> types) {
@@ -72,7 +77,10 @@ final class StateCodecs {
 		types.forEach((type) -> get(type).warmUp());
 	}
 
-	/** The mapper that reads types whose object keys are data, derived from the mapper once it is needed. */
+	/**
+	 * The mapper that reads types whose object keys are data, derived from the mapper
+	 * once it is needed.
+	 */
 	private JsonMapper keysAsData() {
 		synchronized (this.monitor) {
 			JsonMapper keysAsData = this.keysAsData;

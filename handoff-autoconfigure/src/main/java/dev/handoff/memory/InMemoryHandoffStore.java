@@ -22,10 +22,12 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * A {@link HandoffStore} that keeps records in this JVM's heap. Records handed off here reach only subscribers in the
- * same JVM, and die with it: use it in tests, or to hand state between application contexts of one process. It keeps
- * the same contract as the Redis store, bounds included: leases, delivery counts, versions of released records, size
- * limits, dead letters that expire, and acknowledged ids remembered for the ttl only.
+ * A {@link HandoffStore} that keeps records in this JVM's heap. Records handed off here
+ * reach only subscribers in the same JVM, and die with it: use it in tests, or to hand
+ * state between application contexts of one process. It keeps the same contract as the
+ * Redis store, bounds included: leases, delivery counts, versions of released records,
+ * size limits, dead letters that expire, and acknowledged ids remembered for the ttl
+ * only.
  */
 public final class InMemoryHandoffStore implements HandoffStore {
 
@@ -42,7 +44,8 @@ public final class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	/**
-	 * Creates a store that reads the time from the given clock, so tests can let leases lapse.
+	 * Creates a store that reads the time from the given clock, so tests can let leases
+	 * lapse.
 	 * @param policy the ttl, lease and delivery limits
 	 * @param clock the clock
 	 */
@@ -76,8 +79,8 @@ public final class InMemoryHandoffStore implements HandoffStore {
 		for (ClaimRequest request : requests) {
 			Label state = label(request.label());
 			synchronized (state) {
-				claims.put(request.label(), state.claim(claimer + "/" + UUID.randomUUID(), request.version(),
-						this.clock.instant()));
+				claims.put(request.label(),
+						state.claim(claimer + "/" + UUID.randomUUID(), request.version(), this.clock.instant()));
 			}
 		}
 		return new Claims(claims, Map.of());
@@ -238,8 +241,9 @@ public final class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	/**
-	 * The records of one label, with the same bounds as the Redis store: acknowledged ids are remembered for the ttl,
-	 * dead letters for the dead-letter ttl. Every access holds the label's monitor.
+	 * The records of one label, with the same bounds as the Redis store: acknowledged ids
+	 * are remembered for the ttl, dead letters for the dead-letter ttl. Every access
+	 * holds the label's monitor.
 	 */
 	private final class Label {
 
@@ -254,7 +258,9 @@ public final class InMemoryHandoffStore implements HandoffStore {
 
 		private final Map<String, Instant> leases = new LinkedHashMap<>();
 
-		/** Acknowledged ids, oldest first, with the claim that acknowledged each and when. */
+		/**
+		 * Acknowledged ids, oldest first, with the claim that acknowledged each and when.
+		 */
 		private final LinkedHashMap<String, Acked> acked = new LinkedHashMap<>();
 
 		private final LinkedHashMap<String, Dead> dead = new LinkedHashMap<>();
@@ -281,7 +287,8 @@ public final class InMemoryHandoffStore implements HandoffStore {
 			List<HandoffClaim.DeadLetter> deadLettered = new ArrayList<>();
 			List<String> redelivered = new ArrayList<>();
 			dropExpiredDeadLetters(now);
-			// Lapsed claims give their records back, or to the dead letters after max deliveries.
+			// Lapsed claims give their records back, or to the dead letters after max
+			// deliveries.
 			for (Stored stored : List.copyOf(this.inFlight.values())) {
 				Instant deadline = this.leases.get(stored.owner);
 				if (deadline != null && deadline.isAfter(now)) {
@@ -290,8 +297,9 @@ public final class InMemoryHandoffStore implements HandoffStore {
 				this.inFlight.remove(stored.record.id());
 				stored.owner = null;
 				if (stored.attempts >= policy.maxDeliveries()) {
-					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.MAX_DELIVERIES, "max deliveries: "
-							+ policy.maxDeliveries() + " claims ended without an acknowledgement", now));
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.MAX_DELIVERIES,
+							"max deliveries: " + policy.maxDeliveries() + " claims ended without an acknowledgement",
+							now));
 				}
 				else {
 					this.pending.put(stored.record.id(), stored);
@@ -299,7 +307,8 @@ public final class InMemoryHandoffStore implements HandoffStore {
 				}
 			}
 			this.leases.values().removeIf((deadline) -> !deadline.isAfter(now));
-			// The ttl bounds the wait for a first taker, or for a taker of a released record's version.
+			// The ttl bounds the wait for a first taker, or for a taker of a released
+			// record's version.
 			expire(this.pending, (stored) -> stored.attempts == 0, "expired: nobody claimed it within the ttl", now,
 					deadLettered);
 			expire(this.released, (stored) -> true, null, now, deadLettered);
@@ -316,8 +325,8 @@ public final class InMemoryHandoffStore implements HandoffStore {
 				long size = stored.record.data().length;
 				if (size > policy.maxRecordSize()) {
 					remove(stored);
-					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.TOO_LARGE, "too large: " + size
-							+ " bytes, over the taker's limit of " + policy.maxRecordSize(), now));
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.TOO_LARGE,
+							"too large: " + size + " bytes, over the taker's limit of " + policy.maxRecordSize(), now));
 				}
 				else if (deliveries.isEmpty() || taken + size <= policy.maxClaimSize()) {
 					remove(stored);
@@ -345,9 +354,10 @@ public final class InMemoryHandoffStore implements HandoffStore {
 				if (!stored.expiresAt.isAfter(now) && waitingForFirstTaker.test(stored)) {
 					records.remove(stored.record.id());
 					int version = stored.record.version();
-					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.EXPIRED, (reason != null) ? reason
-							: "expired: version " + version + ", and no instance that reads version " + version
-									+ " claimed it within the ttl", now));
+					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.EXPIRED,
+							(reason != null) ? reason : "expired: version " + version
+									+ ", and no instance that reads version " + version + " claimed it within the ttl",
+							now));
 				}
 			}
 		}
@@ -424,7 +434,10 @@ public final class InMemoryHandoffStore implements HandoffStore {
 			this.dead.values().removeIf((dead) -> !dead.expiresAt.isAfter(now));
 		}
 
-		/** Forgets acknowledged ids past the ttl: no replay of their initiate arrives later than that. */
+		/**
+		 * Forgets acknowledged ids past the ttl: no replay of their initiate arrives
+		 * later than that.
+		 */
 		private void forgetAcknowledged(Instant now) {
 			Instant cutoff = now.minus(InMemoryHandoffStore.this.policy.acknowledgedRetention());
 			this.acked.values().removeIf((acked) -> !acked.at.isAfter(cutoff));

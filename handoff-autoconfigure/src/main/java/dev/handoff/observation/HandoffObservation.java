@@ -8,29 +8,33 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.docs.ObservationDocumentation;
 
 /**
- * The observations Handoff makes. With Spring Boot's Actuator each becomes a timer of the same name (tagged
- * {@code label} and {@code error}); with Micrometer Tracing each becomes a span, and the record's trace context
- * travels from the sender's {@link #INITIATE} span to the receiver's {@link #MERGE} span, which continues the
- * sender's trace. {@code management.observations.enable.handoff=false} turns all of them off.
+ * The observations Handoff makes. With Spring Boot's Actuator each becomes a timer of the
+ * same name (tagged {@code label} and {@code error}); with Micrometer Tracing each
+ * becomes a span, and the record's trace context travels from the sender's
+ * {@link #INITIATE} span to the receiver's {@link #MERGE} span, which continues the
+ * sender's trace. {@code management.observations.enable.handoff=false} turns all of them
+ * off.
  */
 public enum HandoffObservation implements ObservationDocumentation {
 
 	/**
 	 * Storing a record: one observation per record, at shutdown and for
-	 * {@link dev.handoff.HandoffOperations#initiate}. Its context, {@link HandoffSenderContext}, receives the trace
-	 * context that the record then carries in its {@link dev.handoff.HandoffRecord#headers() headers}.
+	 * {@link dev.handoff.HandoffOperations#initiate}. Its context,
+	 * {@link HandoffSenderContext}, receives the trace context that the record then
+	 * carries in its {@link dev.handoff.HandoffRecord#headers() headers}.
 	 */
 	INITIATE("handoff.initiate", "handoff initiate", HighCardinalityKeys.RECORD_ID),
 
 	/**
-	 * One claim round trip, for one label or for several at once (then {@code label} is the labels, comma
-	 * separated, a set that is fixed per application).
+	 * One claim round trip, for one label or for several at once (then {@code label} is
+	 * the labels, comma separated, a set that is fixed per application).
 	 */
 	CLAIM("handoff.claim", "handoff claim"),
 
 	/**
-	 * A receiver merging the records of one claim. Its context, {@link HandoffReceiverContext}, reads the trace
-	 * context of the first record, so the span continues the trace in which the sender stored it.
+	 * A receiver merging the records of one claim. Its context,
+	 * {@link HandoffReceiverContext}, reads the trace context of the first record, so the
+	 * span continues the trace in which the sender stored it.
 	 */
 	MERGE("handoff.merge", "handoff merge", HighCardinalityKeys.RECORD_ID, HighCardinalityKeys.ORIGIN,
 			HighCardinalityKeys.RECORDS);

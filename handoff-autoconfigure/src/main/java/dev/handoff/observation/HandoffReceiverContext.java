@@ -6,8 +6,8 @@ import dev.handoff.HandoffRecord;
 import io.micrometer.observation.transport.ReceiverContext;
 
 /**
- * The context of {@link HandoffObservation#MERGE}: its carrier is the first record merged, whose headers a tracing
- * handler reads the sender's trace context from.
+ * The context of {@link HandoffObservation#MERGE}: its carrier is the first record
+ * merged, whose headers a tracing handler reads the sender's trace context from.
  */
 public final class HandoffReceiverContext extends ReceiverContext<HandoffRecord<?>> {
 

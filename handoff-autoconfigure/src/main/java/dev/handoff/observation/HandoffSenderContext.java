@@ -6,8 +6,9 @@ import java.util.Map;
 import io.micrometer.observation.transport.SenderContext;
 
 /**
- * The context of {@link HandoffObservation#INITIATE}: its carrier is the headers of the record being stored, into
- * which a tracing handler writes the trace context ({@code traceparent}).
+ * The context of {@link HandoffObservation#INITIATE}: its carrier is the headers of the
+ * record being stored, into which a tracing handler writes the trace context
+ * ({@code traceparent}).
  */
 public final class HandoffSenderContext extends SenderContext<Map<String, String>> {
 

@@ -8,8 +8,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Turns the messages and (re)subscriptions of one subscription into calls of its subscriber. A subscription to N
- * channels is confirmed channel by channel; the subscriber hears of it once, when the last one is, with all labels.
+ * Turns the messages and (re)subscriptions of one subscription into calls of its
+ * subscriber. A subscription to N channels is confirmed channel by channel; the
+ * subscriber hears of it once, when the last one is, with all labels.
  */
 final class ChannelEvents {
 
@@ -26,7 +27,10 @@ final class ChannelEvents {
 		this.onAvailable = onAvailable;
 	}
 
-	/** Drops every event from now on, also those the connection still delivers while it unsubscribes. */
+	/**
+	 * Drops every event from now on, also those the connection still delivers while it
+	 * unsubscribes.
+	 */
 	void close() {
 		this.closed = true;
 	}

@@ -4,31 +4,36 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Sends the store's commands through one client library. Implementations are thread-safe and hold no lock while
- * they wait for Redis, so concurrent callers share the client's connection (Lettuce) or its pool (Jedis).
+ * Sends the store's commands through one client library. Implementations are thread-safe
+ * and hold no lock while they wait for Redis, so concurrent callers share the client's
+ * connection (Lettuce) or its pool (Jedis).
  */
 interface CommandRunner {
 
 	/**
-	 * Sends commands together, in order, and waits for their replies: one round trip per Redis node where the client
-	 * can pipeline.
+	 * Sends commands together, in order, and waits for their replies: one round trip per
+	 * Redis node where the client can pipeline.
 	 * @param commands the commands
 	 * @param timeout how long to wait for all replies
-	 * @return one reply per command, in order; never throws for a failure of Redis or of the connection
+	 * @return one reply per command, in order; never throws for a failure of Redis or of
+	 * the connection
 	 */
 	List<Reply> run(List<? extends Command> commands, Duration timeout);
 
 	/**
-	 * Sends commands like {@link #run}, on a connection of their own that nobody else uses while they run, so that a
-	 * {@code WAIT} after writes waits for exactly those writes and blocks no other caller.
+	 * Sends commands like {@link #run}, on a connection of their own that nobody else
+	 * uses while they run, so that a {@code WAIT} after writes waits for exactly those
+	 * writes and blocks no other caller.
 	 * @param commands the commands
 	 * @param timeout how long to wait for all replies
-	 * @return one reply per command, in order; never throws for a failure of Redis or of the connection
+	 * @return one reply per command, in order; never throws for a failure of Redis or of
+	 * the connection
 	 */
 	List<Reply> runDedicated(List<? extends Command> commands, Duration timeout);
 
 	/**
-	 * Describes the client and topology, for log lines, for example {@code "Lettuce, Redis Cluster"}.
+	 * Describes the client and topology, for log lines, for example
+	 * {@code "Lettuce, Redis Cluster"}.
 	 * @return the description
 	 */
 	String describe();

@@ -16,9 +16,10 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.util.ClassUtils;
 
 /**
- * What a connection factory is configured with, read without a connection (and without DNS): the hosts it reaches,
- * to tell a Redis on this machine from one on the network; whether it is for Redis Cluster; how long its client
- * waits for a reply; how Jedis' topology is described. Jedis' types are touched only where Jedis is present.
+ * What a connection factory is configured with, read without a connection (and without
+ * DNS): the hosts it reaches, to tell a Redis on this machine from one on the network;
+ * whether it is for Redis Cluster; how long its client waits for a reply; how Jedis'
+ * topology is described. Jedis' types are touched only where Jedis is present.
  */
 final class ConnectionSettings {
 
@@ -54,7 +55,8 @@ final class ConnectionSettings {
 	}
 
 	/**
-	 * Whether the connection factory is configured for Redis Cluster, without a connection.
+	 * Whether the connection factory is configured for Redis Cluster, without a
+	 * connection.
 	 * @param connectionFactory the connection factory
 	 * @return whether it is
 	 */
@@ -66,7 +68,8 @@ final class ConnectionSettings {
 	}
 
 	/**
-	 * How long the client waits for a reply: Lettuce's command timeout, Jedis' read timeout.
+	 * How long the client waits for a reply: Lettuce's command timeout, Jedis' read
+	 * timeout.
 	 * @param connectionFactory the connection factory
 	 * @return the timeout, or null when the client is neither
 	 */
@@ -83,7 +86,8 @@ final class ConnectionSettings {
 	/**
 	 * Describes a Jedis factory's topology, for log lines, from its configuration.
 	 * @param connectionFactory the connection factory
-	 * @return for example {@code "Jedis, Redis Sentinel"}, or null when the factory is not Jedis'
+	 * @return for example {@code "Jedis, Redis Sentinel"}, or null when the factory is
+	 * not Jedis'
 	 */
 	static @Nullable String describeJedis(RedisConnectionFactory connectionFactory) {
 		return isJedis(connectionFactory) ? Jedis.describe(connectionFactory) : null;

@@ -9,11 +9,13 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * How durable a handoff must be before the store counts it as written: {@code WAIT} for replicas, and
- * {@code WAITAOF} for the append-only file to be fsynced (Redis 7.2 or later).
+ * How durable a handoff must be before the store counts it as written: {@code WAIT} for
+ * replicas, and {@code WAITAOF} for the append-only file to be fsynced (Redis 7.2 or
+ * later).
  *
  * @param replicas how many replicas must have received each write
- * @param fsync whether each write must be fsynced to the primary's AOF (and to the replicas', with replicas)
+ * @param fsync whether each write must be fsynced to the primary's AOF (and to the
+ * replicas', with replicas)
  * @param timeout the longest wait for it
  */
 public record Durability(int replicas, boolean fsync, Duration timeout) {
@@ -35,8 +37,8 @@ public record Durability(int replicas, boolean fsync, Duration timeout) {
 	}
 
 	/**
-	 * How long the wait lasts when only the given time is left: the timeout, or less, and never 0, with which
-	 * {@code WAIT} blocks for ever.
+	 * How long the wait lasts when only the given time is left: the timeout, or less, and
+	 * never 0, with which {@code WAIT} blocks for ever.
 	 * @param within the time left for the write
 	 * @return the wait
 	 */
@@ -65,9 +67,10 @@ public record Durability(int replicas, boolean fsync, Duration timeout) {
 	 */
 	@Nullable String shortfall(Reply reply, Duration waited) {
 		if (!(reply instanceof Reply.Value value) || value.value() == null) {
-			return "Redis did not confirm its durability (" + ((reply instanceof Reply.RedisError error) ? error.message()
-					: (reply instanceof Reply.NoAnswer noAnswer) ? RedisErrors.describe(noAnswer.cause())
-							: "no reply") + ")";
+			return "Redis did not confirm its durability (" + ((reply instanceof Reply.RedisError error)
+					? error.message()
+					: (reply instanceof Reply.NoAnswer noAnswer) ? RedisErrors.describe(noAnswer.cause()) : "no reply")
+					+ ")";
 		}
 		if (this.fsync) {
 			List<?> counts = (List<?>) value.value();

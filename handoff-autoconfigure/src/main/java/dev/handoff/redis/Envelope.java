@@ -16,12 +16,15 @@ import tools.jackson.core.JsonToken;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The stored form of a record: one line of JSON metadata, a newline, then the payload bytes untouched.
+ * The stored form of a record: one line of JSON metadata, a newline, then the payload
+ * bytes untouched.
  * <p>
- * Keeping the payload outside the header means it is never re-encoded, and a later format can add fields to the
- * header (a key id and a signature over the payload bytes) without breaking readers of format 1, which ignore fields
- * they do not know. The header's fields: {@code format}, {@code id}, {@code label}, {@code version}, {@code origin},
- * {@code createdAt}, and {@code headers}, an object of string values (the trace context), left out when empty.
+ * Keeping the payload outside the header means it is never re-encoded, and a later format
+ * can add fields to the header (a key id and a signature over the payload bytes) without
+ * breaking readers of format 1, which ignore fields they do not know. The header's
+ * fields: {@code format}, {@code id}, {@code label}, {@code version}, {@code origin},
+ * {@code createdAt}, and {@code headers}, an object of string values (the trace context),
+ * left out when empty.
  */
 final class Envelope {
 
@@ -33,8 +36,8 @@ final class Envelope {
 	}
 
 	/**
-	 * Writes a record's envelope: the header through Jackson's streaming generator (no data binding), then the
-	 * payload with a single copy into an array of the exact size.
+	 * Writes a record's envelope: the header through Jackson's streaming generator (no
+	 * data binding), then the payload with a single copy into an array of the exact size.
 	 * @param record the record
 	 * @return the envelope
 	 */
@@ -68,11 +71,12 @@ final class Envelope {
 	}
 
 	/**
-	 * Reads a record from its envelope, the header with Jackson's streaming parser. Fields a later format adds are
-	 * skipped.
+	 * Reads a record from its envelope, the header with Jackson's streaming parser.
+	 * Fields a later format adds are skipped.
 	 * @param envelope the envelope
 	 * @return the record, its data the payload bytes
-	 * @throws HandoffException when the envelope was not written by Handoff or by a format this version reads
+	 * @throws HandoffException when the envelope was not written by Handoff or by a
+	 * format this version reads
 	 */
 	static HandoffRecord<byte[]> decode(byte[] envelope) {
 		int newline = indexOf(envelope, (byte) '\n');
@@ -120,8 +124,8 @@ final class Envelope {
 					case "id" -> id = parser.getString();
 					case "label" -> label = parser.getString();
 					case "origin" -> origin = parser.getString();
-					case "createdAt" -> createdAt = (value == JsonToken.VALUE_STRING) ? Instant.parse(parser.getString())
-							: Instant.ofEpochMilli(parser.getLongValue());
+					case "createdAt" -> createdAt = (value == JsonToken.VALUE_STRING)
+							? Instant.parse(parser.getString()) : Instant.ofEpochMilli(parser.getLongValue());
 					case "headers" -> headers = readHeaders(parser, value);
 					default -> parser.skipChildren();
 				}

@@ -3,9 +3,10 @@ package dev.handoff.redis;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Every key and the channel of one label; see {@link RedisHandoffStore} for what each holds. All of them start with
- * {@code <namespace>:handoff:{<label>}:}, so they share one hash tag and live in one slot of a Redis Cluster. The
- * names are encoded once, when the label's keys are first asked for, not per command.
+ * Every key and the channel of one label; see {@link RedisHandoffStore} for what each
+ * holds. All of them start with {@code <namespace>:handoff:{<label>}:}, so they share one
+ * hash tag and live in one slot of a Redis Cluster. The names are encoded once, when the
+ * label's keys are first asked for, not per command.
  */
 final class Keys {
 
@@ -63,7 +64,10 @@ final class Keys {
 		this.channel = key("notify");
 	}
 
-	/** What every key of every label of a namespace starts with: {@code <namespace>:handoff:} and the brace that opens the label. */
+	/**
+	 * What every key of every label of a namespace starts with:
+	 * {@code <namespace>:handoff:} and the brace that opens the label.
+	 */
 	static String labelsStart(String namespace) {
 		return namespace + ":handoff:{";
 	}

@@ -14,16 +14,17 @@ import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 
 /**
- * Finds the labels of a namespace that have records not yet settled, by a {@code SCAN} for their
- * {@code expiry} keys (on every master of a Redis Cluster), and counts their waiting records ({@code HLEN} of
- * {@code pending} and {@code released}). It runs rarely (at startup), so it goes through Spring Data Redis'
- * connections, whichever the client.
+ * Finds the labels of a namespace that have records not yet settled, by a {@code SCAN}
+ * for their {@code expiry} keys (on every master of a Redis Cluster), and counts their
+ * waiting records ({@code HLEN} of {@code pending} and {@code released}). It runs rarely
+ * (at startup), so it goes through Spring Data Redis' connections, whichever the client.
  */
 final class LabelScan {
 
 	/**
-	 * At most this many matching keys are looked at. Keys that do not match are skipped by Redis, batch by batch,
-	 * so the scan examines the keyspace up to then: it runs after startup, never on its path.
+	 * At most this many matching keys are looked at. Keys that do not match are skipped
+	 * by Redis, batch by batch, so the scan examines the keyspace up to then: it runs
+	 * after startup, never on its path.
 	 */
 	static final int MAX_KEYS_SCANNED = 100_000;
 
@@ -34,7 +35,10 @@ final class LabelScan {
 			String excluded) {
 		String prefix = Keys.labelsStart(namespace);
 		String suffix = Keys.LABEL_END + Keys.EXPIRY;
-		ScanOptions options = ScanOptions.scanOptions().match(escape(prefix) + "*" + escape(suffix)).count(1000).build();
+		ScanOptions options = ScanOptions.scanOptions()
+			.match(escape(prefix) + "*" + escape(suffix))
+			.count(1000)
+			.build();
 		List<String> labels = new ArrayList<>();
 		try (RedisConnection connection = connectionFactory.getConnection()) {
 			if (connection instanceof RedisClusterConnection cluster) {

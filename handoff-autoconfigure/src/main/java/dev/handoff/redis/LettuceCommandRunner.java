@@ -33,10 +33,12 @@ import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * Runs commands on Lettuce's native connection, the one Spring Data Redis shares (or the dedicated one it gives this
- * store when sharing is off). A pipeline is handed to the connection with one {@code dispatch}, so it is written and
- * flushed at once; on Redis Cluster, Lettuce routes each command to the node that owns its slot and follows
- * {@code MOVED} and {@code ASK} redirects. Nothing here changes the connection's settings: it stays shared.
+ * Runs commands on Lettuce's native connection, the one Spring Data Redis shares (or the
+ * dedicated one it gives this store when sharing is off). A pipeline is handed to the
+ * connection with one {@code dispatch}, so it is written and flushed at once; on Redis
+ * Cluster, Lettuce routes each command to the node that owns its slot and follows
+ * {@code MOVED} and {@code ASK} redirects. Nothing here changes the connection's
+ * settings: it stays shared.
  */
 final class LettuceCommandRunner implements CommandRunner {
 
@@ -84,8 +86,8 @@ final class LettuceCommandRunner implements CommandRunner {
 	}
 
 	/** Writes and flushes the commands at once, and waits for their replies. */
-	private static List<Reply> dispatch(StatefulConnection<byte[], byte[]> connection,
-			List<? extends Command> commands, Duration timeout) {
+	private static List<Reply> dispatch(StatefulConnection<byte[], byte[]> connection, List<? extends Command> commands,
+			Duration timeout) {
 		List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
 		for (Command command : commands) {
 			sent.add(lettuceCommand(command));
@@ -105,8 +107,9 @@ final class LettuceCommandRunner implements CommandRunner {
 	}
 
 	/**
-	 * Runs on the dedicated connection that Spring's {@code LettuceConnection} opens for a pipeline (it never
-	 * pipelines on the shared one), released when the pipeline closes.
+	 * Runs on the dedicated connection that Spring's {@code LettuceConnection} opens for
+	 * a pipeline (it never pipelines on the shared one), released when the pipeline
+	 * closes.
 	 */
 	@Override
 	public List<Reply> runDedicated(List<? extends Command> commands, Duration timeout) {
@@ -146,10 +149,11 @@ final class LettuceCommandRunner implements CommandRunner {
 			return new Reply.NoAnswer(RedisErrors.unchecked(ex.getCause()));
 		}
 		catch (TimeoutException ex) {
-			// Cancelled, Lettuce does not write it if it is still buffered; if it was written, it may yet run.
+			// Cancelled, Lettuce does not write it if it is still buffered; if it was
+			// written, it may yet run.
 			command.cancel(false);
-			return new Reply.NoAnswer(new QueryTimeoutException(
-					"Redis did not answer " + command.getType() + " in time", ex));
+			return new Reply.NoAnswer(
+					new QueryTimeoutException("Redis did not answer " + command.getType() + " in time", ex));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -182,9 +186,10 @@ final class LettuceCommandRunner implements CommandRunner {
 				args.add(arg);
 			}
 			return "WAIT".equals(wait.name())
-					? new AsyncCommand<>(new io.lettuce.core.protocol.Command(CommandType.WAIT, new IntegerOutput<>(codec),
-							args))
-					: new AsyncCommand<>(new io.lettuce.core.protocol.Command(WAITAOF, new NestedMultiOutput<>(codec), args));
+					? new AsyncCommand<>(
+							new io.lettuce.core.protocol.Command(CommandType.WAIT, new IntegerOutput<>(codec), args))
+					: new AsyncCommand<>(
+							new io.lettuce.core.protocol.Command(WAITAOF, new NestedMultiOutput<>(codec), args));
 		}
 		Command.HashGetAll hashGetAll = (Command.HashGetAll) command;
 		args.addKey(hashGetAll.key());
@@ -219,8 +224,8 @@ final class LettuceCommandRunner implements CommandRunner {
 	}
 
 	/**
-	 * The connection behind the commands API that Spring Data Redis hands out. Lettuce deprecates reaching it from
-	 * there, and offers no other way from what Spring gives.
+	 * The connection behind the commands API that Spring Data Redis hands out. Lettuce
+	 * deprecates reaching it from there, and offers no other way from what Spring gives.
 	 */
 	@SuppressWarnings({ "unchecked", "deprecation" })
 	private static StatefulConnection<byte[], byte[]> stateful(Object nativeConnection) {
@@ -243,13 +248,15 @@ final class LettuceCommandRunner implements CommandRunner {
 		if (sentinel != null) {
 			return "Lettuce, Redis Sentinel (master '" + sentinel.getMaster() + "')";
 		}
-		// From the configuration, without a connection: describing must not wait for a Redis that does not answer.
+		// From the configuration, without a connection: describing must not wait for a
+		// Redis that does not answer.
 		// The store knows master/replica apart: it is the one that names the nodes.
 		return "Lettuce, Redis standalone";
 	}
 
 	/**
-	 * Returns whether the connection is static master/replica, on which Lettuce refuses pub/sub. Opens it.
+	 * Returns whether the connection is static master/replica, on which Lettuce refuses
+	 * pub/sub. Opens it.
 	 * @return whether it is
 	 */
 	boolean isMasterReplica() {
@@ -261,15 +268,20 @@ final class LettuceCommandRunner implements CommandRunner {
 		synchronized (this.monitor) {
 			Connection connection = this.connection;
 			this.connection = null;
-			// Stopping the factory (a SmartLifecycle at phase 0, before beans are destroyed) already closed the
-			// connection; closing it again only makes Lettuce log "Connection is already closed" as a WARN.
+			// Stopping the factory (a SmartLifecycle at phase 0, before beans are
+			// destroyed) already closed the
+			// connection; closing it again only makes Lettuce log "Connection is already
+			// closed" as a WARN.
 			if (connection != null && this.connectionFactory.isRunning()) {
 				connection.close();
 			}
 		}
 	}
 
-	/** The Spring connection, held so that Spring keeps its native connection for this store, and that connection. */
+	/**
+	 * The Spring connection, held so that Spring keeps its native connection for this
+	 * store, and that connection.
+	 */
 	private record Connection(RedisConnection springConnection, StatefulConnection<byte[], byte[]> stateful) {
 
 		void close() {

@@ -22,11 +22,13 @@ import org.springframework.data.redis.connection.lettuce.LettuceClientConfigurat
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * Subscriptions for static master/replica, where Lettuce refuses pub/sub on the master/replica connection
- * ({@code Pub/Sub connections not supported with Master/Replica configurations}): a pub/sub connection of its own,
- * made with the factory's Lettuce client (and so its TLS and client options), to the node that answers
- * {@code ROLE} as master, or to the first that answers at all, since replicas receive the master's
- * {@code PUBLISH}es too. Lettuce reconnects it and subscribes again after a lost connection.
+ * Subscriptions for static master/replica, where Lettuce refuses pub/sub on the
+ * master/replica connection
+ * ({@code Pub/Sub connections not supported with Master/Replica configurations}): a
+ * pub/sub connection of its own, made with the factory's Lettuce client (and so its TLS
+ * and client options), to the node that answers {@code ROLE} as master, or to the first
+ * that answers at all, since replicas receive the master's {@code PUBLISH}es too. Lettuce
+ * reconnects it and subscribes again after a lost connection.
  */
 final class MasterReplicaNotifications implements Subscriptions {
 
@@ -118,8 +120,8 @@ final class MasterReplicaNotifications implements Subscriptions {
 		if (fallback != null) {
 			return fallback;
 		}
-		throw new HandoffException("Could not connect to any master/replica node for handoff notifications: "
-				+ failures);
+		throw new HandoffException(
+				"Could not connect to any master/replica node for handoff notifications: " + failures);
 	}
 
 	private static boolean isMaster(StatefulRedisPubSubConnection<byte[], byte[]> connection) {

@@ -19,8 +19,8 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 /**
- * Subscriptions to the labels' channels, each on a {@link RedisMessageListenerContainer} of its own, which
- * re-subscribes after a lost connection.
+ * Subscriptions to the labels' channels, each on a {@link RedisMessageListenerContainer}
+ * of its own, which re-subscribes after a lost connection.
  */
 final class Notifications implements Subscriptions {
 
@@ -40,13 +40,15 @@ final class Notifications implements Subscriptions {
 		container.setConnectionFactory(this.connectionFactory);
 		container.setBeanName("handoffNotifications");
 		container.setRecoveryInterval(1000);
-		// The container's default executor starts a thread per message and per channel confirmation; the
-		// subscriber only records a request and returns, so it runs on the thread that received the message. A
+		// The container's default executor starts a thread per message and per channel
+		// confirmation; the
+		// subscriber only records a request and returns, so it runs on the thread that
+		// received the message. A
 		// blocking subscription (Jedis) still gets a thread of its own.
 		container.setTaskExecutor(new SyncTaskExecutor());
 		container.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("handoff-notifications-"));
-		container.setMessageListeners(
-				Map.of(listener, labelsByChannel.keySet().stream().map(ChannelTopic::of).toList()));
+		container
+			.setMessageListeners(Map.of(listener, labelsByChannel.keySet().stream().map(ChannelTopic::of).toList()));
 		container.afterPropertiesSet();
 		container.start();
 		return new HandoffSubscription() {

@@ -5,12 +5,16 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Finds what Redis itself said in the exceptions that clients and Spring Data Redis wrap around it, so that a log
- * line can put {@code NOPERM ...} first rather than three causes deep.
+ * Finds what Redis itself said in the exceptions that clients and Spring Data Redis wrap
+ * around it, so that a log line can put {@code NOPERM ...} first rather than three causes
+ * deep.
  */
 final class RedisErrors {
 
-	/** An error reply starts with an upper-case code: ERR, NOPERM, NOSCRIPT, WRONGTYPE, OOM, MOVED, ... */
+	/**
+	 * An error reply starts with an upper-case code: ERR, NOPERM, NOSCRIPT, WRONGTYPE,
+	 * OOM, MOVED, ...
+	 */
 	private static final Pattern ERROR_REPLY = Pattern.compile("^[A-Z][A-Z_]{1,20}( |$).*", Pattern.DOTALL);
 
 	private static final String[] ERROR_REPLY_TYPES = { "io.lettuce.core.RedisCommandExecutionException",
@@ -22,8 +26,8 @@ final class RedisErrors {
 	/**
 	 * Returns the error reply that Redis sent, if an exception carries one.
 	 * @param ex the exception
-	 * @return the error reply, or null when the failure did not come from a Redis answer (a connection failure, a
-	 * timeout)
+	 * @return the error reply, or null when the failure did not come from a Redis answer
+	 * (a connection failure, a timeout)
 	 */
 	static @Nullable String errorReply(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
@@ -50,8 +54,8 @@ final class RedisErrors {
 	}
 
 	/**
-	 * Returns the most telling message of an exception chain: the Redis error reply if there is one, otherwise the
-	 * messages of the chain.
+	 * Returns the most telling message of an exception chain: the Redis error reply if
+	 * there is one, otherwise the messages of the chain.
 	 * @param ex the exception
 	 * @return the message
 	 */

@@ -34,123 +34,218 @@ import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 
 /**
- * A {@link HandoffStore} in Redis. This class is the whole Redis protocol of Handoff; it runs on Redis standalone,
- * Sentinel, master/replica and Cluster, through Lettuce or Jedis, as Spring Boot's {@code spring.data.redis.*}
- * configures them.
+ * A {@link HandoffStore} in Redis. This class is the whole Redis protocol of Handoff; it
+ * runs on Redis standalone, Sentinel, master/replica and Cluster, through Lettuce or
+ * Jedis, as Spring Boot's {@code spring.data.redis.*} configures them.
  * <p>
- * <b>Keys.</b> Every key of a label starts with {@code <namespace>:handoff:{<label>}:}, so all keys of one label
- * share a hash tag: on Redis Cluster they live in one slot, and each script touches one node.
+ * <b>Keys.</b> Every key of a label starts with {@code <namespace>:handoff:{<label>}:},
+ * so all keys of one label share a hash tag: on Redis Cluster they live in one slot, and
+ * each script touches one node.
  * <table>
  * <caption>Keys of one label</caption>
- * <tr><th>Key suffix</th><th>Type</th><th>Holds</th><th>TTL</th></tr>
- * <tr><td>{@code pending}</td><td>hash</td><td>record id → envelope, for records waiting for a taker</td>
- * <td>key ttl</td></tr>
- * <tr><td>{@code released}</td><td>hash</td><td>record id → envelope, for records an instance released because it
- * reads an older version (or had already handed its state off)</td><td>key ttl</td></tr>
- * <tr><td>{@code released-versions}</td><td>hash</td><td>record id → the record's version: only a claimer that reads
- * it takes the record</td><td>key ttl</td></tr>
- * <tr><td>{@code claim:<claim id>}</td><td>hash</td><td>record id → envelope, for the records one claim holds</td>
- * <td>key ttl</td></tr>
- * <tr><td>{@code report:<claim id>}</td><td>string</td><td>what the claim settled (dead letters with their cause and
- * reason, records given back by lapsed leases, whether records were left waiting), JSON, for a replay of the claim;
- * only written when there is something to report</td><td>lease</td></tr>
- * <tr><td>{@code claims}</td><td>sorted set</td><td>claim id, scored by its lease deadline (ms)</td><td>key ttl</td></tr>
- * <tr><td>{@code owner}</td><td>hash</td><td>record id → claim id, for records in flight</td><td>key ttl</td></tr>
- * <tr><td>{@code expiry}</td><td>sorted set</td><td>record id, scored by the time it expires (ms), for every record not
- * yet settled</td><td>key ttl</td></tr>
- * <tr><td>{@code attempts}</td><td>hash</td><td>record id → number of claims so far (absent: never claimed)</td>
- * <td>key ttl</td></tr>
- * <tr><td>{@code acked}</td><td>sorted set</td><td>record id, scored by when it was acknowledged; entries older than
- * the retention (below) are trimmed</td><td>retention</td></tr>
- * <tr><td>{@code acked-by}</td><td>hash</td><td>record id → the claim that acknowledged it, trimmed with
- * {@code acked}</td><td>retention</td></tr>
- * <tr><td>{@code dead}</td><td>hash</td><td>record id → envelope, for dead letters</td><td>dead-letter ttl</td></tr>
- * <tr><td>{@code dead-reasons}</td><td>hash</td><td>record id → why it was dead-lettered</td><td>dead-letter ttl</td></tr>
- * <tr><td>{@code dead-expiry}</td><td>sorted set</td><td>record id, scored by when its dead letter expires (ms); each
- * claim drops the dead letters past it</td><td>dead-letter ttl</td></tr>
+ * <tr>
+ * <th>Key suffix</th>
+ * <th>Type</th>
+ * <th>Holds</th>
+ * <th>TTL</th>
+ * </tr>
+ * <tr>
+ * <td>{@code pending}</td>
+ * <td>hash</td>
+ * <td>record id → envelope, for records waiting for a taker</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code released}</td>
+ * <td>hash</td>
+ * <td>record id → envelope, for records an instance released because it reads an older
+ * version (or had already handed its state off)</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code released-versions}</td>
+ * <td>hash</td>
+ * <td>record id → the record's version: only a claimer that reads it takes the
+ * record</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code claim:<claim id>}</td>
+ * <td>hash</td>
+ * <td>record id → envelope, for the records one claim holds</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code report:<claim id>}</td>
+ * <td>string</td>
+ * <td>what the claim settled (dead letters with their cause and reason, records given
+ * back by lapsed leases, whether records were left waiting), JSON, for a replay of the
+ * claim; only written when there is something to report</td>
+ * <td>lease</td>
+ * </tr>
+ * <tr>
+ * <td>{@code claims}</td>
+ * <td>sorted set</td>
+ * <td>claim id, scored by its lease deadline (ms)</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code owner}</td>
+ * <td>hash</td>
+ * <td>record id → claim id, for records in flight</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code expiry}</td>
+ * <td>sorted set</td>
+ * <td>record id, scored by the time it expires (ms), for every record not yet
+ * settled</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code attempts}</td>
+ * <td>hash</td>
+ * <td>record id → number of claims so far (absent: never claimed)</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code acked}</td>
+ * <td>sorted set</td>
+ * <td>record id, scored by when it was acknowledged; entries older than the retention
+ * (below) are trimmed</td>
+ * <td>retention</td>
+ * </tr>
+ * <tr>
+ * <td>{@code acked-by}</td>
+ * <td>hash</td>
+ * <td>record id → the claim that acknowledged it, trimmed with {@code acked}</td>
+ * <td>retention</td>
+ * </tr>
+ * <tr>
+ * <td>{@code dead}</td>
+ * <td>hash</td>
+ * <td>record id → envelope, for dead letters</td>
+ * <td>dead-letter ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code dead-reasons}</td>
+ * <td>hash</td>
+ * <td>record id → why it was dead-lettered</td>
+ * <td>dead-letter ttl</td>
+ * </tr>
+ * <tr>
+ * <td>{@code dead-expiry}</td>
+ * <td>sorted set</td>
+ * <td>record id, scored by when its dead letter expires (ms); each claim drops the dead
+ * letters past it</td>
+ * <td>dead-letter ttl</td>
+ * </tr>
  * </table>
- * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write; the key ttl only frees memory when no
- * instance serving the label ever runs again. Records that nobody claimed by their {@code expiry} score (or, once
- * released, nobody who reads their version) are dead-lettered by the next claim of the label; once claimed, a record
- * is governed by {@code max-deliveries} instead. Each dead letter expires {@code dead-letter-ttl} after it was made,
- * whatever the label does later. The notification channel is {@code <namespace>:handoff:{<label>}:notify}; its
- * messages carry a record id (or, after a release, a claim id). The store's startup check uses the label
- * {@code :check} (no user label contains a colon), whose keys live at most a minute.
+ * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write; the key ttl
+ * only frees memory when no instance serving the label ever runs again. Records that
+ * nobody claimed by their {@code expiry} score (or, once released, nobody who reads their
+ * version) are dead-lettered by the next claim of the label; once claimed, a record is
+ * governed by {@code max-deliveries} instead. Each dead letter expires
+ * {@code dead-letter-ttl} after it was made, whatever the label does later. The
+ * notification channel is {@code <namespace>:handoff:{<label>}:notify}; its messages
+ * carry a record id (or, after a release, a claim id). The store's startup check uses the
+ * label {@code :check} (no user label contains a colon), whose keys live at most a
+ * minute.
  * <p>
- * <b>How long an acknowledged id is remembered: the retention.</b> A replay of an initiate is a write of the same
- * record id: Lettuce re-sending it after a reconnect (within the command timeout), the shutdown retrying it (within
- * the shutdown timeout), or a caller retrying {@code HandoffOperations.initiate} with its own record id. A replay can
- * also be a record's keys copied back into Redis by someone who can write them. {@code initiate.lua} stores nothing
- * for an acknowledged id, and {@code claim.lua} dead-letters an acknowledged id it finds waiting (cause
- * {@code REPLAYED}) instead of delivering it, for the retention
- * ({@link dev.handoff.HandoffStore.Policy#acknowledgedRetention()}: {@code ttl + max-deliveries × lease + 10 min}, or
- * {@code + ttl} when the ttl is shorter than 10 min), past which a signed record is rejected by its age; at 100
- * records a second and the defaults, about 430 000 ids.
+ * <b>How long an acknowledged id is remembered: the retention.</b> A replay of an
+ * initiate is a write of the same record id: Lettuce re-sending it after a reconnect
+ * (within the command timeout), the shutdown retrying it (within the shutdown timeout),
+ * or a caller retrying {@code HandoffOperations.initiate} with its own record id. A
+ * replay can also be a record's keys copied back into Redis by someone who can write
+ * them. {@code initiate.lua} stores nothing for an acknowledged id, and {@code claim.lua}
+ * dead-letters an acknowledged id it finds waiting (cause {@code REPLAYED}) instead of
+ * delivering it, for the retention
+ * ({@link dev.handoff.HandoffStore.Policy#acknowledgedRetention()}:
+ * {@code ttl + max-deliveries × lease + 10 min}, or {@code + ttl} when the ttl is shorter
+ * than 10 min), past which a signed record is rejected by its age; at 100 records a
+ * second and the defaults, about 430 000 ids.
  * <p>
- * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs atomically, and which is
- * idempotent, because Lettuce re-sends a command whose reply a lost connection swallowed. Scripts go by
- * {@code EVALSHA}; a node that answers {@code NOSCRIPT} (after a restart or a failover, or a Cluster node that has
- * not seen the script yet) gets {@code EVAL} with the body once, which also loads it. A script that a Cluster node
- * answers with {@code TRYAGAIN}, while the label's slot migrates and its keys are split between two nodes, is sent
- * again after a pause, until it runs or the operation's timeout ends; Lettuce and Jedis follow {@code MOVED} and
- * {@code ASK} themselves. Scripts read the clock with
- * {@code TIME}, so leases do not depend on the instances' clocks.
+ * <b>Commands.</b> No operation uses {@code MULTI}: each is one script, which Redis runs
+ * atomically, and which is idempotent, because Lettuce re-sends a command whose reply a
+ * lost connection swallowed. Scripts go by {@code EVALSHA}; a node that answers
+ * {@code NOSCRIPT} (after a restart or a failover, or a Cluster node that has not seen
+ * the script yet) gets {@code EVAL} with the body once, which also loads it. A script
+ * that a Cluster node answers with {@code TRYAGAIN}, while the label's slot migrates and
+ * its keys are split between two nodes, is sent again after a pause, until it runs or the
+ * operation's timeout ends; Lettuce and Jedis follow {@code MOVED} and {@code ASK}
+ * themselves. Scripts read the clock with {@code TIME}, so leases do not depend on the
+ * instances' clocks.
  * <ul>
- * <li><b>initiate</b>: {@code EVALSHA initiate.lua}: {@code HSET pending} of the envelope, then the record's
- * {@code expiry}, then {@code PUBLISH} of its id; nothing for a record the label already knows. A batch of records
- * (all participants at shutdown) is one pipeline, so one round trip per node. When no reply comes, the store asks
+ * <li><b>initiate</b>: {@code EVALSHA initiate.lua}: {@code HSET pending} of the
+ * envelope, then the record's {@code expiry}, then {@code PUBLISH} of its id; nothing for
+ * a record the label already knows. A batch of records (all participants at shutdown) is
+ * one pipeline, so one round trip per node. When no reply comes, the store asks
  * {@code EVALSHA locate.lua} where the record is before it reports it not stored.</li>
- * <li><b>claim</b>: {@code EVALSHA claim.lua} then {@code HGETALL claim:<claim id>}, in one flush. The script drops
- * expired dead letters, gives the records of lapsed claims back to {@code pending} (or to {@code dead} after
- * {@code max-deliveries} claims), dead-letters expired records, then takes what waits: when every pending record
- * fits {@code max-record-size} and together {@code max-claim-size}, and none is released, it {@code RENAME}s
- * {@code pending} to the new claim's hash (no payload passes through Lua); otherwise it moves records one by one,
- * oldest first, dead-letters those over {@code max-record-size} without sending them, takes released records of a
- * version the claimer reads, and stops at {@code max-claim-size}, saying that more wait. A waiting record whose id
- * is in {@code acked} is dead-lettered as {@code REPLAYED} rather than taken. It records the owner and
- * raises the attempt count of each record taken, and adds the claim to {@code claims} with its lease deadline.
- * Claims of several labels (startup, each poll) are one pipeline. A claim whose reply never came is sent again
- * under the same claim id by the next claim of its label, and its replay returns what it took and its report.</li>
- * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver merges: moves the claim's
- * lease deadline to now + lease.</li>
- * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim still owns, remembers their
- * ids and the acknowledging claim in {@code acked} and {@code acked-by}, and answers per record whether this claim,
- * another claim or nobody acknowledged it.</li>
- * <li><b>dead-letter</b>: {@code EVALSHA dead-letter.lua}. Moves one claimed record to {@code dead}.</li>
- * <li><b>release</b>: {@code EVALSHA release.lua}. Moves claimed records to {@code released} with their version,
- * lowers their attempt count back, and {@code PUBLISH}es on the label's channel.</li>
- * <li><b>inspect</b>: {@code EVALSHA inspect.lua} per label, in one pipeline, waiting at most 2 seconds, for health
- * checks and gauges:
- * {@code HLEN} of {@code pending}, {@code released} and {@code owner}, {@code ZCOUNT} of {@code dead-expiry}.</li>
- * <li><b>list, requeue, delete</b>, for the Actuator endpoint: {@code EVALSHA list.lua} reads each record's header
- * line inside Redis (the payload never leaves it); {@code EVALSHA requeue.lua} moves a dead letter back to
- * {@code pending} with its attempts reset, a fresh {@code expiry} and a {@code PUBLISH};
+ * <li><b>claim</b>: {@code EVALSHA claim.lua} then {@code HGETALL claim:<claim id>}, in
+ * one flush. The script drops expired dead letters, gives the records of lapsed claims
+ * back to {@code pending} (or to {@code dead} after {@code max-deliveries} claims),
+ * dead-letters expired records, then takes what waits: when every pending record fits
+ * {@code max-record-size} and together {@code max-claim-size}, and none is released, it
+ * {@code RENAME}s {@code pending} to the new claim's hash (no payload passes through
+ * Lua); otherwise it moves records one by one, oldest first, dead-letters those over
+ * {@code max-record-size} without sending them, takes released records of a version the
+ * claimer reads, and stops at {@code max-claim-size}, saying that more wait. A waiting
+ * record whose id is in {@code acked} is dead-lettered as {@code REPLAYED} rather than
+ * taken. It records the owner and raises the attempt count of each record taken, and adds
+ * the claim to {@code claims} with its lease deadline. Claims of several labels (startup,
+ * each poll) are one pipeline. A claim whose reply never came is sent again under the
+ * same claim id by the next claim of its label, and its replay returns what it took and
+ * its report.</li>
+ * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver
+ * merges: moves the claim's lease deadline to now + lease.</li>
+ * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim
+ * still owns, remembers their ids and the acknowledging claim in {@code acked} and
+ * {@code acked-by}, and answers per record whether this claim, another claim or nobody
+ * acknowledged it.</li>
+ * <li><b>dead-letter</b>: {@code EVALSHA dead-letter.lua}. Moves one claimed record to
+ * {@code dead}.</li>
+ * <li><b>release</b>: {@code EVALSHA release.lua}. Moves claimed records to
+ * {@code released} with their version, lowers their attempt count back, and
+ * {@code PUBLISH}es on the label's channel.</li>
+ * <li><b>inspect</b>: {@code EVALSHA inspect.lua} per label, in one pipeline, waiting at
+ * most 2 seconds, for health checks and gauges: {@code HLEN} of {@code pending},
+ * {@code released} and {@code owner}, {@code ZCOUNT} of {@code dead-expiry}.</li>
+ * <li><b>list, requeue, delete</b>, for the Actuator endpoint: {@code EVALSHA list.lua}
+ * reads each record's header line inside Redis (the payload never leaves it);
+ * {@code EVALSHA requeue.lua} moves a dead letter back to {@code pending} with its
+ * attempts reset, a fresh {@code expiry} and a {@code PUBLISH};
  * {@code EVALSHA delete-dead-letter.lua} removes one.</li>
- * <li><b>waiting</b>: after startup, off its path, {@code SCAN MATCH <namespace>:handoff:{*}:expiry} (on every
- * Cluster master) and {@code HLEN} of {@code pending} and {@code released} per label found, to warn of labels that
- * no participant claims. It stops after 100 000 matching keys; {@code SCAN} itself examines the keyspace until
- * then, so on a large shared Redis it costs one round trip per 1000 keys.</li>
- * <li><b>durable initiate</b>, with {@link #setDurability}: the initiates and then {@code WAIT numreplicas timeout}
- * (or {@code WAITAOF 1 numreplicas timeout}) in one pipeline on a dedicated connection (the one Spring's
- * {@code LettuceConnection} opens for a pipeline, a new connection per batch unless the factory pools them, or a
- * Jedis connection from the pool), so the wait covers exactly these writes and blocks no other command; a record
- * stored but not as durable as asked is reported so, never refused. Not on Redis Cluster.</li>
- * <li><b>durability risks</b>: after startup, once, {@code CONFIG GET *} (on every Cluster master), to warn of
- * {@code appendonly no}, {@code appendfsync no} and an evicting {@code maxmemory-policy}.</li>
- * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription counts as a notification
- * of all of them, so records published while it was down are claimed at once.</li>
+ * <li><b>waiting</b>: after startup, off its path, {@code SCAN MATCH
+ * <namespace>:handoff:{*}:expiry} (on every Cluster master) and {@code HLEN} of
+ * {@code pending} and {@code released} per label found, to warn of labels that no
+ * participant claims. It stops after 100 000 matching keys; {@code SCAN} itself examines
+ * the keyspace until then, so on a large shared Redis it costs one round trip per 1000
+ * keys.</li>
+ * <li><b>durable initiate</b>, with {@link #setDurability}: the initiates and then
+ * {@code WAIT numreplicas timeout} (or {@code WAITAOF 1 numreplicas timeout}) in one
+ * pipeline on a dedicated connection (the one Spring's {@code LettuceConnection} opens
+ * for a pipeline, a new connection per batch unless the factory pools them, or a Jedis
+ * connection from the pool), so the wait covers exactly these writes and blocks no other
+ * command; a record stored but not as durable as asked is reported so, never refused. Not
+ * on Redis Cluster.</li>
+ * <li><b>durability risks</b>: after startup, once, {@code CONFIG GET *} (on every
+ * Cluster master), to warn of {@code appendonly no}, {@code appendfsync no} and an
+ * evicting {@code maxmemory-policy}.</li>
+ * <li><b>subscribe</b>: {@code SUBSCRIBE} to the labels' channels; every (re)subscription
+ * counts as a notification of all of them, so records published while it was down are
+ * claimed at once.</li>
  * </ul>
- * With Lettuce the commands go through Lettuce's native connection that Spring Data Redis shares; with Jedis
- * through Spring Data Redis' connections from the pool, two round trips for a claim on Redis Cluster, where Jedis
- * cannot pipeline.
+ * With Lettuce the commands go through Lettuce's native connection that Spring Data Redis
+ * shares; with Jedis through Spring Data Redis' connections from the pool, two round
+ * trips for a claim on Redis Cluster, where Jedis cannot pipeline.
  */
 public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	static final String CHECK_LABEL = ":check";
 
 	/**
-	 * The check's keys live at most a minute: ttl + dead-letter ttl, and the acknowledged retention, ttl + lease +
-	 * ttl.
+	 * The check's keys live at most a minute: ttl + dead-letter ttl, and the acknowledged
+	 * retention, ttl + lease + ttl.
 	 */
 	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(20), Duration.ofSeconds(15), 1,
 			Duration.ofSeconds(30));
@@ -163,7 +258,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private static final int MAX_CACHED_LABELS = 1000;
 
-	/** A record's envelope is its data and a header; a taker's size limit allows this much for the header. */
+	/**
+	 * A record's envelope is its data and a header; a taker's size limit allows this much
+	 * for the header.
+	 */
 	private static final long ENVELOPE_HEADER_ALLOWANCE = 64 * 1024;
 
 	private final String namespace;
@@ -174,7 +272,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private final Duration timeout;
 
-	/** With a counter, makes claim ids unique without a random UUID (and its SecureRandom) per claim. */
+	/**
+	 * With a counter, makes claim ids unique without a random UUID (and its SecureRandom)
+	 * per claim.
+	 */
 	private final String claimIdPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
 
 	private final AtomicLong claims = new AtomicLong();
@@ -190,7 +291,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	private volatile Durability durability = Durability.NONE;
 
-	/** Label → id of its last claim, when that claim got no reply: the next claim of the label re-uses the id. */
+	/**
+	 * Label → id of its last claim, when that claim got no reply: the next claim of the
+	 * label re-uses the id.
+	 */
 	private final Map<String, String> unansweredClaims = new ConcurrentHashMap<>();
 
 	/**
@@ -204,11 +308,13 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Creates a store for a connection factory that may be static master/replica, on which Lettuce refuses pub/sub.
+	 * Creates a store for a connection factory that may be static master/replica, on
+	 * which Lettuce refuses pub/sub.
 	 * @param connectionFactory the connection factory
 	 * @param namespace the first part of every key, usually the application name
 	 * @param policy the ttl, lease and delivery limits
-	 * @param masterReplica the master/replica nodes and user, to subscribe to one of them for notifications
+	 * @param masterReplica the master/replica nodes and user, to subscribe to one of them
+	 * for notifications
 	 */
 	public RedisHandoffStore(RedisConnectionFactory connectionFactory, String namespace, Policy policy,
 			MasterReplica masterReplica) {
@@ -237,7 +343,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 				: new Notifications(connectionFactory);
 	}
 
-	/** A store like another, sharing its connections, with another policy: the startup check's. */
+	/**
+	 * A store like another, sharing its connections, with another policy: the startup
+	 * check's.
+	 */
 	private RedisHandoffStore(RedisHandoffStore store, Policy policy) {
 		this.namespace = store.namespace;
 		this.args = PolicyArgs.of(policy);
@@ -265,9 +374,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		List<Command> commands = new ArrayList<>(records.size());
 		for (HandoffRecord<byte[]> record : records) {
 			Keys keys = keys(record.label());
-			commands.add(eval(Script.INITIATE, List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(),
-					keys.dead(), keys.released()), record.id(), Envelope.encode(record), keys.channel(),
-					this.args.ttl(), this.args.keyTtl()));
+			commands.add(eval(Script.INITIATE,
+					List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(), keys.dead(), keys.released()),
+					record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(), this.args.keyTtl()));
 		}
 		Durability durability = this.durability;
 		String shortfall = null;
@@ -302,9 +411,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return results;
 	}
 
-	/** Settles initiates whose reply did not come, by asking Redis where each record is. */
-	private void locate(Map<Integer, HandoffRecord<byte[]>> unanswered, List<Reply> replies,
-			List<Initiated> results, Duration timeout) {
+	/**
+	 * Settles initiates whose reply did not come, by asking Redis where each record is.
+	 */
+	private void locate(Map<Integer, HandoffRecord<byte[]>> unanswered, List<Reply> replies, List<Initiated> results,
+			Duration timeout) {
 		List<Command> commands = new ArrayList<>(unanswered.size());
 		unanswered.values().forEach((record) -> {
 			Keys keys = keys(record.label());
@@ -318,15 +429,20 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Reply reply = located.get(j++);
 			if (reply instanceof Reply.Value value && value.value() instanceof byte[] where) {
 				String place = string(where);
-				results.set(entry.getKey(), "absent".equals(place)
-						? new Initiated(id, Outcome.NOT_STORED, "no reply from Redis (" + lost
-								+ "), and the record is not in Redis", true)
-						: this.durability.isRequired() ? Initiated.storedNotDurable(id, "the reply to its write was "
-								+ "lost, so its durability could not be awaited") : Initiated.stored(id));
+				results.set(entry.getKey(),
+						"absent".equals(place)
+								? new Initiated(id, Outcome.NOT_STORED,
+										"no reply from Redis (" + lost + "), and the record is not in Redis", true)
+								: this.durability.isRequired()
+										? Initiated.storedNotDurable(id,
+												"the reply to its write was "
+														+ "lost, so its durability could not be awaited")
+										: Initiated.stored(id));
 			}
 			else {
-				results.set(entry.getKey(), new Initiated(id, Outcome.UNKNOWN, "no reply from Redis (" + lost
-						+ "), and Redis could not be asked whether the record arrived", true));
+				results.set(entry.getKey(), new Initiated(id, Outcome.UNKNOWN,
+						"no reply from Redis (" + lost + "), and Redis could not be asked whether the record arrived",
+						true));
 			}
 		}
 	}
@@ -337,8 +453,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Claims labels in one pipeline. A label whose last claim got no reply is claimed again under that claim's id, so
-	 * that the script's replay returns what the lost claim took and settled, rather than leaving it to the lease.
+	 * Claims labels in one pipeline. A label whose last claim got no reply is claimed
+	 * again under that claim's id, so that the script's replay returns what the lost
+	 * claim took and settled, rather than leaving it to the lease.
 	 */
 	@Override
 	public Claims claim(Collection<ClaimRequest> requests, String claimer) {
@@ -352,11 +469,12 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 					: claimer + "/" + this.claimIdPrefix + this.claims.incrementAndGet();
 			claimIds.put(label, claimId);
 			byte[] claimKey = keys.claim(claimId);
-			commands.add(eval(Script.CLAIM, List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(),
-					keys.claims(), claimKey, keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
-					keys.releasedVersions(), keys.report(claimId), keys.acked()), claimId, this.args.lease(),
-					this.args.keyTtl(), this.args.deadLetterTtl(), this.args.maxDeliveries(), request.version(),
-					this.args.maxRecord(), this.args.maxClaim()));
+			commands.add(eval(Script.CLAIM,
+					List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(), claimKey,
+							keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
+							keys.releasedVersions(), keys.report(claimId), keys.acked()),
+					claimId, this.args.lease(), this.args.keyTtl(), this.args.deadLetterTtl(),
+					this.args.maxDeliveries(), request.version(), this.args.maxRecord(), this.args.maxClaim()));
 			commands.add(new Command.HashGetAll(claimKey));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
@@ -408,16 +526,17 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			try {
 				HandoffRecord<byte[]> record = Envelope.decode(envelope);
 				if (!record.id().equals(ids.get(i))) {
-					// Settled under the id it is stored as, which the claim owns; the header's id is not.
-					unreadable.add(new HandoffClaim.Unreadable(ids.get(i), "its header names record " + record.id()
-							+ ", but it is stored as record " + ids.get(i)));
+					// Settled under the id it is stored as, which the claim owns; the
+					// header's id is not.
+					unreadable.add(new HandoffClaim.Unreadable(ids.get(i),
+							"its header names record " + record.id() + ", but it is stored as record " + ids.get(i)));
 					continue;
 				}
 				deliveries.add(new HandoffClaim.Delivery(record, ((Number) attempts.get(i)).intValue()));
 			}
 			catch (RuntimeException ex) {
-				unreadable.add(new HandoffClaim.Unreadable(ids.get(i), "not a Handoff envelope this version reads ("
-						+ ex.getMessage() + ")"));
+				unreadable.add(new HandoffClaim.Unreadable(ids.get(i),
+						"not a Handoff envelope this version reads (" + ex.getMessage() + ")"));
 			}
 		}
 		deliveries.sort(Comparator.comparing((delivery) -> delivery.record().createdAt()));
@@ -435,7 +554,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	/**
 	 * Acknowledges the records of several claims in one pipeline.
-	 * @throws HandoffException when Redis refused or did not answer any of them; the others are acknowledged
+	 * @throws HandoffException when Redis refused or did not answer any of them; the
+	 * others are acknowledged
 	 */
 	@Override
 	public List<Acknowledged> acknowledge(List<Acknowledgement> acknowledgements) {
@@ -447,8 +567,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			arguments.add(claim.id());
 			arguments.add(this.args.acknowledgedRetention());
 			arguments.addAll(acknowledgement.recordIds());
-			commands.add(eval(Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
-					keys.expiry(), keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())),
+			commands.add(eval(
+					Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(),
+							keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())),
 					arguments.toArray()));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
@@ -486,8 +607,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	@Override
 	public boolean deadLetter(HandoffClaim claim, String recordId, String reason) {
 		Keys keys = keys(claim.label());
-		Object moved = value(runScript(eval(Script.DEAD_LETTER, List.of(keys.claim(claim.id()), keys.claims(),
-				keys.owner(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons(), keys.deadExpiry()),
+		Object moved = value(runScript(eval(Script.DEAD_LETTER,
+				List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(), keys.attempts(),
+						keys.dead(), keys.deadReasons(), keys.deadExpiry()),
 				claim.id(), recordId, reason, this.args.deadLetterTtl())), "dead-letter", claim.label());
 		return moved instanceof Number number && number.intValue() == 1;
 	}
@@ -503,28 +625,35 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		arguments.add(this.args.keyTtl());
 		for (String id : recordIds) {
 			Integer version = versions.get(id);
-			Assert.isTrue(version != null, () -> "Record " + id + " is not among the deliveries of claim " + claim.id());
+			Assert.isTrue(version != null,
+					() -> "Record " + id + " is not among the deliveries of claim " + claim.id());
 			arguments.add(id);
 			arguments.add(version);
 		}
-		Object released = value(runScript(eval(Script.RELEASE, List.of(keys.claim(claim.id()), keys.claims(),
-				keys.owner(), keys.attempts(), keys.released(), keys.releasedVersions()), arguments.toArray())),
+		Object released = value(
+				runScript(
+						eval(Script.RELEASE,
+								List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.attempts(),
+										keys.released(), keys.releasedVersions()),
+								arguments.toArray())),
 				"release", claim.label());
 		return (released instanceof Number number) ? number.intValue() : 0;
 	}
 
 	/**
-	 * Counts each label's records with one {@code EVALSHA inspect.lua} per label, in one pipeline.
+	 * Counts each label's records with one {@code EVALSHA inspect.lua} per label, in one
+	 * pipeline.
 	 */
 	@Override
 	public Map<String, Counts> inspect(Collection<String> labels) {
 		List<Command> commands = new ArrayList<>(labels.size());
 		for (String label : labels) {
 			Keys keys = keys(label);
-			commands.add(eval(Script.INSPECT, List.of(keys.pending(), keys.released(), keys.owner(),
-					keys.deadExpiry())));
+			commands
+				.add(eval(Script.INSPECT, List.of(keys.pending(), keys.released(), keys.owner(), keys.deadExpiry())));
 		}
-		// A health probe must answer while Redis is away, not wait out the command timeout.
+		// A health probe must answer while Redis is away, not wait out the command
+		// timeout.
 		List<Reply> replies = runScripts(commands, min(this.timeout, INSPECT_TIMEOUT));
 		Map<String, Counts> counts = new LinkedHashMap<>();
 		int i = 0;
@@ -538,8 +667,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Lists a label's records with one {@code EVALSHA list.lua}, which returns each envelope's header line, never its
-	 * payload.
+	 * Lists a label's records with one {@code EVALSHA list.lua}, which returns each
+	 * envelope's header line, never its payload.
 	 */
 	@Override
 	public List<StoredRecord> list(String label, int limit) {
@@ -556,8 +685,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			int attempts = ((Number) reply.get(i + 4)).intValue();
 			try {
 				Envelope.Header header = Envelope.header((byte[]) reply.get(i + 2));
-				records.add(new StoredRecord(id, where, header.version(), header.origin(), header.createdAt(),
-						attempts, size, reason.isEmpty() ? null : reason));
+				records.add(new StoredRecord(id, where, header.version(), header.origin(), header.createdAt(), attempts,
+						size, reason.isEmpty() ? null : reason));
 			}
 			catch (HandoffException ex) {
 				records.add(new StoredRecord(id, where, 0, "(unreadable envelope)", Instant.EPOCH, attempts, size,
@@ -570,23 +699,28 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	@Override
 	public boolean requeueDeadLetter(String label, String recordId) {
 		Keys keys = keys(label);
-		Object requeued = value(runScript(eval(Script.REQUEUE, List.of(keys.pending(), keys.expiry(), keys.attempts(),
-				keys.dead(), keys.deadReasons(), keys.deadExpiry()), recordId, this.args.ttl(), this.args.keyTtl(),
-				keys.channel())), "requeue", label);
+		Object requeued = value(
+				runScript(eval(Script.REQUEUE,
+						List.of(keys.pending(), keys.expiry(), keys.attempts(), keys.dead(), keys.deadReasons(),
+								keys.deadExpiry()),
+						recordId, this.args.ttl(), this.args.keyTtl(), keys.channel())),
+				"requeue", label);
 		return requeued instanceof Number number && number.intValue() == 1;
 	}
 
 	@Override
 	public boolean deleteDeadLetter(String label, String recordId) {
 		Keys keys = keys(label);
-		Object deleted = value(runScript(eval(Script.DELETE_DEAD_LETTER, List.of(keys.dead(), keys.deadReasons(),
-				keys.deadExpiry()), recordId)), "deletion", label);
+		Object deleted = value(runScript(
+				eval(Script.DELETE_DEAD_LETTER, List.of(keys.dead(), keys.deadReasons(), keys.deadExpiry()), recordId)),
+				"deletion", label);
 		return deleted instanceof Number number && number.intValue() == 1;
 	}
 
 	/**
-	 * Scans the namespace for labels with records not yet settled ({@code SCAN} of {@code expiry} keys, on every
-	 * master of a Cluster, at most 100 000 keys), then counts each one's waiting records with {@code HLEN}.
+	 * Scans the namespace for labels with records not yet settled ({@code SCAN} of
+	 * {@code expiry} keys, on every master of a Cluster, at most 100 000 keys), then
+	 * counts each one's waiting records with {@code HLEN}.
 	 */
 	@Override
 	public Map<String, Long> waiting(int maxLabels) {
@@ -601,19 +735,21 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Runs every operation of the protocol once on the label {@code :check}, whose keys live one minute: initiate
-	 * (with its {@code PUBLISH}, received on a subscription of its own), locate, claim, renew, dead-letter, release,
-	 * a second claim, acknowledge and an inspection. (The scan for unclaimed labels runs after startup, off its path,
-	 * and reports its own failure.)
-	 * A missing ACL permission, a script Redis refuses or a topology that delivers no notifications fails here, at
-	 * startup, rather than at the first deploy.
+	 * Runs every operation of the protocol once on the label {@code :check}, whose keys
+	 * live one minute: initiate (with its {@code PUBLISH}, received on a subscription of
+	 * its own), locate, claim, renew, dead-letter, release, a second claim, acknowledge
+	 * and an inspection. (The scan for unclaimed labels runs after startup, off its path,
+	 * and reports its own failure.) A missing ACL permission, a script Redis refuses or a
+	 * topology that delivers no notifications fails here, at startup, rather than at the
+	 * first deploy.
 	 */
 	@Override
 	public void verify() {
 		if (this.runner instanceof LettuceCommandRunner lettuce && this.subscriptions instanceof Notifications
 				&& isMasterReplica(lettuce)) {
-			throw new HandoffConfigurationException("Handoff's Redis store has a static master/replica connection "
-					+ "factory, on which Lettuce refuses pub/sub, and no master/replica nodes to subscribe to.",
+			throw new HandoffConfigurationException(
+					"Handoff's Redis store has a static master/replica connection "
+							+ "factory, on which Lettuce refuses pub/sub, and no master/replica nodes to subscribe to.",
 					"Configure the connection with spring.data.redis.masterreplica.nodes, or create the "
 							+ "RedisHandoffStore with RedisHandoffStore.MasterReplica naming the nodes.");
 		}
@@ -629,8 +765,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			if (refusal != null) {
 				throw checkFailed("SUBSCRIBE to " + string(keys.channel()), refusal);
 			}
-			throw new HandoffException("Could not subscribe to " + string(keys.channel()) + ": "
-					+ RedisErrors.describe(ex), ex);
+			throw new HandoffException(
+					"Could not subscribe to " + string(keys.channel()) + ": " + RedisErrors.describe(ex), ex);
 		}
 		try {
 			awaitNotification(notified, "the subscription to " + string(keys.channel()) + " was not confirmed");
@@ -652,7 +788,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			HandoffClaim claim = check.claim(CHECK_LABEL, "check");
 			Assert.state(claim.deliveries().size() == 2, "The check's claim did not return its two records");
 			Assert.state(check.renew(claim), "The check's renewal did not count");
-			Assert.state(check.deadLetter(claim, dropped.id(), "startup check"), "The check's dead letter did not count");
+			Assert.state(check.deadLetter(claim, dropped.id(), "startup check"),
+					"The check's dead letter did not count");
 			Assert.state(check.release(claim, List.of(kept.id())) == 1, "The check's release did not count");
 			HandoffClaim again = check.claim(CHECK_LABEL, "check");
 			Assert.state(again.deliveries().size() == 1, "The check's second claim did not return its record");
@@ -692,8 +829,9 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	private HandoffConfigurationException checkFailed(String what, @Nullable String answer) {
-		return new HandoffConfigurationException("Handoff's check of its Redis store (" + describe() + ", keys "
-				+ this.namespace + ":handoff:*) failed at " + what + ": " + answer,
+		return new HandoffConfigurationException(
+				"Handoff's check of its Redis store (" + describe() + ", keys " + this.namespace
+						+ ":handoff:*) failed at " + what + ": " + answer,
 				"Grant the Redis user what Handoff needs (README.md, 'Least privilege', has the ACL SETUSER line), "
 						+ "or set handoff.store-check=log to start anyway.");
 	}
@@ -717,9 +855,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Runs writes and then {@code WAIT} (or {@code WAITAOF}) in one pipeline on a connection of their own, so the
-	 * wait covers exactly these writes and blocks nobody else; writes answered {@code NOSCRIPT} go again with their
-	 * body, followed by another wait.
+	 * Runs writes and then {@code WAIT} (or {@code WAITAOF}) in one pipeline on a
+	 * connection of their own, so the wait covers exactly these writes and blocks nobody
+	 * else; writes answered {@code NOSCRIPT} go again with their body, followed by
+	 * another wait.
 	 */
 	private Waited runDurably(List<Command> commands, Durability durability, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
@@ -764,9 +903,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Runs commands as one pipeline, then sends again, together with the commands that followed it up to the next
-	 * script (a claim's {@code HGETALL}), each script whose node answered {@code NOSCRIPT} (with its body, at once)
-	 * or {@code TRYAGAIN} (after a pause: its slot is migrating on Redis Cluster and its keys are split between two
+	 * Runs commands as one pipeline, then sends again, together with the commands that
+	 * followed it up to the next script (a claim's {@code HGETALL}), each script whose
+	 * node answered {@code NOSCRIPT} (with its body, at once) or {@code TRYAGAIN} (after
+	 * a pause: its slot is migrating on Redis Cluster and its keys are split between two
 	 * nodes). The scripts are idempotent, so sending one again is safe.
 	 */
 	private List<Reply> runScripts(List<? extends Command> commands, Duration timeout) {
@@ -853,10 +993,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * The policy's numbers as script arguments, encoded once rather than per command. The key ttl is
-	 * {@code ttl + dead-letter-ttl}.
+	 * The policy's numbers as script arguments, encoded once rather than per command. The
+	 * key ttl is {@code ttl + dead-letter-ttl}.
 	 */
-	// Arrays, as the client takes them: built once and never copied, compared or handed out.
+	// Arrays, as the client takes them: built once and never copied, compared or handed
+	// out.
 	@SuppressWarnings("ArrayRecordComponent")
 	private record PolicyArgs(byte[] ttl, byte[] keyTtl, byte[] lease, byte[] deadLetterTtl, byte[] maxDeliveries,
 			byte[] maxRecord, byte[] maxClaim, byte[] acknowledgedRetention) {
@@ -879,7 +1020,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		Keys keys = this.keysByLabel.get(label);
 		if (keys == null) {
 			keys = new Keys(this.namespace, label);
-			// Participants' labels are few; a caller of HandoffOperations that makes up labels gets fresh keys.
+			// Participants' labels are few; a caller of HandoffOperations that makes up
+			// labels gets fresh keys.
 			if (this.keysByLabel.size() < MAX_CACHED_LABELS) {
 				this.keysByLabel.putIfAbsent(label, keys);
 			}
@@ -888,33 +1030,37 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Makes every initiate wait for replicas ({@code WAIT}) or for the append-only file ({@code WAITAOF}) after it
-	 * wrote, on a connection of its own; see {@link Durability}. {@link #verify()} then checks that the server can.
+	 * Makes every initiate wait for replicas ({@code WAIT}) or for the append-only file
+	 * ({@code WAITAOF}) after it wrote, on a connection of its own; see
+	 * {@link Durability}. {@link #verify()} then checks that the server can.
 	 * @param durability what to wait for
-	 * @throws HandoffConfigurationException on Redis Cluster, where the wait must run on the node that took each
-	 * write
+	 * @throws HandoffConfigurationException on Redis Cluster, where the wait must run on
+	 * the node that took each write
 	 */
 	public void setDurability(Durability durability) {
 		Assert.notNull(durability, "'durability' must not be null");
 		if (durability.isRequired() && ConnectionSettings.isCluster(this.connectionFactory)) {
 			throw new HandoffConfigurationException("handoff.durability is set, but Handoff cannot wait for the "
 					+ "durability of a write on Redis Cluster: WAIT must run on the node that took the write, on "
-					+ "the connection that sent it.", "Remove handoff.durability.replicas and "
+					+ "the connection that sent it.",
+					"Remove handoff.durability.replicas and "
 							+ "handoff.durability.fsync, or use Redis standalone, Sentinel or master/replica.");
 		}
 		Duration replyTimeout = ConnectionSettings.replyTimeout(this.connectionFactory);
 		if (durability.isRequired() && replyTimeout != null && durability.timeout().compareTo(replyTimeout) >= 0) {
-			throw new HandoffConfigurationException("handoff.durability.timeout (" + durability.timeout() + ") is "
-					+ "not below the time the Redis client waits for a reply (" + replyTimeout + "), so a wait "
-					+ "that runs out would look like a lost reply.", "Lower handoff.durability.timeout, or raise "
-							+ "spring.data.redis.timeout above it.");
+			throw new HandoffConfigurationException(
+					"handoff.durability.timeout (" + durability.timeout() + ") is "
+							+ "not below the time the Redis client waits for a reply (" + replyTimeout + "), so a wait "
+							+ "that runs out would look like a lost reply.",
+					"Lower handoff.durability.timeout, or raise " + "spring.data.redis.timeout above it.");
 		}
 		this.durability = durability;
 	}
 
 	/**
-	 * Sends the configured wait once, for a millisecond, so that a server that cannot ({@code WAITAOF} before Redis
-	 * 7.2, or with {@code appendonly no}) or a user who may not fails startup rather than every handoff.
+	 * Sends the configured wait once, for a millisecond, so that a server that cannot
+	 * ({@code WAITAOF} before Redis 7.2, or with {@code appendonly no}) or a user who may
+	 * not fails startup rather than every handoff.
 	 */
 	private void checkDurability() {
 		Durability durability = this.durability;
@@ -925,17 +1071,19 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		Reply reply = this.runner.runDedicated(List.of(wait), this.timeout).get(0);
 		if (reply instanceof Reply.RedisError error) {
 			if (durability.fsync() && !error.message().startsWith("NOPERM")) {
-				throw new HandoffConfigurationException("handoff.durability.fsync needs WAITAOF with a local fsync, "
-						+ "which Redis refused: " + error.message() + ". WAITAOF came with Redis 7.2, and waits for "
-						+ "the local fsync only with appendonly yes.", "Run Redis 7.2 or later with appendonly yes, "
-								+ "or set handoff.durability.fsync=false.");
+				throw new HandoffConfigurationException(
+						"handoff.durability.fsync needs WAITAOF with a local fsync, " + "which Redis refused: "
+								+ error.message() + ". WAITAOF came with Redis 7.2, and waits for "
+								+ "the local fsync only with appendonly yes.",
+						"Run Redis 7.2 or later with appendonly yes, " + "or set handoff.durability.fsync=false.");
 			}
 			throw checkFailed(wait.name(), error.message());
 		}
 	}
 
 	/**
-	 * Reads the server's persistence and eviction settings with {@code CONFIG GET}; see {@link ServerSettings}.
+	 * Reads the server's persistence and eviction settings with {@code CONFIG GET}; see
+	 * {@link ServerSettings}.
 	 */
 	@Override
 	public List<String> durabilityRisks() {
@@ -943,8 +1091,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Whether every Redis this store reaches is on this machine (a loopback address or {@code localhost}), as the
-	 * connection factory's configuration names it.
+	 * Whether every Redis this store reaches is on this machine (a loopback address or
+	 * {@code localhost}), as the connection factory's configuration names it.
 	 * @return whether the store is on loopback only
 	 */
 	public boolean isLoopback() {
@@ -952,7 +1100,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * Returns the hosts this store reaches, as the connection factory's configuration names them.
+	 * Returns the hosts this store reaches, as the connection factory's configuration
+	 * names them.
 	 * @return the hosts
 	 */
 	public List<String> getHosts() {
@@ -960,11 +1109,13 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	/**
-	 * The nodes of a static master/replica setup ({@code spring.data.redis.masterreplica.nodes}), where Lettuce's
-	 * connection refuses pub/sub, so the store subscribes on a connection of its own to one of them.
+	 * The nodes of a static master/replica setup
+	 * ({@code spring.data.redis.masterreplica.nodes}), where Lettuce's connection refuses
+	 * pub/sub, so the store subscribes on a connection of its own to one of them.
 	 *
 	 * @param nodes the nodes; empty for every other topology
-	 * @param username the Redis user, or null for the default user; the password is the connection factory's
+	 * @param username the Redis user, or null for the default user; the password is the
+	 * connection factory's
 	 */
 	public record MasterReplica(List<RedisNode> nodes, @Nullable String username) {
 

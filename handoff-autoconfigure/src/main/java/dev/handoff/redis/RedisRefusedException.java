@@ -3,8 +3,8 @@ package dev.handoff.redis;
 import dev.handoff.HandoffException;
 
 /**
- * Redis answered one of the store's commands with an error, such as {@code NOPERM ...}. The message starts with
- * Redis' own words.
+ * Redis answered one of the store's commands with an error, such as {@code NOPERM ...}.
+ * The message starts with Redis' own words.
  */
 final class RedisRefusedException extends HandoffException {
 

@@ -6,8 +6,8 @@ import org.springframework.aot.hint.RuntimeHints;
 import org.springframework.aot.hint.RuntimeHintsRegistrar;
 
 /**
- * Keeps the store's Lua scripts, which {@link Script} reads from the classpath, in a GraalVM native image.
- * Registered in {@code META-INF/spring/aot.factories}.
+ * Keeps the store's Lua scripts, which {@link Script} reads from the classpath, in a
+ * GraalVM native image. Registered in {@code META-INF/spring/aot.factories}.
  */
 final class RedisScriptsRuntimeHints implements RuntimeHintsRegistrar {
 

@@ -10,8 +10,8 @@ sealed interface Reply {
 	/**
 	 * Redis answered.
 	 *
-	 * @param value the answer: a {@code Long}, a {@code byte[]}, a {@code List} of those, a {@code Map<byte[], byte[]>}
-	 * (for {@code HGETALL}), or null
+	 * @param value the answer: a {@code Long}, a {@code byte[]}, a {@code List} of those,
+	 * a {@code Map<byte[], byte[]>} (for {@code HGETALL}), or null
 	 */
 	record Value(@Nullable Object value) implements Reply {
 	}
@@ -34,7 +34,8 @@ sealed interface Reply {
 	}
 
 	/**
-	 * No answer came: the connection failed or the command timed out. The command may or may not have run.
+	 * No answer came: the connection failed or the command timed out. The command may or
+	 * may not have run.
 	 *
 	 * @param cause why
 	 */

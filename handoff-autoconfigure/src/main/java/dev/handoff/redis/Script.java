@@ -8,8 +8,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * One of the store's Lua scripts, read from its {@code .lua} resource and hashed once, when the class loads, so that
- * nothing is re-read or re-hashed per call.
+ * One of the store's Lua scripts, read from its {@code .lua} resource and hashed once,
+ * when the class loads, so that nothing is re-read or re-hashed per call.
  *
  * @param name the resource name, for messages
  * @param body the script's source

@@ -15,9 +15,10 @@ import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
- * Reads, once after startup, the settings of the Redis server (every Cluster master) that decide whether it keeps
- * what it acknowledged: {@code CONFIG GET *} for {@code appendonly}, {@code save}, {@code appendfsync} and
- * {@code maxmemory-policy}, and, when handoffs wait for replicas, {@code INFO replication} for the replicas
+ * Reads, once after startup, the settings of the Redis server (every Cluster master) that
+ * decide whether it keeps what it acknowledged: {@code CONFIG GET *} for
+ * {@code appendonly}, {@code save}, {@code appendfsync} and {@code maxmemory-policy},
+ * and, when handoffs wait for replicas, {@code INFO replication} for the replicas
  * connected; it says in a sentence each what can lose handed-off state.
  */
 final class ServerSettings {
@@ -28,9 +29,12 @@ final class ServerSettings {
 	/**
 	 * Reads the settings and explains the risky ones.
 	 * @param connectionFactory the connection factory
-	 * @param replicas how many replicas each handoff waits for ({@code handoff.durability.replicas})
-	 * @return one sentence per setting that can lose handed-off state; empty when none can
-	 * @throws RuntimeException when Redis refuses {@code CONFIG GET} (an ACL, or a managed Redis)
+	 * @param replicas how many replicas each handoff waits for
+	 * ({@code handoff.durability.replicas})
+	 * @return one sentence per setting that can lose handed-off state; empty when none
+	 * can
+	 * @throws RuntimeException when Redis refuses {@code CONFIG GET} (an ACL, or a
+	 * managed Redis)
 	 */
 	static List<String> risks(RedisConnectionFactory connectionFactory, int replicas) {
 		Set<String> risks = new LinkedHashSet<>();
@@ -38,9 +42,9 @@ final class ServerSettings {
 			if (replicas > 0 && !(connection instanceof RedisClusterConnection)) {
 				String connected = connection.serverCommands().info("replication").getProperty("connected_slaves", "0");
 				if (Integer.parseInt(connected.trim()) < replicas) {
-					risks.add("Redis has " + connected.trim() + " replica(s) connected, and handoff.durability.replicas "
-							+ "is " + replicas + ": every handoff will be reported not durable until enough replicas "
-							+ "connect.");
+					risks.add("Redis has " + connected.trim()
+							+ " replica(s) connected, and handoff.durability.replicas " + "is " + replicas
+							+ ": every handoff will be reported not durable until enough replicas " + "connect.");
 				}
 			}
 			if (connection instanceof RedisClusterConnection cluster) {
@@ -63,9 +67,10 @@ final class ServerSettings {
 		String appendonly = value(config, "appendonly");
 		String save = value(config, "save");
 		if ("no".equals(appendonly)) {
-			risks.add(where + " has appendonly no" + (save.isBlank() ? " and no RDB snapshots (save \"\"): a restart "
-					+ "loses every handoff record waiting in it" : ": a restart loses the handoff records written "
-							+ "since its last RDB snapshot (save " + save + ")")
+			risks.add(where + " has appendonly no" + (save.isBlank()
+					? " and no RDB snapshots (save \"\"): a restart " + "loses every handoff record waiting in it"
+					: ": a restart loses the handoff records written " + "since its last RDB snapshot (save " + save
+							+ ")")
 					+ ". Set appendonly yes (appendfsync everysec or always) where handoffs must survive a restart.");
 		}
 		else if ("no".equals(value(config, "appendfsync"))) {

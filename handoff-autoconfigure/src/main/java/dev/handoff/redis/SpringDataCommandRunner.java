@@ -15,10 +15,11 @@ import org.springframework.data.redis.connection.RedisPipelineException;
 import org.springframework.data.redis.connection.ReturnType;
 
 /**
- * Runs commands through Spring Data Redis' {@link RedisConnection}, for clients other than Lettuce (Jedis). Each
- * call borrows a connection from the factory (Jedis' pool) and returns it. Where the connection can pipeline
- * (standalone and Sentinel) the commands go in one pipeline; where it cannot (Jedis on Redis Cluster) they go one
- * after the other, so an operation of two commands costs two round trips. The timeout is the client's own.
+ * Runs commands through Spring Data Redis' {@link RedisConnection}, for clients other
+ * than Lettuce (Jedis). Each call borrows a connection from the factory (Jedis' pool) and
+ * returns it. Where the connection can pipeline (standalone and Sentinel) the commands go
+ * in one pipeline; where it cannot (Jedis on Redis Cluster) they go one after the other,
+ * so an operation of two commands costs two round trips. The timeout is the client's own.
  */
 final class SpringDataCommandRunner implements CommandRunner {
 
@@ -31,7 +32,8 @@ final class SpringDataCommandRunner implements CommandRunner {
 	@Override
 	public List<Reply> run(List<? extends Command> commands, Duration timeout) {
 		return withConnection(commands, (connection) -> {
-			// Jedis cannot pipeline on Redis Cluster: "Pipeline is not supported for JedisClusterConnection".
+			// Jedis cannot pipeline on Redis Cluster: "Pipeline is not supported for
+			// JedisClusterConnection".
 			if (commands.size() > 1 && !(connection instanceof RedisClusterConnection)) {
 				return pipelined(connection, commands);
 			}
@@ -43,7 +45,10 @@ final class SpringDataCommandRunner implements CommandRunner {
 		});
 	}
 
-	/** Each run borrows a connection of its own from the pool already, and pipelines even one command on it. */
+	/**
+	 * Each run borrows a connection of its own from the pool already, and pipelines even
+	 * one command on it.
+	 */
 	@Override
 	public List<Reply> runDedicated(List<? extends Command> commands, Duration timeout) {
 		return withConnection(commands, (connection) -> pipelined(connection, commands));
@@ -98,8 +103,8 @@ final class SpringDataCommandRunner implements CommandRunner {
 			};
 			return eval.sendBody()
 					? connection.scriptingCommands().eval(eval.script().body(), type, eval.keys().length, keysAndArgs)
-					: connection.scriptingCommands().evalSha(eval.script().sha1(), type, eval.keys().length,
-							keysAndArgs);
+					: connection.scriptingCommands()
+						.evalSha(eval.script().sha1(), type, eval.keys().length, keysAndArgs);
 		}
 		if (command instanceof Command.Wait wait) {
 			return connection.execute(wait.name(), wait.args());
@@ -122,8 +127,8 @@ final class SpringDataCommandRunner implements CommandRunner {
 	}
 
 	/**
-	 * Describes the client and topology from the factory's configuration, without a connection: describing must
-	 * not wait for a Redis that does not answer.
+	 * Describes the client and topology from the factory's configuration, without a
+	 * connection: describing must not wait for a Redis that does not answer.
 	 */
 	@Override
 	public String describe() {

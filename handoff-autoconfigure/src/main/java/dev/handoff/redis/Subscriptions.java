@@ -14,8 +14,8 @@ interface Subscriptions {
 	/**
 	 * Subscribes.
 	 * @param labelsByChannel the labels, by the name of their channel
-	 * @param onAvailable called with one label per message, and with all labels each time every channel is
-	 * (re)subscribed
+	 * @param onAvailable called with one label per message, and with all labels each time
+	 * every channel is (re)subscribed
 	 * @return the subscription
 	 */
 	HandoffSubscription subscribe(Map<String, String> labelsByChannel, Consumer<List<String>> onAvailable);

@@ -6,8 +6,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * HKDF with HMAC-SHA256 (RFC 5869), which the JDK offers only from Java 24 on: derives the signing and the
- * encryption key from one secret, so the two never share a key.
+ * HKDF with HMAC-SHA256 (RFC 5869), which the JDK offers only from Java 24 on: derives
+ * the signing and the encryption key from one secret, so the two never share a key.
  */
 final class Hkdf {
 

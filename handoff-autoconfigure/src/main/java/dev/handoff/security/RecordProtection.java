@@ -26,25 +26,31 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.Assert;
 
 /**
- * Signs, and optionally encrypts, the records an instance hands off, and verifies those it receives before any of
- * their payload is parsed.
+ * Signs, and optionally encrypts, the records an instance hands off, and verifies those
+ * it receives before any of their payload is parsed.
  * <p>
  * A protected record carries, in its {@linkplain HandoffRecord#headers() headers}:
  * <ul>
  * <li>{@code handoff-key}: the id of the key that made it;</li>
  * <li>{@code handoff-namespace}: the namespace it was handed off in;</li>
- * <li>{@code handoff-nonce}: with encryption, the 96-bit AES-GCM nonce, fresh per record (base64url);</li>
- * <li>{@code handoff-signature}: HMAC-SHA256 (base64url) over the namespace, label, record id, version, origin,
- * creation time, every other header, and the payload as stored (the ciphertext, with encryption).</li>
+ * <li>{@code handoff-nonce}: with encryption, the 96-bit AES-GCM nonce, fresh per record
+ * (base64url);</li>
+ * <li>{@code handoff-signature}: HMAC-SHA256 (base64url) over the namespace, label,
+ * record id, version, origin, creation time, every other header, and the payload as
+ * stored (the ciphertext, with encryption).</li>
  * </ul>
- * Each listed secret yields two keys through HKDF-SHA256, one to sign ({@code info = "handoff hmac-sha256 v1"}) and
- * one to encrypt ({@code info = "handoff aes-256-gcm v1"}), so signing and encryption never share a key. Encryption
- * uses the signed fields (all but the payload) as associated data. Signatures are compared in constant time.
+ * Each listed secret yields two keys through HKDF-SHA256, one to sign
+ * ({@code info = "handoff hmac-sha256 v1"}) and one to encrypt
+ * ({@code info = "handoff aes-256-gcm v1"}), so signing and encryption never share a key.
+ * Encryption uses the signed fields (all but the payload) as associated data. Signatures
+ * are compared in constant time.
  * <p>
- * Verification rejects a record (see {@link Rejection}) that is unsigned while signatures are required, signed by a
- * key not listed, bound to another namespace or label, altered in any signed field, or older than the time Redis
- * remembers acknowledged ids (then it can only be a replay). An instance without keys verifies nothing: it takes a
- * signed record as it takes an unsigned one, and rejects only an encrypted one, which it cannot read.
+ * Verification rejects a record (see {@link Rejection}) that is unsigned while signatures
+ * are required, signed by a key not listed, bound to another namespace or label, altered
+ * in any signed field, or older than the time Redis remembers acknowledged ids (then it
+ * can only be a replay). An instance without keys verifies nothing: it takes a signed
+ * record as it takes an unsigned one, and rejects only an encrypted one, which it cannot
+ * read.
  */
 public final class RecordProtection {
 
@@ -101,12 +107,13 @@ public final class RecordProtection {
 	/**
 	 * Creates the protection of one namespace.
 	 * @param namespace the namespace records are bound to
-	 * @param secrets key id to secret, base64 (standard or URL-safe), at least 32 bytes each; every one verifies
+	 * @param secrets key id to secret, base64 (standard or URL-safe), at least 32 bytes
+	 * each; every one verifies
 	 * @param activeKey the key that signs (and encrypts), one of the secrets
 	 * @param encrypt whether to encrypt payloads
 	 * @param requireSigned whether unsigned records are rejected
-	 * @param maxAge the age beyond which a signed record is rejected as a replay: how long the store remembers
-	 * acknowledged ids
+	 * @param maxAge the age beyond which a signed record is rejected as a replay: how
+	 * long the store remembers acknowledged ids
 	 * @return the protection
 	 * @throws HandoffConfigurationException when a secret or the active key is not valid
 	 */
@@ -126,9 +133,11 @@ public final class RecordProtection {
 			return none();
 		}
 		if (activeKey == null || !keys.containsKey(activeKey)) {
-			throw new HandoffConfigurationException("handoff.security.active-key is "
-					+ ((activeKey != null) ? "'" + activeKey + "', which is not one" : "not set, and must be one")
-					+ " of the keys listed under handoff.security.keys " + keys.keySet() + ".",
+			throw new HandoffConfigurationException(
+					"handoff.security.active-key is "
+							+ ((activeKey != null) ? "'" + activeKey + "', which is not one"
+									: "not set, and must be one")
+							+ " of the keys listed under handoff.security.keys " + keys.keySet() + ".",
 					"Set handoff.security.active-key to the id of the key that signs what this instance hands off.");
 		}
 		return new RecordProtection(namespace, Map.copyOf(keys), activeKey, encrypt, requireSigned, maxAge);
@@ -183,7 +192,8 @@ public final class RecordProtection {
 	}
 
 	/**
-	 * Verifies, and decrypts when it is encrypted, a record claimed under a label, before its payload is parsed.
+	 * Verifies, and decrypts when it is encrypted, a record claimed under a label, before
+	 * its payload is parsed.
 	 * @param record the record as stored
 	 * @param label the label it was claimed under
 	 * @param now the time
@@ -192,15 +202,15 @@ public final class RecordProtection {
 	 */
 	public HandoffRecord<byte[]> verify(HandoffRecord<byte[]> record, String label, Instant now) {
 		if (!record.label().equals(label)) {
-			throw new RejectedRecordException(Rejection.WRONG_LABEL, "it is bound to label '" + record.label()
-					+ "' but was claimed under label '" + label + "'");
+			throw new RejectedRecordException(Rejection.WRONG_LABEL,
+					"it is bound to label '" + record.label() + "' but was claimed under label '" + label + "'");
 		}
 		Map<String, String> headers = record.headers();
 		String signature = headers.get(SIGNATURE);
 		if (signature == null) {
 			if (this.requireSigned) {
-				throw new RejectedRecordException(Rejection.UNSIGNED, "it is unsigned, and "
-						+ "handoff.security.require-signed is on");
+				throw new RejectedRecordException(Rejection.UNSIGNED,
+						"it is unsigned, and " + "handoff.security.require-signed is on");
 			}
 			if (headers.containsKey(NONCE)) {
 				throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "it is encrypted but carries no signature");
@@ -209,20 +219,21 @@ public final class RecordProtection {
 		}
 		String keyId = headers.getOrDefault(KEY, "");
 		if (this.keys.isEmpty() && !headers.containsKey(NONCE)) {
-			// Without keys nothing is verified, a signed record no less than an unsigned one: a rollback to an
+			// Without keys nothing is verified, a signed record no less than an unsigned
+			// one: a rollback to an
 			// instance without keys still receives what a signing instance handed off.
 			return withoutProtectionHeaders(record, record.data());
 		}
 		Keys key = this.keys.get(keyId);
 		if (key == null) {
-			throw new RejectedRecordException(Rejection.UNKNOWN_KEY, "it is signed by key '" + keyId + "', which is "
-					+ "not listed under handoff.security.keys" + (this.keys.isEmpty() ? " (none are)" : " "
-							+ this.keys.keySet()));
+			throw new RejectedRecordException(Rejection.UNKNOWN_KEY,
+					"it is signed by key '" + keyId + "', which is " + "not listed under handoff.security.keys"
+							+ (this.keys.isEmpty() ? " (none are)" : " " + this.keys.keySet()));
 		}
 		String boundTo = headers.getOrDefault(NAMESPACE, "");
 		if (!boundTo.equals(this.namespace)) {
-			throw new RejectedRecordException(Rejection.WRONG_NAMESPACE, "it is bound to namespace '" + boundTo
-					+ "', not to '" + this.namespace + "'");
+			throw new RejectedRecordException(Rejection.WRONG_NAMESPACE,
+					"it is bound to namespace '" + boundTo + "', not to '" + this.namespace + "'");
 		}
 		Map<String, String> signed = new TreeMap<>(headers);
 		signed.remove(SIGNATURE);
@@ -240,9 +251,10 @@ public final class RecordProtection {
 					+ "(altered in Redis, or signed by another secret under key id '" + keyId + "')");
 		}
 		if (Duration.between(record.createdAt(), now).compareTo(this.maxAge) > 0) {
-			throw new RejectedRecordException(Rejection.REPLAYED, "it was handed off at " + record.createdAt()
-					+ ", longer ago than Redis remembers acknowledged records (handoff.ttl + "
-					+ "handoff.dead-letter-ttl, " + this.maxAge + "): a replay of a record already delivered");
+			throw new RejectedRecordException(Rejection.REPLAYED,
+					"it was handed off at " + record.createdAt()
+							+ ", longer ago than Redis remembers acknowledged records (handoff.ttl + "
+							+ "handoff.dead-letter-ttl, " + this.maxAge + "): a replay of a record already delivered");
 		}
 		byte[] payload = record.data();
 		String nonce = headers.get(NONCE);
@@ -259,7 +271,10 @@ public final class RecordProtection {
 				record.createdAt(), plain);
 	}
 
-	/** Every signed field but the payload, each length-prefixed, so no two records share an encoding. */
+	/**
+	 * Every signed field but the payload, each length-prefixed, so no two records share
+	 * an encoding.
+	 */
 	private static byte[] signedFields(HandoffRecord<byte[]> record, Map<String, String> headers) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(256);
 		write(out, SIGNED_AS);

@@ -52,8 +52,8 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for {@link HandoffAutoConfiguration}: every condition and property, and the startup failures that say what
- * to change.
+ * Tests for {@link HandoffAutoConfiguration}: every condition and property, and the
+ * startup failures that say what to change.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffAutoConfigurationTests {
@@ -102,9 +102,8 @@ class HandoffAutoConfigurationTests {
 			HandoffOperations operations = context.getBean(HandoffOperations.class);
 			operations.initiate("roundtrip", 1, Map.of("count", 42L));
 			List<Map<String, Long>> received = new ArrayList<>();
-			int count = operations.complete("roundtrip", 1,
-					new ParameterizedTypeReference<Map<String, Long>>() {
-					}, (records) -> records.forEach((record) -> received.add(record.data())));
+			int count = operations.complete("roundtrip", 1, new ParameterizedTypeReference<Map<String, Long>>() {
+			}, (records) -> records.forEach((record) -> received.add(record.data())));
 			assertThat(count).isOne();
 			assertThat(received).containsExactly(Map.of("count", 42L));
 		});
@@ -125,8 +124,8 @@ class HandoffAutoConfigurationTests {
 			assertThat(properties.getPollInterval()).isEqualTo(Duration.ofSeconds(10));
 			assertThat(properties.getDeadLetterTtl()).isEqualTo(Duration.ofDays(7));
 			HandoffSettings settings = context.getBean(HandoffSettings.class);
-			assertThat(settings.policy()).isEqualTo(new HandoffStore.Policy(Duration.ofHours(1),
-					Duration.ofSeconds(30), 5, Duration.ofDays(7)));
+			assertThat(settings.policy())
+				.isEqualTo(new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(7)));
 			assertThat(settings.instanceId()).isEqualTo(HandoffTemplate.defaultInstanceId());
 			assertThat(context.getBean(HandoffTemplate.class).getInstanceId()).isEqualTo(settings.instanceId());
 		});
@@ -142,8 +141,8 @@ class HandoffAutoConfigurationTests {
 				HandoffSettings settings = context.getBean(HandoffSettings.class);
 				assertThat(settings.namespace()).isEqualTo("orders");
 				assertThat(settings.instanceId()).isEqualTo("pod-7");
-				assertThat(settings.policy()).isEqualTo(new HandoffStore.Policy(Duration.ofHours(2),
-						Duration.ofSeconds(45), 3, Duration.ofDays(1)));
+				assertThat(settings.policy()).isEqualTo(
+						new HandoffStore.Policy(Duration.ofHours(2), Duration.ofSeconds(45), 3, Duration.ofDays(1)));
 				HandoffProperties properties = settings.properties();
 				assertThat(properties.getShutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
 				assertThat(properties.getStartupTimeout()).isEqualTo(Duration.ofSeconds(20));
@@ -211,7 +210,8 @@ class HandoffAutoConfigurationTests {
 				assertThat(context.getBean(HandoffTemplate.class)).isSameAs(template);
 				context.getBean(CountersParticipant.class).state = Map.of("a", 1L);
 				context.close();
-				// The lifecycle handed off through the user's template, so its instance id is the origin.
+				// The lifecycle handed off through the user's template, so its instance
+				// id is the origin.
 				assertThat(store.claim("counters", "test").deliveries()).singleElement()
 					.satisfies((delivery) -> assertThat(delivery.record().origin()).isEqualTo("custom-instance"));
 			});
@@ -228,7 +228,8 @@ class HandoffAutoConfigurationTests {
 
 	@Test
 	void inMemoryStoreWithAWarningWhenRedisIsNotOnTheClasspath(CapturedOutput output) {
-		// Jedis too: with RedisConnectionFactory hidden, Boot's own @ConditionalOnMissingBean does not see Lettuce's
+		// Jedis too: with RedisConnectionFactory hidden, Boot's own
+		// @ConditionalOnMissingBean does not see Lettuce's
 		// factory and would define Jedis' beside it.
 		FilteredClassLoader withoutRedis = new FilteredClassLoader(RedisConnectionFactory.class, Jedis.class);
 		this.redisRunner.withClassLoader(withoutRedis).run((context) -> {
@@ -236,11 +237,11 @@ class HandoffAutoConfigurationTests {
 				.doesNotHaveBean(RedisHandoffStore.class)
 				.hasSingleBean(HandoffTemplate.class)
 				.hasSingleBean(HandoffLifecycle.class);
-			// The bean conditions on RedisConnectionFactory cannot see the class either: only the report tells that
+			// The bean conditions on RedisConnectionFactory cannot see the class either:
+			// only the report tells that
 			// the class condition is what turned the Redis store off.
-			assertThat(ConditionReport.of(context, RedisHandoffStoreConfiguration.class))
-				.contains("@ConditionalOnClass did not find required class '" + RedisConnectionFactory.class.getName()
-						+ "'");
+			assertThat(ConditionReport.of(context, RedisHandoffStoreConfiguration.class)).contains(
+					"@ConditionalOnClass did not find required class '" + RedisConnectionFactory.class.getName() + "'");
 			assertThat(output).contains("WARN")
 				.contains("Handoff uses an in-memory store: state handed off stays inside this JVM");
 		});
@@ -250,21 +251,23 @@ class HandoffAutoConfigurationTests {
 	void redisStoreWithAConnectionFactoryOfTheUsersOwnWithoutBootsRedisAutoConfiguration(CapturedOutput output) {
 		this.runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.data.redis"))
 			.withBean(LettuceConnectionFactory.class,
-					() -> new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1",
-							redis.server().port())))
+					() -> new LettuceConnectionFactory(
+							new RedisStandaloneConfiguration("127.0.0.1", redis.server().port())))
 			.run((context) -> assertThat(context).hasNotFailed()
 				.hasSingleBean(RedisHandoffStore.class)
 				.doesNotHaveBean(InMemoryHandoffStore.class));
-		// Ordered after Boot's Redis auto-configuration by name, so its absence is no TypeNotPresentException.
+		// Ordered after Boot's Redis auto-configuration by name, so its absence is no
+		// TypeNotPresentException.
 		assertThat(output).doesNotContain("TypeNotPresentException").doesNotContain("Failed to introspect");
 	}
 
 	@Test
 	void redisStoreDoesNotCreateOtherBeansEarly() {
-		// Looking up Boot's connection details must not instantiate every bean, which made a controller that
+		// Looking up Boot's connection details must not instantiate every bean, which
+		// made a controller that
 		// depends on HandoffOperations a circular reference.
-		this.redisRunner.withBean(NeedsOperations.class).run((context) -> assertThat(context).hasNotFailed()
-			.hasSingleBean(RedisHandoffStore.class));
+		this.redisRunner.withBean(NeedsOperations.class)
+			.run((context) -> assertThat(context).hasNotFailed().hasSingleBean(RedisHandoffStore.class));
 	}
 
 	@Test
@@ -296,13 +299,15 @@ class HandoffAutoConfigurationTests {
 
 	@Test
 	void redisStoreUsesTheConnectionFactoryMarkedForHandoff() {
-		// The unmarked one points at a port where nothing listens: the startup check would fail on it.
+		// The unmarked one points at a port where nothing listens: the startup check
+		// would fail on it.
 		this.redisRunner.withUserConfiguration(MarkedConnectionFactoryConfiguration.class)
 			.withPropertyValues("handoff.startup-timeout=5s")
 			.withBean(CountersParticipant.class, CountersParticipant::new)
 			.run((context) -> {
 				assertThat(context).hasNotFailed().hasSingleBean(RedisHandoffStore.class);
-				assertThat(context.getBean(RedisHandoffStore.class).inspect(List.of("counters"))).containsKey("counters");
+				assertThat(context.getBean(RedisHandoffStore.class).inspect(List.of("counters")))
+					.containsKey("counters");
 			});
 	}
 
@@ -310,7 +315,8 @@ class HandoffAutoConfigurationTests {
 	void redisStoreWhenOneOfTwoRedisConnectionFactoriesIsPrimary() {
 		this.redisRunner.withUserConfiguration(TwoConnectionFactoriesConfiguration.class)
 			.withBean("primaryConnectionFactory", RedisConnectionFactory.class,
-					() -> new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", redis.server().port())),
+					() -> new LettuceConnectionFactory(
+							new RedisStandaloneConfiguration("127.0.0.1", redis.server().port())),
 					(definition) -> definition.setPrimary(true))
 			.run((context) -> assertThat(context).hasSingleBean(RedisHandoffStore.class));
 	}
@@ -419,8 +425,7 @@ class HandoffAutoConfigurationTests {
 
 	@Test
 	void shutdownTimeoutMayUseARaisedPhaseTimeout() {
-		this.runner
-			.withPropertyValues("handoff.shutdown-timeout=45s", "spring.lifecycle.timeout-per-shutdown-phase=1m")
+		this.runner.withPropertyValues("handoff.shutdown-timeout=45s", "spring.lifecycle.timeout-per-shutdown-phase=1m")
 			.run((context) -> assertThat(context).hasNotFailed());
 	}
 
@@ -650,10 +655,10 @@ class HandoffAutoConfigurationTests {
 	static class CustomLifecycleConfiguration {
 
 		@Bean
-		HandoffLifecycle myLifecycle(ListableBeanFactory beanFactory,
-				HandoffTemplate template, HandoffStore store) {
-			return new HandoffLifecycle(beanFactory, template, store, new HandoffLifecycle.Settings(
-					Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), HandoffLifecycle.StoreCheck.FAIL));
+		HandoffLifecycle myLifecycle(ListableBeanFactory beanFactory, HandoffTemplate template, HandoffStore store) {
+			return new HandoffLifecycle(beanFactory, template, store,
+					new HandoffLifecycle.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+							HandoffLifecycle.StoreCheck.FAIL));
 		}
 
 	}

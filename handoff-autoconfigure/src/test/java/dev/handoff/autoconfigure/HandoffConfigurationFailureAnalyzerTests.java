@@ -46,7 +46,8 @@ class HandoffConfigurationFailureAnalyzerTests {
 
 	@Test
 	void analyzerIsRegisteredForSpringBoot() {
-		// Boot's own analyzers want constructor arguments that only a running application has; they are not the point.
+		// Boot's own analyzers want constructor arguments that only a running application
+		// has; they are not the point.
 		List<FailureAnalyzer> analyzers = SpringFactoriesLoader.forDefaultResourceLocation(getClass().getClassLoader())
 			.load(FailureAnalyzer.class, FailureHandler.handleMessage((message, failure) -> {
 			}));

@@ -21,8 +21,9 @@ import org.springframework.beans.BeanUtils;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tests for the {@code META-INF/spring-configuration-metadata.json} that the configuration processor generates from
- * {@link HandoffProperties}: IDEs show its descriptions and defaults, so every key needs both.
+ * Tests for the {@code META-INF/spring-configuration-metadata.json} that the
+ * configuration processor generates from {@link HandoffProperties}: IDEs show its
+ * descriptions and defaults, so every key needs both.
  */
 class HandoffConfigurationMetadataTests {
 
@@ -32,8 +33,8 @@ class HandoffConfigurationMetadataTests {
 	static void readMetadata() throws IOException {
 		properties = new LinkedHashMap<>();
 		JsonMapper mapper = JsonMapper.builder().build();
-		for (URL url : Collections.list(HandoffProperties.class.getClassLoader()
-			.getResources("META-INF/spring-configuration-metadata.json"))) {
+		for (URL url : Collections.list(
+				HandoffProperties.class.getClassLoader().getResources("META-INF/spring-configuration-metadata.json"))) {
 			try (InputStream in = url.openStream()) {
 				for (JsonNode property : mapper.readTree(in).path("properties")) {
 					String name = property.path("name").asString();
@@ -53,7 +54,8 @@ class HandoffConfigurationMetadataTests {
 		assertThat(properties).containsOnlyKeys(expected);
 		properties.forEach((name, property) -> {
 			String description = property.path("description").asString();
-			// The field's Javadoc, a sentence: capitalized and ended; a boolean says when it is true.
+			// The field's Javadoc, a sentence: capitalized and ended; a boolean says when
+			// it is true.
 			assertThat(description).as("description of %s", name).matches("(?s)\\p{Lu}.*\\.");
 			if (property.path("type").asString().equals("java.lang.Boolean")) {
 				assertThat(description).as("description of boolean %s", name).startsWith("Whether ");
@@ -82,14 +84,17 @@ class HandoffConfigurationMetadataTests {
 
 	@Test
 	void typesAreDurationsWhereTimeIsMeant() {
-		for (String name : List.of("handoff.ttl", "handoff.lease", "handoff.dead-letter-ttl", "handoff.shutdown-timeout",
-				"handoff.startup-timeout", "handoff.poll-interval")) {
+		for (String name : List.of("handoff.ttl", "handoff.lease", "handoff.dead-letter-ttl",
+				"handoff.shutdown-timeout", "handoff.startup-timeout", "handoff.poll-interval")) {
 			assertThat(properties.get(name).path("type").asString()).as("type of %s", name)
 				.isEqualTo("java.time.Duration");
 		}
 	}
 
-	/** Each writable property, and those of nested groups such as {@code handoff.security}. */
+	/**
+	 * Each writable property, and those of nested groups such as
+	 * {@code handoff.security}.
+	 */
 	private static void addProperties(List<String> names, String prefix, Class<?> type) {
 		for (PropertyDescriptor descriptor : BeanUtils.getPropertyDescriptors(type)) {
 			if (descriptor.getWriteMethod() != null) {

@@ -33,9 +33,9 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Handoff as a Redis user with exactly the permissions of the {@code ACL SETUSER} line in README.md, read from the
- * file so that the documented line is the tested one; and with one permission less, which fails startup with Redis'
- * own answer.
+ * Handoff as a Redis user with exactly the permissions of the {@code ACL SETUSER} line in
+ * README.md, read from the file so that the documented line is the tested one; and with
+ * one permission less, which fails startup with Redis' own answer.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffLeastPrivilegeTests {
@@ -58,7 +58,8 @@ class HandoffLeastPrivilegeTests {
 			HandoffRecord<String> sent = operations.initiate("round-trip", 1, "state");
 			List<String> received = new ArrayList<>();
 			assertThat(operations.complete("round-trip", 1, String.class,
-					(records) -> records.forEach((record) -> received.add(record.data())))).isOne();
+					(records) -> records.forEach((record) -> received.add(record.data()))))
+				.isOne();
 			assertThat(received).containsExactly(sent.data());
 		});
 	}
@@ -77,7 +78,9 @@ class HandoffLeastPrivilegeTests {
 		properties.put("handoff.namespace", namespace);
 		new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
-			.withPropertyValues(properties.entrySet().stream().map((entry) -> entry.getKey() + "=" + entry.getValue())
+			.withPropertyValues(properties.entrySet()
+				.stream()
+				.map((entry) -> entry.getKey() + "=" + entry.getValue())
 				.toArray(String[]::new))
 			.withBean(PageViews.class, PageViews::new)
 			.run((context) -> {
@@ -89,7 +92,10 @@ class HandoffLeastPrivilegeTests {
 			});
 	}
 
-	/** What README.md says signed, encrypted and durable handoffs need besides (WAITAOF only from Redis 7.2). */
+	/**
+	 * What README.md says signed, encrypted and durable handoffs need besides (WAITAOF
+	 * only from Redis 7.2).
+	 */
 	private static final String DURABILITY_COMMANDS = "+wait";
 
 	@Test
@@ -106,7 +112,8 @@ class HandoffLeastPrivilegeTests {
 			operations.initiate("round-trip", 1, "state");
 			List<String> received = new ArrayList<>();
 			assertThat(operations.complete("round-trip", 1, String.class,
-					(records) -> records.forEach((record) -> received.add(record.data())))).isOne();
+					(records) -> records.forEach((record) -> received.add(record.data()))))
+				.isOne();
 			assertThat(received).containsExactly("state");
 		});
 		createUser("no-wait-" + namespace, aclLine(namespace));
@@ -203,7 +210,8 @@ class HandoffLeastPrivilegeTests {
 
 		@Override
 		public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
-			handoffs.forEach((handoff) -> handoff.data().forEach((page, count) -> this.views.merge(page, count, Long::sum)));
+			handoffs.forEach(
+					(handoff) -> handoff.data().forEach((page, count) -> this.views.merge(page, count, Long::sum)));
 		}
 
 	}

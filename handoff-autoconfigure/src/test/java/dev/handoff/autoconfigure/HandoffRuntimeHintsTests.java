@@ -24,15 +24,17 @@ import org.springframework.javapoet.ClassName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The hints a GraalVM native image needs, as Spring AOT finds them through {@code META-INF/spring/aot.factories}:
- * the store's Lua scripts, and the state type of each participant, generics included.
+ * The hints a GraalVM native image needs, as Spring AOT finds them through
+ * {@code META-INF/spring/aot.factories}: the store's Lua scripts, and the state type of
+ * each participant, generics included.
  */
 class HandoffRuntimeHintsTests {
 
 	@Test
 	void theStoresScriptsAreResources() {
 		RuntimeHints hints = new RuntimeHints();
-		AotServices.factories().load(RuntimeHintsRegistrar.class)
+		AotServices.factories()
+			.load(RuntimeHintsRegistrar.class)
 			.forEach((registrar) -> registrar.registerHints(hints, getClass().getClassLoader()));
 		for (String script : List.of("initiate", "claim", "acknowledge", "release", "renew", "dead-letter", "locate",
 				"inspect", "list", "requeue", "delete-dead-letter")) {
@@ -50,7 +52,8 @@ class HandoffRuntimeHintsTests {
 				new ClassNameGenerator(ClassName.get("com.example", "TestApplication")), new InMemoryGeneratedFiles());
 		new ApplicationContextAotGenerator().processAheadOfTime(context, generation);
 		RuntimeHints hints = generation.getRuntimeHints();
-		assertThat(RuntimeHintsPredicates.reflection().onType(Window.class)
+		assertThat(RuntimeHintsPredicates.reflection()
+			.onType(Window.class)
 			.withMemberCategories(MemberCategory.INVOKE_DECLARED_CONSTRUCTORS)).accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onMethodInvocation(Window.class, "hits")).accepts(hints);
 		assertThat(RuntimeHintsPredicates.reflection().onType(Window.class)).accepts(hints);

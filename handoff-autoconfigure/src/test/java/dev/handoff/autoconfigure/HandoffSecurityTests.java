@@ -39,9 +39,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Signed and encrypted handoffs against a real Redis, with records altered, forged, moved and replayed by writing
- * Redis directly, as anyone with write access to it could: every such record is dead-lettered with its reason, and
- * the state type's deserializer is never called for it.
+ * Signed and encrypted handoffs against a real Redis, with records altered, forged, moved
+ * and replayed by writing Redis directly, as anyone with write access to it could: every
+ * such record is dead-lettered with its reason, and the state type's deserializer is
+ * never called for it.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffSecurityTests {
@@ -71,7 +72,9 @@ class HandoffSecurityTests {
 		return properties.toArray(String[]::new);
 	}
 
-	/** Hands off a tally from an instance without participants, so that it waits in Redis. */
+	/**
+	 * Hands off a tally from an instance without participants, so that it waits in Redis.
+	 */
 	private HandoffRecord<Tally> handOff(String label, String... properties) {
 		AtomicReference<HandoffRecord<Tally>> sent = new AtomicReference<>();
 		runner("v1", properties)
@@ -96,21 +99,22 @@ class HandoffSecurityTests {
 				}
 			})
 			.run((context) -> {
-			TallyParticipant participant = context.getBean(TallyParticipant.class);
-			HandoffStore store = context.getBean(HandoffStore.class);
-			await().atMost(Duration.ofSeconds(10)).until(() -> !participant.received.isEmpty()
-					|| store.inspect(List.of("tally")).get("tally").deadLettered() > 0);
-			received.records.addAll(participant.received);
-			context.getBean(MeterRegistry.class)
-				.find("handoff.records")
-				.tags("label", "tally", "outcome", "rejected")
-				.counters()
-				.forEach((counter) -> received.rejectedMetric.add(counter.getId().getTag("reason")));
-			received.deadLetters.addAll(store.list("tally", 10)
-				.stream()
-				.filter((stored) -> stored.where() == HandoffStore.Where.DEAD_LETTERED)
-				.toList());
-		});
+				TallyParticipant participant = context.getBean(TallyParticipant.class);
+				HandoffStore store = context.getBean(HandoffStore.class);
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> !participant.received.isEmpty()
+							|| store.inspect(List.of("tally")).get("tally").deadLettered() > 0);
+				received.records.addAll(participant.received);
+				context.getBean(MeterRegistry.class)
+					.find("handoff.records")
+					.tags("label", "tally", "outcome", "rejected")
+					.counters()
+					.forEach((counter) -> received.rejectedMetric.add(counter.getId().getTag("reason")));
+				received.deadLetters.addAll(store.list("tally", 10)
+					.stream()
+					.filter((stored) -> stored.where() == HandoffStore.Where.DEAD_LETTERED)
+					.toList());
+			});
 		received.deserialized = Tally.created.get() - before;
 		return received;
 	}
@@ -204,7 +208,8 @@ class HandoffSecurityTests {
 	void unsignedRecordsAreAcceptedWhileSignaturesAreTurnedOnWithRequireSignedOff() {
 		handOff("tally");
 		Received received = receive(with(keys("k1", "k1"), "handoff.security.require-signed=false"));
-		assertThat(received.records).singleElement().satisfies((record) -> assertThat(record.data().hits()).isEqualTo(41));
+		assertThat(received.records).singleElement()
+			.satisfies((record) -> assertThat(record.data().hits()).isEqualTo(41));
 	}
 
 	@Test

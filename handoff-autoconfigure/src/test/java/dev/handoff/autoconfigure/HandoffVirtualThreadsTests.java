@@ -21,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Handoff's threads follow {@code spring.threads.virtual.enabled}, as Spring Boot's own executors do: the merge of
- * what arrives and the capture at shutdown run on virtual threads when it is on (Java 21 or later), on platform
- * threads otherwise.
+ * Handoff's threads follow {@code spring.threads.virtual.enabled}, as Spring Boot's own
+ * executors do: the merge of what arrives and the capture at shutdown run on virtual
+ * threads when it is on (Java 21 or later), on platform threads otherwise.
  */
 class HandoffVirtualThreadsTests {
 
@@ -58,7 +58,10 @@ class HandoffVirtualThreadsTests {
 		return recorder[0];
 	}
 
-	/** {@code Thread.isVirtual()}, which Java 17 does not have: there every thread is a platform thread. */
+	/**
+	 * {@code Thread.isVirtual()}, which Java 17 does not have: there every thread is a
+	 * platform thread.
+	 */
 	private static boolean isVirtual(Thread thread) {
 		try {
 			return (boolean) Thread.class.getMethod("isVirtual").invoke(thread);

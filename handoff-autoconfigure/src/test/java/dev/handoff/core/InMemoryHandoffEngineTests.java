@@ -24,7 +24,8 @@ import org.springframework.boot.test.system.CapturedOutput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The engine tests against the in-memory store, shared by the contexts of one test as a user-defined bean.
+ * The engine tests against the in-memory store, shared by the contexts of one test as a
+ * user-defined bean.
  */
 class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 
@@ -38,7 +39,8 @@ class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 	@Override
 	protected ApplicationContextRunner storeRunner(Settings settings) {
 		if (this.store == null) {
-			// A user-defined store is not configured by handoff.* properties: give it the same policy.
+			// A user-defined store is not configured by handoff.* properties: give it the
+			// same policy.
 			this.store = new InMemoryHandoffStore(new HandoffStore.Policy(Duration.ofHours(1), settings.lease(),
 					settings.maxDeliveries(), Duration.ofDays(1)));
 		}
@@ -50,9 +52,10 @@ class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 
 	@Test
 	void outOfMemoryWhileTheBatchIsWrittenCostsOnlyTheParticipantThatCausedIt(CapturedOutput output) {
-		InMemoryHandoffStore memory = new InMemoryHandoffStore(new HandoffStore.Policy(Duration.ofHours(1),
-				Duration.ofSeconds(1), 5, Duration.ofDays(1)));
-		// As encoding a state too large for the heap would: every write that holds the big record fails.
+		InMemoryHandoffStore memory = new InMemoryHandoffStore(
+				new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(1), 5, Duration.ofDays(1)));
+		// As encoding a state too large for the heap would: every write that holds the
+		// big record fails.
 		HandoffStore store = new OutOfMemoryOnLargeRecords(memory, 1024 * 1024);
 		ApplicationContextRunner runner = new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class))
@@ -65,9 +68,10 @@ class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 		assertThat(output).contains("Could not hand off the state of label 'big' (participant")
 			.contains("OutOfMemoryError")
 			.contains("-Xmx");
-		runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) ->
-				assertThat(context.getBean(Counters.class).received).singleElement()
-					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+		runner.withPropertyValues("handoff.instance-id=new")
+			.withBean(Counters.class, Counters::new)
+			.run((context) -> assertThat(context.getBean(Counters.class).received).singleElement()
+				.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
 	}
 
 	@Override
@@ -89,7 +93,10 @@ class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 
 	}
 
-	/** An in-memory store whose writes fail with an {@link OutOfMemoryError} when they hold a large record. */
+	/**
+	 * An in-memory store whose writes fail with an {@link OutOfMemoryError} when they
+	 * hold a large record.
+	 */
 	private static final class OutOfMemoryOnLargeRecords implements HandoffStore {
 
 		private final HandoffStore store;

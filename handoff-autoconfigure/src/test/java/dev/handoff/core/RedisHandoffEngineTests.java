@@ -24,8 +24,9 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The engine tests against a real Redis: each context gets the auto-configured Lettuce connection factory and the
- * Redis store, as an application would; each test has a namespace of its own.
+ * The engine tests against a real Redis: each context gets the auto-configured Lettuce
+ * connection factory and the Redis store, as an application would; each test has a
+ * namespace of its own.
  */
 class RedisHandoffEngineTests extends AbstractHandoffEngineTests {
 
@@ -52,7 +53,8 @@ class RedisHandoffEngineTests extends AbstractHandoffEngineTests {
 
 	@Test
 	void handoffThroughRedisLogsNoWarnings(CapturedOutput output) {
-		// A Redis that keeps what it acknowledges; the harness' servers run without persistence, which Handoff
+		// A Redis that keeps what it acknowledges; the harness' servers run without
+		// persistence, which Handoff
 		// rightly warns of.
 		try (RedisConnection connection = connectionFactory.getConnection()) {
 			connection.serverCommands().setConfig("appendonly", "yes");
@@ -78,7 +80,8 @@ class RedisHandoffEngineTests extends AbstractHandoffEngineTests {
 			.withBean(Counters.class, Counters::new)
 			.run((context) -> {
 				Counters counters = context.getBean(Counters.class);
-				// No await: claims follow each other until nothing waits, within the startup restore.
+				// No await: claims follow each other until nothing waits, within the
+				// startup restore.
 				assertThat(counters.received).hasSize(4);
 				assertThat(counters.attempts).hasSizeGreaterThan(1);
 			});

@@ -30,9 +30,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * What the engine does while Redis is away: startup goes on and the records arrive once Redis is back; shutdown
- * returns within its timeout and says what it lost. The connection settings are Boot's defaults, so Lettuce would
- * wait 60 seconds for a command: every bound here is Handoff's own.
+ * What the engine does while Redis is away: startup goes on and the records arrive once
+ * Redis is back; shutdown returns within its timeout and says what it lost. The
+ * connection settings are Boot's defaults, so Lettuce would wait 60 seconds for a
+ * command: every bound here is Handoff's own.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RedisOutageTests {
@@ -44,8 +45,9 @@ class RedisOutageTests {
 	private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
 	/**
-	 * What creating and refreshing a context may add to the startup timeout on a loaded machine. Far below the
-	 * 60 seconds Lettuce would wait, so a startup that Handoff does not bound still fails.
+	 * What creating and refreshing a context may add to the startup timeout on a loaded
+	 * machine. Far below the 60 seconds Lettuce would wait, so a startup that Handoff
+	 * does not bound still fails.
 	 */
 	private static final Duration STARTUP_MARGIN = Duration.ofSeconds(10);
 
@@ -63,7 +65,8 @@ class RedisOutageTests {
 					"handoff.namespace=test-" + UUID.randomUUID(), "handoff.lease=1s",
 					"handoff.startup-timeout=" + STARTUP_TIMEOUT.toMillis() + "ms",
 					"handoff.shutdown-timeout=" + SHUTDOWN_TIMEOUT.toMillis() + "ms",
-					// Only a notification or a (re)subscription can bring a record within the test.
+					// Only a notification or a (re)subscription can bring a record within
+					// the test.
 					"handoff.poll-interval=1h");
 	}
 
@@ -71,42 +74,49 @@ class RedisOutageTests {
 	void applicationStartsWithoutRedisAndReceivesRecordsOnceRedisIsBack(CapturedOutput output) {
 		redis.server().stop();
 		long start = System.nanoTime();
-		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
-			Duration startup = Duration.ofNanos(System.nanoTime() - start);
-			assertThat(context).hasNotFailed();
-			assertThat(startup).isLessThan(STARTUP_TIMEOUT.plus(STARTUP_MARGIN));
-			// Refused at once, or, on a loaded machine, not connected within the timeout.
-			assertThat(output)
-				.containsPattern(warning(HandoffLifecycle.class, "(Could not check the handoff store Redis \\(.*\\) "
-						+ "at startup: .*Going on; handoffs will work once it can be reached|The handoff store Redis "
-						+ "\\(.*\\) did not answer Handoff's startup check within handoff.startup-timeout \\("
-						+ STARTUP_TIMEOUT + "\\)\\. Going on; handoffs will work once it answers)\\."))
-				.containsPattern(warning(ClaimScheduler.class, "Could not restore handed-off state of \\[counters\\] "
-						+ "within handoff.startup-timeout \\(.*\\); starting without it\\."));
-			Counters counters = context.getBean(Counters.class);
-			assertThat(counters.events).containsSubsequence("start", "refreshed");
-			// A stopped redis-server comes back empty (persistence is off), so the record is handed off afterwards.
-			redis.server().startAgain();
-			this.runner.withPropertyValues("handoff.instance-id=old")
-				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
-			await().atMost(Duration.ofSeconds(15))
-				.untilAsserted(() -> assertThat(counters.received).singleElement()
-					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
-		});
+		this.runner.withPropertyValues("handoff.instance-id=new")
+			.withBean(Counters.class, Counters::new)
+			.run((context) -> {
+				Duration startup = Duration.ofNanos(System.nanoTime() - start);
+				assertThat(context).hasNotFailed();
+				assertThat(startup).isLessThan(STARTUP_TIMEOUT.plus(STARTUP_MARGIN));
+				// Refused at once, or, on a loaded machine, not connected within the
+				// timeout.
+				assertThat(output).containsPattern(warning(HandoffLifecycle.class,
+						"(Could not check the handoff store Redis \\(.*\\) "
+								+ "at startup: .*Going on; handoffs will work once it can be reached|The handoff store Redis "
+								+ "\\(.*\\) did not answer Handoff's startup check within handoff.startup-timeout \\("
+								+ STARTUP_TIMEOUT + "\\)\\. Going on; handoffs will work once it answers)\\."))
+					.containsPattern(
+							warning(ClaimScheduler.class, "Could not restore handed-off state of \\[counters\\] "
+									+ "within handoff.startup-timeout \\(.*\\); starting without it\\."));
+				Counters counters = context.getBean(Counters.class);
+				assertThat(counters.events).containsSubsequence("start", "refreshed");
+				// A stopped redis-server comes back empty (persistence is off), so the
+				// record is handed off afterwards.
+				redis.server().startAgain();
+				this.runner.withPropertyValues("handoff.instance-id=old")
+					.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
+				await().atMost(Duration.ofSeconds(15))
+					.untilAsserted(() -> assertThat(counters.received).singleElement()
+						.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+			});
 	}
 
 	@Test
 	void runningApplicationReceivesRecordsAfterRedisRestarts() {
-		this.runner.withPropertyValues("handoff.instance-id=new").withBean(Counters.class, Counters::new).run((context) -> {
-			Counters counters = context.getBean(Counters.class);
-			redis.server().stop();
-			redis.server().startAgain();
-			this.runner.withPropertyValues("handoff.instance-id=old")
-				.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
-			await().atMost(Duration.ofSeconds(15))
-				.untilAsserted(() -> assertThat(counters.received).singleElement()
-					.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
-		});
+		this.runner.withPropertyValues("handoff.instance-id=new")
+			.withBean(Counters.class, Counters::new)
+			.run((context) -> {
+				Counters counters = context.getBean(Counters.class);
+				redis.server().stop();
+				redis.server().startAgain();
+				this.runner.withPropertyValues("handoff.instance-id=old")
+					.run((old) -> old.getBean(HandoffOperations.class).initiate("counters", 1, STATE));
+				await().atMost(Duration.ofSeconds(15))
+					.untilAsserted(() -> assertThat(counters.received).singleElement()
+						.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+			});
 	}
 
 	@Test
@@ -119,11 +129,13 @@ class RedisOutageTests {
 					Duration startup = Duration.ofNanos(System.nanoTime() - start);
 					assertThat(context).hasNotFailed();
 					assertThat(startup).isLessThan(STARTUP_TIMEOUT.plus(STARTUP_MARGIN));
-					// The restore gets what the check left of the timeout (nothing), not a timeout of its own.
+					// The restore gets what the check left of the timeout (nothing), not
+					// a timeout of its own.
 					assertThat(output)
-						.containsPattern(warning(HandoffLifecycle.class, "The handoff store Redis \\(.*\\) did not "
-								+ "answer Handoff's startup check within handoff.startup-timeout \\(" + STARTUP_TIMEOUT
-								+ "\\)\\. Going on; handoffs will work once it answers\\."))
+						.containsPattern(warning(HandoffLifecycle.class,
+								"The handoff store Redis \\(.*\\) did not "
+										+ "answer Handoff's startup check within handoff.startup-timeout \\("
+										+ STARTUP_TIMEOUT + "\\)\\. Going on; handoffs will work once it answers\\."))
 						.containsPattern(warning(ClaimScheduler.class, "Could not restore handed-off state of "
 								+ "\\[counters\\] within handoff.startup-timeout \\(PT0S\\); starting without it\\."));
 				});
@@ -133,8 +145,9 @@ class RedisOutageTests {
 	@Test
 	void shutdownReturnsWithinTheShutdownTimeoutWhenRedisStopsAnswering(CapturedOutput output) throws IOException {
 		try (SilentServer silent = new SilentServer()) {
-			this.runner.withPropertyValues("spring.data.redis.port=" + silent.port(), "handoff.instance-id=old",
-					"handoff.startup-timeout=500ms")
+			this.runner
+				.withPropertyValues("spring.data.redis.port=" + silent.port(), "handoff.instance-id=old",
+						"handoff.startup-timeout=500ms")
 				.withBean(Counters.class, () -> new Counters(STATE))
 				.run((context) -> {
 					assertThat(context).hasNotFailed();
@@ -148,8 +161,8 @@ class RedisOutageTests {
 	}
 
 	/**
-	 * A WARN line of Spring Boot's console format from the given Handoff logger: any WARN, Lettuce's included, would
-	 * otherwise do.
+	 * A WARN line of Spring Boot's console format from the given Handoff logger: any
+	 * WARN, Lettuce's included, would otherwise do.
 	 * @param logger the class whose logger writes it
 	 * @param message a regular expression for the message
 	 * @return a regular expression for the line
@@ -159,7 +172,8 @@ class RedisOutageTests {
 	}
 
 	/**
-	 * A server that accepts connections and never answers, like a Redis that hangs or a half-open connection.
+	 * A server that accepts connections and never answers, like a Redis that hangs or a
+	 * half-open connection.
 	 */
 	static final class SilentServer implements AutoCloseable {
 
@@ -199,7 +213,8 @@ class RedisOutageTests {
 
 	@Test
 	void shutdownWithRedisDownReturnsWithinTheShutdownTimeoutAndNamesTheLabelItLost(CapturedOutput output) {
-		this.runner.withPropertyValues("handoff.instance-id=old").withBean(Counters.class, () -> new Counters(STATE))
+		this.runner.withPropertyValues("handoff.instance-id=old")
+			.withBean(Counters.class, () -> new Counters(STATE))
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				Counters counters = context.getBean(Counters.class);

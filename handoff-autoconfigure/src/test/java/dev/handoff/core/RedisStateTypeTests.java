@@ -37,9 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * How state types are written and read, through the auto-configuration and a real Redis: state whose keys are data
- * is read with everything the application customized, and each participant's reader and writer exist before its
- * first handoff.
+ * How state types are written and read, through the auto-configuration and a real Redis:
+ * state whose keys are data is read with everything the application customized, and each
+ * participant's reader and writer exist before its first handoff.
  */
 class RedisStateTypeTests {
 
@@ -70,7 +70,8 @@ class RedisStateTypeTests {
 			.withBean(Ratios.class, () -> new Ratios(null))
 			.run((context) -> {
 				HandoffTemplate template = context.getBean(HandoffTemplate.class);
-				// Read without canonicalization, where a mapper without the customizer would refuse "3.50 EUR" and
+				// Read without canonicalization, where a mapper without the customizer
+				// would refuse "3.50 EUR" and
 				// read 0.5 as a Double.
 				assertThat(codec(template, Prices.class).isKeysAreData()).isTrue();
 				assertThat(codec(template, Ratios.class).isKeysAreData()).isTrue();
@@ -108,9 +109,8 @@ class RedisStateTypeTests {
 	}
 
 	private static StateCodec codec(HandoffTemplate template, Class<?> participant) {
-		return template.codec(template.constructType(ResolvableType.forClass(participant)
-			.as(HandoffParticipant.class)
-			.getGeneric(0)));
+		return template.codec(template
+			.constructType(ResolvableType.forClass(participant).as(HandoffParticipant.class).getGeneric(0)));
 	}
 
 	/**

@@ -28,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /**
- * Tests of {@link StateCodec}: which state types count as having keys that are data, and that reading them
- * without canonicalization keeps everything else of the mapper.
+ * Tests of {@link StateCodec}: which state types count as having keys that are data, and
+ * that reading them without canonicalization keeps everything else of the mapper.
  */
 class StateCodecTests {
 
@@ -185,8 +185,9 @@ class StateCodecTests {
 	}
 
 	private HandoffTemplate template() {
-		return new HandoffTemplate(new InMemoryHandoffStore(
-				new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1))),
+		return new HandoffTemplate(
+				new InMemoryHandoffStore(
+						new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1))),
 				this.mapper, "test");
 	}
 
@@ -276,7 +277,8 @@ class StateCodecTests {
 	}
 
 	/**
-	 * An amount written as one string, {@code "3.50 EUR"}, by the module of {@link #moneyModule()}.
+	 * An amount written as one string, {@code "3.50 EUR"}, by the module of
+	 * {@link #moneyModule()}.
 	 *
 	 * @param cents the amount in cents
 	 * @param currency the currency

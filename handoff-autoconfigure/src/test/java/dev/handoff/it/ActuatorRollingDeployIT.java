@@ -15,9 +15,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * What an operator sees through Actuator after a rolling deploy, in real JVMs with Actuator, Micrometer and Brave on
- * the classpath: the {@code handoff} health component with the record received, the {@code handoff.records}
- * counter, the {@code handoff} endpoint, the receiver's merge span in the trace the sender handed off in, and the
+ * What an operator sees through Actuator after a rolling deploy, in real JVMs with
+ * Actuator, Micrometer and Brave on the classpath: the {@code handoff} health component
+ * with the record received, the {@code handoff.records} counter, the {@code handoff}
+ * endpoint, the receiver's merge span in the trace the sender handed off in, and the
  * component going DOWN once Redis stops.
  */
 class ActuatorRollingDeployIT {
@@ -48,7 +49,8 @@ class ActuatorRollingDeployIT {
 			next.awaitLine((line) -> line.startsWith("RECEIVED counters 1 from [old]"), HANDOFF);
 			assertThat(next.counters()).isEqualTo(state);
 
-			// The merge continued the trace of the sender's initiate: same trace, the sender's span its parent.
+			// The merge continued the trace of the sender's initiate: same trace, the
+			// sender's span its parent.
 			Matcher trace = TRACE.matcher(next.awaitLine((line) -> line.startsWith("TRACE "), HANDOFF));
 			assertThat(trace.find()).as("TRACE line").isTrue();
 			assertThat(trace.group(3)).isEqualTo(trace.group(1));
@@ -70,9 +72,9 @@ class ActuatorRollingDeployIT {
 
 			redis.kill();
 			await().atMost(Duration.ofSeconds(20))
-				.untilAsserted(() -> assertThat(json.readTree(next.get("/actuator/health/handoff"))
-					.path("status")
-					.asString()).isEqualTo("DOWN"));
+				.untilAsserted(
+						() -> assertThat(json.readTree(next.get("/actuator/health/handoff")).path("status").asString())
+							.isEqualTo("DOWN"));
 		}
 	}
 

@@ -26,10 +26,11 @@ import org.springframework.context.aot.AbstractAotProcessor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The test application processed by Spring AOT, as {@code spring-boot:process-aot} does for a native image or an
- * AOT-optimized JVM, then started with {@code -Dspring.aot.enabled=true}: it receives the state a stopping instance
- * handed off, and hands it off again. Under AOT the bean definitions are fixed at build time, {@code handoff.enabled}
- * included.
+ * The test application processed by Spring AOT, as {@code spring-boot:process-aot} does
+ * for a native image or an AOT-optimized JVM, then started with
+ * {@code -Dspring.aot.enabled=true}: it receives the state a stopping instance handed
+ * off, and hands it off again. Under AOT the bean definitions are fixed at build time,
+ * {@code handoff.enabled} included.
  */
 class AheadOfTimeRollingDeployIT {
 
@@ -57,7 +58,8 @@ class AheadOfTimeRollingDeployIT {
 		try (Stream<Path> files = Files.walk(aot.resolve("sources"))) {
 			sources = files.filter((file) -> file.toString().endsWith(".java")).map(Path::toString).toList();
 		}
-		assertThat(sources).anyMatch((source) -> source.endsWith("TestApplication__ApplicationContextInitializer.java"));
+		assertThat(sources)
+			.anyMatch((source) -> source.endsWith("TestApplication__ApplicationContextInitializer.java"));
 		JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
 		List<String> arguments = new ArrayList<>(List.of("-proc:none", "-parameters", "-nowarn", "-d",
 				aot.resolve("classes").toString(), "-cp", System.getProperty("java.class.path")));

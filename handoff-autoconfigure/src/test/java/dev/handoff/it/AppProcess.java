@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link TestApplication} running in a JVM of its own, started from the test classpath, so that SIGTERM and SIGKILL
- * are real. Its output is kept line by line for the test to wait on and echoed with a prefix.
+ * {@link TestApplication} running in a JVM of its own, started from the test classpath,
+ * so that SIGTERM and SIGKILL are real. Its output is kept line by line for the test to
+ * wait on and echoed with a prefix.
  */
 final class AppProcess implements AutoCloseable {
 
@@ -61,47 +62,56 @@ final class AppProcess implements AutoCloseable {
 
 	/**
 	 * Starts the test application.
-	 * @param name the name of this instance in the test's output and as its handoff instance id
+	 * @param name the name of this instance in the test's output and as its handoff
+	 * instance id
 	 * @param redisPort the Redis port
 	 * @param namespace the handoff namespace, unique per test
-	 * @param arguments {@code --property=value} arguments that add to or override the defaults
+	 * @param arguments {@code --property=value} arguments that add to or override the
+	 * defaults
 	 * @return the running process; call {@link #awaitReady()} before using it
 	 */
 	static AppProcess start(String name, int redisPort, String namespace, String... arguments) {
-		return start(name, Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port",
-				String.valueOf(redisPort)), namespace, arguments);
+		return start(name,
+				Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port", String.valueOf(redisPort)),
+				namespace, arguments);
 	}
 
 	/**
 	 * Starts the test application on any Redis topology.
-	 * @param name the name of this instance in the test's output and as its handoff instance id
-	 * @param redisProperties the {@code spring.data.redis.*} (and {@code spring.ssl.*}) properties of the topology
+	 * @param name the name of this instance in the test's output and as its handoff
+	 * instance id
+	 * @param redisProperties the {@code spring.data.redis.*} (and {@code spring.ssl.*})
+	 * properties of the topology
 	 * @param namespace the handoff namespace, unique per test
-	 * @param arguments {@code --property=value} arguments that add to or override the defaults
+	 * @param arguments {@code --property=value} arguments that add to or override the
+	 * defaults
 	 * @return the running process; call {@link #awaitReady()} before using it
 	 */
-	static AppProcess start(String name, Map<String, String> redisProperties, String namespace,
-			String... arguments) {
-		return start(name, List.of(), System.getProperty("java.class.path"), properties(name, redisProperties,
-				namespace, arguments));
+	static AppProcess start(String name, Map<String, String> redisProperties, String namespace, String... arguments) {
+		return start(name, List.of(), System.getProperty("java.class.path"),
+				properties(name, redisProperties, namespace, arguments));
 	}
 
 	/**
-	 * Starts the test application as Spring AOT processed it, with {@code -Dspring.aot.enabled=true}.
-	 * @param name the name of this instance in the test's output and as its handoff instance id
+	 * Starts the test application as Spring AOT processed it, with
+	 * {@code -Dspring.aot.enabled=true}.
+	 * @param name the name of this instance in the test's output and as its handoff
+	 * instance id
 	 * @param redisPort the Redis port
 	 * @param namespace the handoff namespace, unique per test
 	 * @param aot the classes and resources that AOT processing generated, compiled
-	 * @param arguments {@code --property=value} arguments that add to or override the defaults
+	 * @param arguments {@code --property=value} arguments that add to or override the
+	 * defaults
 	 * @return the running process; call {@link #awaitReady()} before using it
 	 */
 	static AppProcess startAheadOfTime(String name, int redisPort, String namespace, List<Path> aot,
 			String... arguments) {
 		List<String> classpath = new ArrayList<>(aot.stream().map(Path::toString).toList());
 		classpath.add(System.getProperty("java.class.path"));
-		return start(name, List.of("-Dspring.aot.enabled=true"), String.join(File.pathSeparator, classpath),
-				properties(name, Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port",
-						String.valueOf(redisPort)), namespace, arguments));
+		return start(name, List.of("-Dspring.aot.enabled=true"), String.join(File.pathSeparator, classpath), properties(
+				name,
+				Map.of("spring.data.redis.host", "127.0.0.1", "spring.data.redis.port", String.valueOf(redisPort)),
+				namespace, arguments));
 	}
 
 	private static Map<String, String> properties(String name, Map<String, String> redisProperties, String namespace,
@@ -127,8 +137,9 @@ final class AppProcess implements AutoCloseable {
 
 	private static AppProcess start(String name, List<String> options, String classpath,
 			Map<String, String> properties) {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+		List<String> command = new ArrayList<>(
+				List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+						"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
 		command.addAll(options);
 		command.addAll(List.of("-cp", classpath, TestApplication.class.getName()));
 		properties.forEach((property, value) -> command.add("--" + property + "=" + value));
@@ -221,8 +232,7 @@ final class AppProcess implements AutoCloseable {
 
 	private static HttpResponse<String> send(HttpRequest.Builder request) {
 		try {
-			return http.send(request.timeout(Duration.ofSeconds(30)).build(),
-					HttpResponse.BodyHandlers.ofString());
+			return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -234,8 +244,9 @@ final class AppProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Sends SIGTERM, as Kubernetes does, which starts Spring Boot's graceful shutdown. Through the process handle:
-	 * {@link Process#destroy()} would also close the pipe the shutdown logs come through.
+	 * Sends SIGTERM, as Kubernetes does, which starts Spring Boot's graceful shutdown.
+	 * Through the process handle: {@link Process#destroy()} would also close the pipe the
+	 * shutdown logs come through.
 	 */
 	void terminate() {
 		this.process.toHandle().destroy();

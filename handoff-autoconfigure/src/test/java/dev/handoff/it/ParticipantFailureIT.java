@@ -14,8 +14,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Faults of one participant at shutdown, in real JVMs against a real Redis: the others are still handed off, and
- * the failure is reported with what to change.
+ * Faults of one participant at shutdown, in real JVMs against a real Redis: the others
+ * are still handed off, and the failure is reported with what to change.
  */
 class ParticipantFailureIT {
 
@@ -35,7 +35,8 @@ class ParticipantFailureIT {
 
 	@Test
 	void outOfMemoryWhileOneStateIsWrittenIsReportedAndTheOtherParticipantsAreStillHandedOff() {
-		// 80 MiB of state in a 256 MiB heap: its JSON buffer, doubling past 64 MiB, does not fit. The record size
+		// 80 MiB of state in a 256 MiB heap: its JSON buffer, doubling past 64 MiB, does
+		// not fit. The record size
 		// limit is raised so that it does not stop serialization first.
 		List<String> output = deployWithBigState("--handoff.max-record-size=1GB");
 		assertThat(output).anySatisfy((line) -> assertThat(line).contains("ERROR")
@@ -54,7 +55,8 @@ class ParticipantFailureIT {
 	}
 
 	/**
-	 * Recreates an instance whose 80 MiB participant cannot be handed off, and checks that its counters still are.
+	 * Recreates an instance whose 80 MiB participant cannot be handed off, and checks
+	 * that its counters still are.
 	 * @param arguments more arguments of the old instance
 	 * @return the old instance's output
 	 */

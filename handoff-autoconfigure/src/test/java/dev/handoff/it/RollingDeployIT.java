@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Rolling deploys with real JVMs against one real Redis: each instance is the test application in a child process,
- * stopped with a real SIGTERM or SIGKILL.
+ * Rolling deploys with real JVMs against one real Redis: each instance is the test
+ * application in a child process, stopped with a real SIGTERM or SIGKILL.
  */
 class RollingDeployIT {
 
@@ -79,7 +79,8 @@ class RollingDeployIT {
 		racers.forEach(AppProcess::awaitReady);
 		Map<String, Long> state = old.mutate(30);
 		old.post("/notes?text=only-once");
-		// Claimed at startup; they do not poll, so only a notification makes them claim again.
+		// Claimed at startup; they do not poll, so only a notification makes them claim
+		// again.
 		Map<AppProcess, Double> claimsBefore = new HashMap<>();
 		racers.forEach((racer) -> claimsBefore.put(racer, claims(racer)));
 
@@ -87,23 +88,29 @@ class RollingDeployIT {
 		old.awaitExit(HANDOFF);
 
 		await().atMost(HANDOFF)
-			.until(() -> racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED counters")).isPresent()).count() == 1
-					&& racers.stream().filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED notes")).isPresent()).count() == 1);
+			.until(() -> racers.stream()
+				.filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED counters")).isPresent())
+				.count() == 1
+					&& racers.stream()
+						.filter((racer) -> racer.findLine((line) -> line.startsWith("RECEIVED notes")).isPresent())
+						.count() == 1);
 		List<Map<String, Long>> held = racers.stream().map(AppProcess::counters).toList();
 		assertThat(held).filteredOn((counters) -> !counters.isEmpty()).containsExactly(state);
-		// Pub/sub reached every racer, so each claimed after the handoff; the losers found nothing left.
+		// Pub/sub reached every racer, so each claimed after the handoff; the losers
+		// found nothing left.
 		await().atMost(HANDOFF)
 			.untilAsserted(() -> assertThat(racers)
 				.allSatisfy((racer) -> assertThat(claims(racer)).isGreaterThan(claimsBefore.get(racer))));
-		assertThat(racers).allSatisfy((racer) -> assertThat(racer.output().stream()
-			.filter((line) -> line.startsWith("RECEIVED counters"))
-			.count()).isLessThanOrEqualTo(1));
+		assertThat(racers).allSatisfy((racer) -> assertThat(
+				racer.output().stream().filter((line) -> line.startsWith("RECEIVED counters")).count())
+			.isLessThanOrEqualTo(1));
 	}
 
 	@Test
 	void shutdownIsBoundedWhenRedisIsDown() {
 		try (RedisServerProcess lonely = RedisServerProcess.start()) {
-			AppProcess old = track(AppProcess.start("old", lonely.port(), this.namespace, "--handoff.shutdown-timeout=3s"));
+			AppProcess old = track(
+					AppProcess.start("old", lonely.port(), this.namespace, "--handoff.shutdown-timeout=3s"));
 			old.awaitReady();
 			old.mutate(5);
 			lonely.kill();
@@ -123,8 +130,8 @@ class RollingDeployIT {
 	void instanceThatStartedWhileRedisWasDownIsNotifiedOnceRedisIsBack() {
 		try (RedisServerProcess late = RedisServerProcess.start()) {
 			late.kill();
-			AppProcess next = track(AppProcess.start("new", late.port(), this.namespace,
-					"--handoff.poll-interval=1h", "--handoff.startup-timeout=2s"));
+			AppProcess next = track(AppProcess.start("new", late.port(), this.namespace, "--handoff.poll-interval=1h",
+					"--handoff.startup-timeout=2s"));
 			next.awaitReady();
 			assertThat(next.output()).anyMatch((line) -> line.contains("Could not subscribe"));
 
@@ -158,7 +165,8 @@ class RollingDeployIT {
 						}
 					}
 					catch (RuntimeException ex) {
-						// Refused connections once the server has stopped: those changes never happened.
+						// Refused connections once the server has stopped: those changes
+						// never happened.
 					}
 				}
 			});
@@ -180,7 +188,8 @@ class RollingDeployIT {
 
 	@Test
 	void recordsOfALabelThatNoParticipantClaimsAreNamedAtStartup() {
-		// What a participant renamed from 'tally' to 'counters' leaves behind: records under the old label.
+		// What a participant renamed from 'tally' to 'counters' leaves behind: records
+		// under the old label.
 		AppProcess old = start("old", "--handoff.poll-interval=1h");
 		old.awaitReady();
 		old.post("/initiate?label=tally");

@@ -18,12 +18,16 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Rolling deploys with real JVMs on every topology, each instance configured only through
- * {@code spring.data.redis.*}; {@code RollingDeployIT} has the scenarios that standalone Redis runs alone. Each topology runs two scenarios, and the instances of each
- * alternate between Lettuce and Jedis where Boot supports Jedis, so both clients hand off to each other:
+ * {@code spring.data.redis.*}; {@code RollingDeployIT} has the scenarios that standalone
+ * Redis runs alone. Each topology runs two scenarios, and the instances of each alternate
+ * between Lettuce and Jedis where Boot supports Jedis, so both clients hand off to each
+ * other:
  * <ul>
- * <li>a surge into two racing instances, whose poll is an hour away, so only pub/sub can tell them; exactly one of
- * them takes each record; then all stop, and a recreated instance has their state before it reports ready;</li>
- * <li>a taker killed before it acknowledged, whose records another instance gets once the lease lapses.</li>
+ * <li>a surge into two racing instances, whose poll is an hour away, so only pub/sub can
+ * tell them; exactly one of them takes each record; then all stop, and a recreated
+ * instance has their state before it reports ready;</li>
+ * <li>a taker killed before it acknowledged, whose records another instance gets once the
+ * lease lapses.</li>
  * </ul>
  */
 class TopologyRollingDeployIT {

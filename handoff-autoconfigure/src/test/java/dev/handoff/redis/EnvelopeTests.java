@@ -13,12 +13,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The stored envelope: what it round-trips, and that it reads format 1 as earlier versions wrote it.
+ * The stored envelope: what it round-trips, and that it reads format 1 as earlier
+ * versions wrote it.
  */
 class EnvelopeTests {
 
 	private static final HandoffRecord<byte[]> RECORD = new HandoffRecord<>("id-1", "cache", 3,
-			"{\"a\":1}\n{".getBytes(StandardCharsets.UTF_8), "instance-a", Instant.parse("2026-12-01T10:00:00.123456Z"));
+			"{\"a\":1}\n{".getBytes(StandardCharsets.UTF_8), "instance-a",
+			Instant.parse("2026-12-01T10:00:00.123456Z"));
 
 	@Test
 	void recordRoundTripsWithItsPayloadBytesUntouched() {

@@ -7,9 +7,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The names of a label's keys and channel, spelled out here and nowhere else in the tests: every other test takes
- * them from {@link Keys}. They are the protocol between the versions of a rolling deploy, since the next version
- * must find what this one wrote, so changing one is a breaking change, and this test says so.
+ * The names of a label's keys and channel, spelled out here and nowhere else in the
+ * tests: every other test takes them from {@link Keys}. They are the protocol between the
+ * versions of a rolling deploy, since the next version must find what this one wrote, so
+ * changing one is a breaking change, and this test says so.
  */
 class KeysTests {
 

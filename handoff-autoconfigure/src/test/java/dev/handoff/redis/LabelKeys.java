@@ -3,8 +3,9 @@ package dev.handoff.redis;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The names of a label's keys as the store's own {@link Keys} makes them, for the tests outside this package that
- * read or write Redis directly. The format is written in {@code Keys} alone and pinned in {@code KeysTests}.
+ * The names of a label's keys as the store's own {@link Keys} makes them, for the tests
+ * outside this package that read or write Redis directly. The format is written in
+ * {@code Keys} alone and pinned in {@code KeysTests}.
  */
 public final class LabelKeys {
 

@@ -9,8 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Redis's own clock, which the store's scripts read ({@code TIME}) for every ttl and lease: a test that needs one to
- * run out waits for Redis to pass the deadline the store wrote, rather than sleeping for a guess.
+ * Redis's own clock, which the store's scripts read ({@code TIME}) for every ttl and
+ * lease: a test that needs one to run out waits for Redis to pass the deadline the store
+ * wrote, rather than sleeping for a guess.
  */
 final class RedisClock {
 
@@ -18,8 +19,9 @@ final class RedisClock {
 	}
 
 	/**
-	 * Waits until Redis's clock is past the deadline that a sorted set of the store holds for a member, such as a
-	 * record in {@link Keys#expiry()} or a claim in {@link Keys#claims()}.
+	 * Waits until Redis's clock is past the deadline that a sorted set of the store holds
+	 * for a member, such as a record in {@link Keys#expiry()} or a claim in
+	 * {@link Keys#claims()}.
 	 * @param connection a connection to the Redis the store uses
 	 * @param sortedSet the sorted set
 	 * @param member the record or claim id

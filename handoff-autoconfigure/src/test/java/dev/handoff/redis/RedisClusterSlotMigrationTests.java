@@ -25,9 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A label's slot moves to another master of a Redis Cluster while its records wait: the store follows {@code ASK}
- * while the slot migrates and {@code MOVED} once it has, and loses nothing. The cluster is this class's own, since
- * the test moves slots.
+ * A label's slot moves to another master of a Redis Cluster while its records wait: the
+ * store follows {@code ASK} while the slot migrates and {@code MOVED} once it has, and
+ * loses nothing. The cluster is this class's own, since the test moves slots.
  */
 class RedisClusterSlotMigrationTests {
 
@@ -73,12 +73,14 @@ class RedisClusterSlotMigrationTests {
 				.isEqualTo("OK");
 			List<String> keys = strings(source.command("CLUSTER", "GETKEYSINSLOT", String.valueOf(slot), "1000"));
 			assertThat(keys).contains(pending);
-			List<String> migrate = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", String.valueOf(target.port()), "",
-					"0", "5000", "KEYS"));
+			List<String> migrate = new ArrayList<>(
+					List.of("MIGRATE", "127.0.0.1", String.valueOf(target.port()), "", "0", "5000", "KEYS"));
 			migrate.addAll(keys);
 			assertThat(source.command(migrate.toArray(String[]::new))).isEqualTo("OK");
-			// Mid-migration: the source answers ASK, and the target TRYAGAIN, since some of the script's keys do
-			// not exist there yet; the store tries again until the migration is over, then follows MOVED.
+			// Mid-migration: the source answers ASK, and the target TRYAGAIN, since some
+			// of the script's keys do
+			// not exist there yet; the store tries again until the migration is over,
+			// then follows MOVED.
 			CompletableFuture<String> midMigration = CompletableFuture.supplyAsync(() -> initiate(store, "moving"));
 			sleep(Duration.ofMillis(300));
 			assertThat(midMigration).isNotDone();
@@ -89,7 +91,8 @@ class RedisClusterSlotMigrationTests {
 			cluster.awaitConsistent();
 			assertThat(cluster.masterFor(pending).port()).isEqualTo(target.port());
 
-			// Migrated: the old owner answers MOVED, and the client follows it to the new one.
+			// Migrated: the old owner answers MOVED, and the client follows it to the new
+			// one.
 			HandoffClaim claim = store.claim("moving", "taker");
 			assertThat(claim.deliveries()).extracting((delivery) -> delivery.record().id())
 				.containsExactlyInAnyOrderElementsOf(initiated);

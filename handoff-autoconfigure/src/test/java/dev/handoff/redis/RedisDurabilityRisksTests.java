@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The persistence and eviction settings of a real Redis, read once after startup: each that can lose handed-off
- * state gets one WARN that says what it means and what to change.
+ * The persistence and eviction settings of a real Redis, read once after startup: each
+ * that can lose handed-off state gets one WARN that says what it means and what to
+ * change.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RedisDurabilityRisksTests {
@@ -68,8 +69,8 @@ class RedisDurabilityRisksTests {
 	void theRisksAreLoggedOnceAfterStartup(CapturedOutput output) {
 		try (RedisServerProcess redis = RedisServerProcess.start()) {
 			new ApplicationContextRunner()
-				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-						HandoffAutoConfiguration.class))
+				.withConfiguration(
+						AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
 				.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
 						"handoff.namespace=risks")
 				.withBean(StatelessCounters.class, StatelessCounters::new)

@@ -46,8 +46,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code handoff.durability} against a real primary with a real replica: {@code WAIT} after each write, on a
- * connection of its own; a write the replica did not get is stored and reported not durable, within the timeout.
+ * {@code handoff.durability} against a real primary with a real replica: {@code WAIT}
+ * after each write, on a connection of its own; a write the replica did not get is stored
+ * and reported not durable, within the timeout.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class RedisDurabilityTests {
@@ -71,17 +72,22 @@ class RedisDurabilityTests {
 
 				topology.replica().kill();
 				long start = System.nanoTime();
-				List<HandoffStore.Initiated> results = store.initiate(List.of(record(), record()), Duration.ofSeconds(5));
+				List<HandoffStore.Initiated> results = store.initiate(List.of(record(), record()),
+						Duration.ofSeconds(5));
 				Duration took = Duration.ofNanos(System.nanoTime() - start);
 				assertThat(results).allSatisfy((initiated) -> {
 					assertThat(initiated.isStored()).isTrue();
-					assertThat(initiated.notDurable()).isEqualTo("only 0 of 1 replica(s) acknowledged it within 500 ms");
+					assertThat(initiated.notDurable())
+						.isEqualTo("only 0 of 1 replica(s) acknowledged it within 500 ms");
 				});
 				assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(3));
 
-				// The wait blocks its own connection only: other commands of the store go on meanwhile. Inspect
-				// answers while the record it counts is still waiting for the replica; an inspect queued behind that
-				// wait would answer only after it. (Below Jedis' 2 s for a reply, which the store requires.)
+				// The wait blocks its own connection only: other commands of the store go
+				// on meanwhile. Inspect
+				// answers while the record it counts is still waiting for the replica; an
+				// inspect queued behind that
+				// wait would answer only after it. (Below Jedis' 2 s for a reply, which
+				// the store requires.)
 				Duration durabilityTimeout = Duration.ofMillis(1500);
 				store.setDurability(new Durability(1, false, durabilityTimeout));
 				CompletableFuture<HandoffStore.Initiated> waiting = CompletableFuture
@@ -102,12 +108,12 @@ class RedisDurabilityTests {
 	void shutdownWithTheReplicaGoneHandsOffWithinTheBudgetAndWarnsThatItIsNotDurable(CapturedOutput output) {
 		try (MasterReplicaTopology topology = MasterReplicaTopology.start()) {
 			ApplicationContextRunner runner = new ApplicationContextRunner()
-				.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
-						HandoffAutoConfiguration.class))
+				.withConfiguration(
+						AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class))
 				.withPropertyValues("spring.data.redis.host=127.0.0.1",
-						"spring.data.redis.port=" + topology.master().port(), "handoff.namespace=durable-" + UUID.randomUUID(),
-						"handoff.durability.replicas=1", "handoff.durability.timeout=1s",
-						"handoff.shutdown-timeout=3s")
+						"spring.data.redis.port=" + topology.master().port(),
+						"handoff.namespace=durable-" + UUID.randomUUID(), "handoff.durability.replicas=1",
+						"handoff.durability.timeout=1s", "handoff.shutdown-timeout=3s")
 				.withBean(Tally.class, Tally::new);
 			long[] closed = new long[1];
 			runner.run((context) -> {
@@ -140,8 +146,8 @@ class RedisDurabilityTests {
 					Map<String, Object> tally = (Map<String, Object>) ((Map<String, Object>) health.getDetails()
 						.get("labels")).get("tally");
 					assertThat((Map<String, Object>) tally.get("lastSent")).containsEntry("durable", false)
-						.hasEntrySatisfying("notDurable", (why) -> assertThat(why.toString())
-							.contains("only 0 of 1 replica(s) acknowledged it"));
+						.hasEntrySatisfying("notDurable",
+								(why) -> assertThat(why.toString()).contains("only 0 of 1 replica(s) acknowledged it"));
 				});
 		}
 	}
@@ -233,8 +239,8 @@ class RedisDurabilityTests {
 	}
 
 	private static HandoffRecord<byte[]> record() {
-		return new HandoffRecord<>(UUID.randomUUID().toString(), "cache", 1, "{}".getBytes(StandardCharsets.UTF_8), "test",
-				Instant.now());
+		return new HandoffRecord<>(UUID.randomUUID().toString(), "cache", 1, "{}".getBytes(StandardCharsets.UTF_8),
+				"test", Instant.now());
 	}
 
 	@Handoff("tally")

@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * The store's startup check ({@link RedisHandoffStore#verify()}): what it leaves in Redis, and how it tells a store
- * that cannot work from one that cannot be reached.
+ * The store's startup check ({@link RedisHandoffStore#verify()}): what it leaves in
+ * Redis, and how it tells a store that cannot work from one that cannot be reached.
  */
 class RedisHandoffStoreCheckTests {
 
@@ -59,7 +59,8 @@ class RedisHandoffStoreCheckTests {
 	@Test
 	void checkOfAStoreThatCannotBeReachedIsNotAConfigurationProblem() {
 		int port = RedisServerProcess.freePort();
-		LettuceConnectionFactory nowhere = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port),
+		LettuceConnectionFactory nowhere = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", port),
 				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(1)).build());
 		nowhere.afterPropertiesSet();
 		nowhere.start();

@@ -27,8 +27,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the store reports and leaves in Redis when the network loses a request or its reply: a {@link FaultProxy}
- * between the store and a real Redis. Redis itself is inspected over a direct connection.
+ * What the store reports and leaves in Redis when the network loses a request or its
+ * reply: a {@link FaultProxy} between the store and a real Redis. Redis itself is
+ * inspected over a direct connection.
  */
 class RedisHandoffStoreLostReplyTests {
 
@@ -49,13 +50,15 @@ class RedisHandoffStoreLostReplyTests {
 	@BeforeEach
 	void setUp() {
 		this.proxy = FaultProxy.start("127.0.0.1", redis.server().port());
-		this.throughProxy = new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", this.proxy.port()),
+		this.throughProxy = new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration("127.0.0.1", this.proxy.port()),
 				LettuceClientConfiguration.builder().commandTimeout(Duration.ofSeconds(1)).build());
 		this.throughProxy.afterPropertiesSet();
 		this.throughProxy.start();
 		this.store = new RedisHandoffStore(this.throughProxy, redis.namespace(), POLICY);
 		this.direct = redis.connectionFactory().getConnection();
-		// Opens the connection and loads the scripts, so that the faults below hit the operation under test.
+		// Opens the connection and loads the scripts, so that the faults below hit the
+		// operation under test.
 		HandoffRecord<byte[]> warmUp = record("warm-up");
 		this.store.initiate(warmUp);
 		this.store.acknowledge(this.store.claim("warm-up", "taker"), List.of(warmUp.id()));
@@ -96,7 +99,8 @@ class RedisHandoffStoreLostReplyTests {
 		HandoffRecord<byte[]> record = record("cache");
 		this.proxy.blackhole(FaultProxy.Direction.DOWNSTREAM);
 		HandoffStore.Initiated initiated = this.store.initiate(record);
-		// The request reached Redis, but neither its reply nor the answer to locate came back.
+		// The request reached Redis, but neither its reply nor the answer to locate came
+		// back.
 		assertThat(initiated.outcome()).isEqualTo(HandoffStore.Outcome.UNKNOWN);
 		assertThat(initiated.retryable()).isTrue();
 		assertThat(initiated.problem()).contains("no reply from Redis");
@@ -109,8 +113,10 @@ class RedisHandoffStoreLostReplyTests {
 	@Test
 	void initiateThatNeverReachedRedisIsReportedNotStoredAfterLocatingIt() {
 		HandoffRecord<byte[]> record = record("cache");
-		// The request is held and never delivered: the command times out (1s), its connection is closed with the
-		// request still unsent, and locate, re-sent by Lettuce on the new connection, finds nothing.
+		// The request is held and never delivered: the command times out (1s), its
+		// connection is closed with the
+		// request still unsent, and locate, re-sent by Lettuce on the new connection,
+		// finds nothing.
 		this.proxy.blackhole(FaultProxy.Direction.UPSTREAM);
 		Thread restorer = new Thread(() -> {
 			sleep(Duration.ofMillis(1500));
@@ -143,7 +149,8 @@ class RedisHandoffStoreLostReplyTests {
 
 	@Test
 	void claimWhoseReplyIsLostStillReportsTheDeadLettersItMade() {
-		// The record runs out at once; the claim is this store's, whose lease (a minute), for which the claim's
+		// The record runs out at once; the claim is this store's, whose lease (a minute),
+		// for which the claim's
 		// report is kept, outlasts Lettuce's reconnect on any machine.
 		RedisHandoffStore shortTtl = new RedisHandoffStore(this.throughProxy, redis.namespace(),
 				new Policy(Duration.ofMillis(300), Duration.ofMillis(200), 3, Duration.ofHours(1)));
@@ -152,7 +159,8 @@ class RedisHandoffStoreLostReplyTests {
 		RedisClock.awaitPast(this.direct, this.store.keys("expiring").expiry(), expiring.id());
 		this.proxy.dropNextReplyAndClose();
 		HandoffClaim claim = this.store.claim("expiring", "taker");
-		// Lettuce re-sent the claim; its replay returns the report of the first run, so the ERROR is logged once.
+		// Lettuce re-sent the claim; its replay returns the report of the first run, so
+		// the ERROR is logged once.
 		assertThat(this.proxy.acceptedConnections()).isGreaterThan(1);
 		assertThat(claim.deadLettered()).extracting(HandoffClaim.DeadLetter::recordId).containsExactly(expiring.id());
 		assertThat(this.store.claim("expiring", "taker").deadLettered()).isEmpty();
@@ -166,7 +174,8 @@ class RedisHandoffStoreLostReplyTests {
 		HandoffStore.Claims lost = this.store.claim(List.of(new HandoffStore.ClaimRequest("cache", 1)), "taker");
 		assertThat(lost.failures()).containsOnlyKeys("cache");
 		this.proxy.restore();
-		// The lease (a minute) still holds; the next claim re-uses the lost claim's id and gets what it took.
+		// The lease (a minute) still holds; the next claim re-uses the lost claim's id
+		// and gets what it took.
 		HandoffClaim claim = this.store.claim("cache", "taker");
 		assertThat(claim.deliveries()).singleElement().satisfies((delivery) -> {
 			assertThat(delivery.record().id()).isEqualTo(record.id());
@@ -186,15 +195,18 @@ class RedisHandoffStoreLostReplyTests {
 		assertThat(this.proxy.acceptedConnections()).isGreaterThan(1);
 	}
 
-	/** Every record indexed in expiry has its payload in pending or in a claim: none is indexed without it. */
+	/**
+	 * Every record indexed in expiry has its payload in pending or in a claim: none is
+	 * indexed without it.
+	 */
 	private void assertNoOrphans(String label) {
 		Keys keys = this.store.keys(label);
 		Set<String> indexed = strings(this.direct.zSetCommands().zRange(keys.expiry(), 0, -1));
 		Set<String> stored = pendingIds(label);
 		Set<String> owned = strings(this.direct.hashCommands().hKeys(keys.owner()));
-		assertThat(indexed).allSatisfy((id) -> assertThat(stored.contains(id) || owned.contains(id))
-			.as("payload of indexed record %s", id)
-			.isTrue());
+		assertThat(indexed).allSatisfy(
+				(id) -> assertThat(stored.contains(id) || owned.contains(id)).as("payload of indexed record %s", id)
+					.isTrue());
 	}
 
 	private Set<String> pendingIds(String label) {
@@ -202,8 +214,9 @@ class RedisHandoffStoreLostReplyTests {
 	}
 
 	private static Set<String> strings(Set<byte[]> values) {
-		return (values != null) ? values.stream().map((value) -> new String(value, StandardCharsets.UTF_8))
-			.collect(Collectors.toSet()) : Set.of();
+		return (values != null)
+				? values.stream().map((value) -> new String(value, StandardCharsets.UTF_8)).collect(Collectors.toSet())
+				: Set.of();
 	}
 
 	private static HandoffRecord<byte[]> record(String label) {

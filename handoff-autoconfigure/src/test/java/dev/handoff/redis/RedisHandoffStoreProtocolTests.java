@@ -47,9 +47,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The Redis protocol of {@link RedisHandoffStore} as its Javadoc documents it: round trips and the commands inside
- * them, idempotence under Lettuce's replay after a reconnect, the shape and lifetime of its keys, and a Redis restart.
- * The behaviour every store shares is in {@code HandoffStoreContract} (module handoff-test).
+ * The Redis protocol of {@link RedisHandoffStore} as its Javadoc documents it: round
+ * trips and the commands inside them, idempotence under Lettuce's replay after a
+ * reconnect, the shape and lifetime of its keys, and a Redis restart. The behaviour every
+ * store shares is in {@code HandoffStoreContract} (module handoff-test).
  */
 class RedisHandoffStoreProtocolTests {
 
@@ -86,8 +87,10 @@ class RedisHandoffStoreProtocolTests {
 		new Random(7).nextBytes(mebibyte);
 		HandoffRecord<byte[]> record = record("cache", mebibyte);
 		Map<String, Long> commands = commandsDuring(() -> this.store.initiate(record));
-		// EVALSHA initiate.lua, no MULTI. Inside the script, for a new record: HEXISTS pending/owner/dead/released
-		// and ZSCORE acked (replay checks), HSET pending <id> <envelope>, TIME, ZADD expiry, PEXPIRE pending/expiry,
+		// EVALSHA initiate.lua, no MULTI. Inside the script, for a new record: HEXISTS
+		// pending/owner/dead/released
+		// and ZSCORE acked (replay checks), HSET pending <id> <envelope>, TIME, ZADD
+		// expiry, PEXPIRE pending/expiry,
 		// PUBLISH.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 1L, "hexists", 4L, "zscore", 1L,
 				"hset", 1L, "time", 1L, "zadd", 1L, "pexpire", 2L, "publish", 1L));
@@ -104,11 +107,16 @@ class RedisHandoffStoreProtocolTests {
 		this.store.initiate(record);
 		List<HandoffClaim> claims = new ArrayList<>();
 		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim("cache", "taker")));
-		// EVALSHA claim.lua, then HGETALL claim:<id>, no MULTI. Inside the script: TIME, GET report and ZSCORE
-		// claims (replay check), ZRANGEBYSCORE dead-expiry (nothing to drop), claims (nothing lapsed) and expiry
-		// (nothing expired), HKEYS pending and HSTRLEN per record (size limits), EXISTS released-versions, RENAME
-		// pending to the claim (the payloads move without passing through Lua), HSET owner and HINCRBY
-		// attempts per record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET: the envelope is read by
+		// EVALSHA claim.lua, then HGETALL claim:<id>, no MULTI. Inside the script: TIME,
+		// GET report and ZSCORE
+		// claims (replay check), ZRANGEBYSCORE dead-expiry (nothing to drop), claims
+		// (nothing lapsed) and expiry
+		// (nothing expired), HKEYS pending and HSTRLEN per record (size limits), EXISTS
+		// released-versions, RENAME
+		// pending to the claim (the payloads move without passing through Lua), HSET
+		// owner and HINCRBY
+		// attempts per record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET:
+		// the envelope is read by
 		// HGETALL only, and no report: a claim that only took records needs none.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
 				Map.entry("hgetall", 1L), Map.entry("time", 1L), Map.entry("get", 1L), Map.entry("zscore", 2L),
@@ -128,10 +136,11 @@ class RedisHandoffStoreProtocolTests {
 			this.store.initiate(record("label-" + i));
 		}
 		List<HandoffStore.Claims> claims = new ArrayList<>();
-		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim(
-				labels.stream().map((label) -> new HandoffStore.ClaimRequest(label, 1)).toList(), "taker")));
-		assertThat(commands).containsEntry("evalsha", 20L).containsEntry("hgetall", 20L).doesNotContainKeys("multi",
-				"exec", "eval");
+		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store
+			.claim(labels.stream().map((label) -> new HandoffStore.ClaimRequest(label, 1)).toList(), "taker")));
+		assertThat(commands).containsEntry("evalsha", 20L)
+			.containsEntry("hgetall", 20L)
+			.doesNotContainKeys("multi", "exec", "eval");
 		assertThat(claims.get(0).failures()).isEmpty();
 		List<HandoffStore.Acknowledgement> acknowledgements = claims.get(0)
 			.claims()
@@ -155,8 +164,10 @@ class RedisHandoffStoreProtocolTests {
 		runner.run((context) -> {
 		});
 		for (int run = 0; run < 5; run++) {
-			Map<String, Long> commands = commandsDuring(() -> runner.run((context) -> assertThat(context).hasNotFailed()));
-			// One claim per label (each claim is one EVALSHA and one HGETALL), in one batch; the subscription's
+			Map<String, Long> commands = commandsDuring(
+					() -> runner.run((context) -> assertThat(context).hasNotFailed()));
+			// One claim per label (each claim is one EVALSHA and one HGETALL), in one
+			// batch; the subscription's
 			// confirmation comes before the restore, which covers it.
 			assertThat(commands).containsEntry("hgetall", 3L).containsEntry("subscribe", 1L);
 		}
@@ -171,9 +182,12 @@ class RedisHandoffStoreProtocolTests {
 		List<Integer> acknowledged = new ArrayList<>();
 		Map<String, Long> commands = commandsDuring(
 				() -> acknowledged.add(this.store.acknowledge(claim, List.of(record.id()))));
-		// EVALSHA acknowledge.lua (cached by the warm-up). Inside: TIME; per record HGET owner, HDEL claim/owner/
-		// attempts, ZREM expiry, ZADD acked, HSET acked-by; then EXISTS claim, ZREM claims and DEL report (the claim
-		// is empty now), ZRANGEBYSCORE acked (nothing past the retention), PEXPIRE acked/acked-by.
+		// EVALSHA acknowledge.lua (cached by the warm-up). Inside: TIME; per record HGET
+		// owner, HDEL claim/owner/
+		// attempts, ZREM expiry, ZADD acked, HSET acked-by; then EXISTS claim, ZREM
+		// claims and DEL report (the claim
+		// is empty now), ZRANGEBYSCORE acked (nothing past the retention), PEXPIRE
+		// acked/acked-by.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
 				Map.entry("time", 1L), Map.entry("hget", 1L), Map.entry("hdel", 3L), Map.entry("zrem", 2L),
 				Map.entry("zadd", 1L), Map.entry("hset", 1L), Map.entry("exists", 1L), Map.entry("del", 1L),
@@ -186,8 +200,10 @@ class RedisHandoffStoreProtocolTests {
 		Keys keys = keys("cache");
 		HandoffRecord<byte[]> good = record("cache");
 		this.store.initiate(good);
-		// What a future envelope format, or a writer that is not Handoff, leaves in the pending hash.
-		this.connection.hashCommands().hSet(keys.pending(), bytes("future"), bytes("{\"format\":2,\"id\":\"future\"}\n{}"));
+		// What a future envelope format, or a writer that is not Handoff, leaves in the
+		// pending hash.
+		this.connection.hashCommands()
+			.hSet(keys.pending(), bytes("future"), bytes("{\"format\":2,\"id\":\"future\"}\n{}"));
 		HandoffClaim claim = this.store.claim("cache", "taker");
 		assertThat(ids(claim)).containsExactly(good.id());
 		assertThat(claim.unreadable()).singleElement()
@@ -201,7 +217,8 @@ class RedisHandoffStoreProtocolTests {
 		Keys keys = keys("cache");
 		HandoffRecord<byte[]> record = record("cache");
 		this.store.initiate(record);
-		// Lettuce re-sends the EVALSHA after a reconnect; calling initiate again sends exactly that.
+		// Lettuce re-sends the EVALSHA after a reconnect; calling initiate again sends
+		// exactly that.
 		Map<String, Long> whilePending = commandsDuring(() -> this.store.initiate(record));
 		assertThat(whilePending).doesNotContainKeys("publish", "zadd");
 		assertThat(this.connection.hashCommands().hLen(keys.pending())).isOne();
@@ -236,7 +253,8 @@ class RedisHandoffStoreProtocolTests {
 		this.store.initiate(second);
 		String claimId = "replayer/" + UUID.randomUUID();
 		ClaimResult claimed = runClaimTransaction(keys, claimId);
-		// A record that arrives between the first run and its replay belongs to a later claim.
+		// A record that arrives between the first run and its replay belongs to a later
+		// claim.
 		HandoffRecord<byte[]> later = record("cache");
 		this.store.initiate(later);
 		ClaimResult replayed = runClaimTransaction(keys, claimId);
@@ -244,8 +262,7 @@ class RedisHandoffStoreProtocolTests {
 		assertThat(claimed.attempts()).containsOnlyKeys(first.id(), second.id()).containsValues(1L, 1L);
 		assertThat(replayed.attempts()).isEqualTo(claimed.attempts());
 		assertThat(replayed.envelopes().keySet()).isEqualTo(claimed.envelopes().keySet());
-		replayed.envelopes()
-			.forEach((id, envelope) -> assertThat(envelope).isEqualTo(claimed.envelopes().get(id)));
+		replayed.envelopes().forEach((id, envelope) -> assertThat(envelope).isEqualTo(claimed.envelopes().get(id)));
 		assertThat(this.connection.zSetCommands().zCard(keys.claims())).isOne();
 
 		assertThat(ids(this.store.claim("cache", "next"))).containsExactly(later.id());
@@ -261,8 +278,10 @@ class RedisHandoffStoreProtocolTests {
 
 	@Test
 	void everyKeyOfALabelSharesItsHashTagUnderTheNamespaceAndExpires() {
-		// A ttl and a lease that run out within the test, yet outlast a pause of a loaded machine between the steps
-		// that need them: the records still wait when claimed, and the claim still holds when it is settled.
+		// A ttl and a lease that run out within the test, yet outlast a pause of a loaded
+		// machine between the steps
+		// that need them: the records still wait when claimed, and the claim still holds
+		// when it is settled.
 		Duration lapse = Duration.ofSeconds(2);
 		RedisHandoffStore lapsing = store(new Policy(lapse, lapse, 1, Duration.ofHours(1)));
 		Keys cache = keys("cache");
@@ -270,16 +289,19 @@ class RedisHandoffStoreProtocolTests {
 		records.forEach(lapsing::initiate);
 		HandoffClaim crashed = lapsing.claim("cache", "crashed");
 		assertThat(ids(crashed)).hasSize(3);
-		// Acknowledged through the store with the long policy, so the acknowledged ids are kept until listed.
+		// Acknowledged through the store with the long policy, so the acknowledged ids
+		// are kept until listed.
 		assertThat(this.store.acknowledge(crashed, List.of(records.get(0).id()))).isOne();
 		assertThat(lapsing.deadLetter(crashed, records.get(1).id(), "unknown version")).isTrue();
 		HandoffRecord<byte[]> expiring = record("cache");
 		lapsing.initiate(expiring);
 		RedisClock.awaitPast(this.connection, cache.claims(), crashed.id());
 		RedisClock.awaitPast(this.connection, cache.expiry(), expiring.id());
-		// This claim dead-letters the expired record and the one left in the lapsed claim (max deliveries 1).
+		// This claim dead-letters the expired record and the one left in the lapsed claim
+		// (max deliveries 1).
 		assertThat(lapsing.claim("cache", "taker").isEmpty()).isTrue();
-		// From here on a store whose ttl and lease outlast the test, so every key is still there to be listed.
+		// From here on a store whose ttl and lease outlast the test, so every key is
+		// still there to be listed.
 		HandoffRecord<byte[]> inFlight = record("cache");
 		this.store.initiate(inFlight);
 		HandoffClaim holding = this.store.claim("cache", "taker");
@@ -299,11 +321,12 @@ class RedisHandoffStoreProtocolTests {
 						cache.ackedBy())
 				.map(RedisHandoffStoreProtocolTests::string)
 				.toArray(String[]::new));
-		// -1 is a key that never expires; the taker's report lives for its lease, and may be gone (-2) by now.
-		assertThat(keys).allSatisfy((key) -> assertThat(
-				this.connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
-			.as("PTTL of %s", key)
-			.isNotEqualTo(-1L));
+		// -1 is a key that never expires; the taker's report lives for its lease, and may
+		// be gone (-2) by now.
+		assertThat(keys)
+			.allSatisfy((key) -> assertThat(this.connection.keyCommands().pTtl(key.getBytes(StandardCharsets.UTF_8)))
+				.as("PTTL of %s", key)
+				.isNotEqualTo(-1L));
 		assertThat(this.connection.hashCommands().hKeys(cache.dead()))
 			.extracting((id) -> new String(id, StandardCharsets.UTF_8))
 			.containsExactlyInAnyOrder(records.get(1).id(), records.get(2).id(), expiring.id());
@@ -316,8 +339,7 @@ class RedisHandoffStoreProtocolTests {
 				(labels) -> notified.addAll(labels))) {
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
 			notified.clear();
-			Long receivers = this.connection.publish(keys("cache").channel(),
-					bytes("some-record-id"));
+			Long receivers = this.connection.publish(keys("cache").channel(), bytes("some-record-id"));
 			assertThat(receivers).isOne();
 			await().untilAsserted(() -> assertThat(notified).containsExactly("cache"));
 		}
@@ -333,9 +355,9 @@ class RedisHandoffStoreProtocolTests {
 			redis.server().stop();
 			notified.clear();
 			redis.server().startAgain();
-			// A new, empty Redis: re-subscribing counts as a notification, as records may have come meanwhile.
-			await().atMost(Duration.ofSeconds(20))
-				.untilAsserted(() -> assertThat(notified).contains("cache"));
+			// A new, empty Redis: re-subscribing counts as a notification, as records may
+			// have come meanwhile.
+			await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(notified).contains("cache"));
 			notified.clear();
 
 			HandoffRecord<byte[]> unreadable = record("cache");
@@ -348,7 +370,8 @@ class RedisHandoffStoreProtocolTests {
 				this.store.deadLetter(claim, unreadable.id(), "unknown version");
 				assertThat(this.store.acknowledge(claim, List.of(fine.id()))).isOne();
 			});
-			// The script cache is empty: the first use of each script got NOSCRIPT from EVALSHA and sent EVAL, which
+			// The script cache is empty: the first use of each script got NOSCRIPT from
+			// EVALSHA and sent EVAL, which
 			// loaded it; the second initiate found it loaded.
 			assertThat(commands).containsEntry("evalsha", 5L).containsEntry("eval", 4L);
 			await().untilAsserted(() -> assertThat(notified).contains("cache"));
@@ -363,17 +386,18 @@ class RedisHandoffStoreProtocolTests {
 	}
 
 	/**
-	 * Runs one cycle on another label, so that what a test counts is the operation alone: the first use of a
-	 * connection adds its handshake (HELLO, CLIENT SETINFO), and the first acknowledge loads its script (EVALSHA
-	 * answered with NOSCRIPT, then EVAL).
+	 * Runs one cycle on another label, so that what a test counts is the operation alone:
+	 * the first use of a connection adds its handshake (HELLO, CLIENT SETINFO), and the
+	 * first acknowledge loads its script (EVALSHA answered with NOSCRIPT, then EVAL).
 	 */
 	private void warmUp() {
 		handOffAndTake(this.store, record("warm-up"));
 	}
 
 	/**
-	 * Returns the commands Redis executed while the action ran, by name, from {@code INFO commandstats}; commands that
-	 * scripts call are counted too. The test's own CONFIG RESETSTAT and INFO are left out.
+	 * Returns the commands Redis executed while the action ran, by name, from
+	 * {@code INFO commandstats}; commands that scripts call are counted too. The test's
+	 * own CONFIG RESETSTAT and INFO are left out.
 	 */
 	private Map<String, Long> commandsDuring(Runnable action) {
 		this.connection.serverCommands().resetConfigStats();
@@ -390,7 +414,10 @@ class RedisHandoffStoreProtocolTests {
 		return calls;
 	}
 
-	/** What {@code claim} sends, run by hand so the test can send it twice with one claim id. */
+	/**
+	 * What {@code claim} sends, run by hand so the test can send it twice with one claim
+	 * id.
+	 */
 	private ClaimResult runClaimTransaction(Keys keys, String claimId) throws IOException {
 		byte[] script = new ClassPathResource("claim.lua", RedisHandoffStore.class).getContentAsByteArray();
 		byte[][] keysAndArgs = { keys.pending(), keys.expiry(), keys.attempts(), keys.owner(), keys.claims(),
@@ -398,9 +425,8 @@ class RedisHandoffStoreProtocolTests {
 				keys.releasedVersions(), keys.report(claimId), keys.acked(), bytes(claimId),
 				bytes(String.valueOf(POLICY.lease().toMillis())),
 				bytes(String.valueOf(POLICY.ttl().plus(POLICY.deadLetterTtl()).toMillis())),
-				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())),
-				bytes(String.valueOf(POLICY.maxDeliveries())), bytes("1"), bytes(String.valueOf(Long.MAX_VALUE / 4)),
-				bytes(String.valueOf(Long.MAX_VALUE / 4)) };
+				bytes(String.valueOf(POLICY.deadLetterTtl().toMillis())), bytes(String.valueOf(POLICY.maxDeliveries())),
+				bytes("1"), bytes(String.valueOf(Long.MAX_VALUE / 4)), bytes(String.valueOf(Long.MAX_VALUE / 4)) };
 		try (RedisConnection connection = redis.connectionFactory().getConnection()) {
 			List<?> scriptResult = connection.scriptingCommands().eval(script, ReturnType.MULTI, 13, keysAndArgs);
 			Map<byte[], byte[]> payloads = connection.hashCommands().hGetAll(keys.claim(claimId));

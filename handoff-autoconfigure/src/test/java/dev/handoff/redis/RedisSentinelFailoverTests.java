@@ -23,9 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A Sentinel failover between a handoff and its claim: the client follows the Sentinel to the promoted replica, whose
- * script cache is empty, and the record, replicated before the failover, is delivered once. The Sentinel setup is
- * this class's own, since the test fails it over.
+ * A Sentinel failover between a handoff and its claim: the client follows the Sentinel to
+ * the promoted replica, whose script cache is empty, and the record, replicated before
+ * the failover, is delivered once. The Sentinel setup is this class's own, since the test
+ * fails it over.
  */
 class RedisSentinelFailoverTests {
 
@@ -54,8 +55,10 @@ class RedisSentinelFailoverTests {
 					"{}".getBytes(StandardCharsets.UTF_8), "instance-a", Instant.now());
 			assertThat(store.initiate(record).isStored()).isTrue();
 			RedisServerProcess oldMaster = sentinel.master();
-			// Replication is asynchronous: only a write the replica has is promised to survive a failover. (WAIT on
-			// a connection of the test's own would prove nothing: it waits for that connection's writes only.)
+			// Replication is asynchronous: only a write the replica has is promised to
+			// survive a failover. (WAIT on
+			// a connection of the test's own would prove nothing: it waits for that
+			// connection's writes only.)
 			RedisServerProcess replica = sentinel.replica();
 			String pending = new String(store.keys("cache").pending(), StandardCharsets.UTF_8);
 			await().atMost(Duration.ofSeconds(10))
@@ -63,8 +66,10 @@ class RedisSentinelFailoverTests {
 
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster.port()).isNotEqualTo(oldMaster.port());
-			// The client finds the new master on its own a moment later (Lettuce when it reconnects, Jedis from its
-			// sentinel listener); on a busy machine the claim could otherwise still go to the old one.
+			// The client finds the new master on its own a moment later (Lettuce when it
+			// reconnects, Jedis from its
+			// sentinel listener); on a busy machine the claim could otherwise still go to
+			// the old one.
 			String probe = namespace + ":probe";
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				context.stringRedisTemplate().opsForValue().set(probe, "1");

@@ -15,8 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * {@link RecordProtection} on its own: the key derivation against RFC 5869, the configuration errors, and the
- * rejections that need a clock.
+ * {@link RecordProtection} on its own: the key derivation against RFC 5869, the
+ * configuration errors, and the rejections that need a clock.
  */
 class RecordProtectionTests {
 
@@ -37,8 +37,8 @@ class RecordProtectionTests {
 		HexFormat hex = HexFormat.of();
 		byte[] okm = Hkdf.derive(hex.parseHex("0b".repeat(22)), hex.parseHex("000102030405060708090a0b0c"),
 				hex.parseHex("f0f1f2f3f4f5f6f7f8f9"), 42);
-		assertThat(hex.formatHex(okm)).isEqualTo("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
-				+ "34007208d5b887185865");
+		assertThat(hex.formatHex(okm))
+			.isEqualTo("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf" + "34007208d5b887185865");
 	}
 
 	@Test
@@ -77,7 +77,8 @@ class RecordProtectionTests {
 
 	@Test
 	void anInstanceWithoutKeysTakesASignedRecordAndRejectsAnEncryptedOne() {
-		HandoffRecord<byte[]> received = RecordProtection.none().verify(protection(false).protect(RECORD), "tally", NOW);
+		HandoffRecord<byte[]> received = RecordProtection.none()
+			.verify(protection(false).protect(RECORD), "tally", NOW);
 		assertThat(received.data()).isEqualTo(RECORD.data());
 		assertThat(received.headers()).isEqualTo(RECORD.headers());
 		assertThatExceptionOfType(RejectedRecordException.class)
@@ -87,13 +88,12 @@ class RecordProtectionTests {
 
 	@Test
 	void aSecretThatIsNotBase64OrTooShortFailsStartupWithWhatToChange() {
-		assertThatExceptionOfType(HandoffConfigurationException.class)
-			.isThrownBy(() -> RecordProtection.of("shop", Map.of("k1", "not base64!"), "k1", false, true,
-					Duration.ofHours(1)))
+		assertThatExceptionOfType(HandoffConfigurationException.class).isThrownBy(
+				() -> RecordProtection.of("shop", Map.of("k1", "not base64!"), "k1", false, true, Duration.ofHours(1)))
 			.withMessageContaining("handoff.security.keys.k1 is not base64");
 		assertThatExceptionOfType(HandoffConfigurationException.class)
-			.isThrownBy(() -> RecordProtection.of("shop", Map.of("k1", "c2hvcnQ="), "k1", false, true,
-					Duration.ofHours(1)))
+			.isThrownBy(
+					() -> RecordProtection.of("shop", Map.of("k1", "c2hvcnQ="), "k1", false, true, Duration.ofHours(1)))
 			.withMessageContaining("has 5 bytes, fewer than 32");
 	}
 

@@ -16,19 +16,23 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Redis Cluster on loopback: masters that split the 16384 slots evenly, in order (the first master owns the lowest
- * slots), each with the same number of replicas, every node in a directory of its own with its own
- * {@code nodes.conf}. Boot connects to it with {@code spring.data.redis.cluster.nodes}.
+ * A Redis Cluster on loopback: masters that split the 16384 slots evenly, in order (the
+ * first master owns the lowest slots), each with the same number of replicas, every node
+ * in a directory of its own with its own {@code nodes.conf}. Boot connects to it with
+ * {@code spring.data.redis.cluster.nodes}.
  * <p>
- * It is built as {@code redis-cli --cluster create} would build it, with the harness's own client: each master takes
- * its slots (CLUSTER ADDSLOTS, in batches, since 6.2 has no ADDSLOTSRANGE) and a distinct config epoch, the first node
- * meets the others, each replica follows its master (CLUSTER REPLICATE), and the start returns only once every node
- * says {@code cluster_state:ok}, all nodes report the same nodes, roles and slot owners (CLUSTER NODES), and every
- * replica's link is up, so a client's first topology read is the final one.
+ * It is built as {@code redis-cli --cluster create} would build it, with the harness's
+ * own client: each master takes its slots (CLUSTER ADDSLOTS, in batches, since 6.2 has no
+ * ADDSLOTSRANGE) and a distinct config epoch, the first node meets the others, each
+ * replica follows its master (CLUSTER REPLICATE), and the start returns only once every
+ * node says {@code cluster_state:ok}, all nodes report the same nodes, roles and slot
+ * owners (CLUSTER NODES), and every replica's link is up, so a client's first topology
+ * read is the final one.
  * <p>
- * Redis 6.2 has no {@code cluster-port}: a node's bus port is its port + 10000, so the harness picks ports whose bus
- * port is free too. Nodes time out after {@value #NODE_TIMEOUT_MILLIS} ms, so a test that kills a master sees its
- * replica take over within seconds.
+ * Redis 6.2 has no {@code cluster-port}: a node's bus port is its port + 10000, so the
+ * harness picks ports whose bus port is free too. Nodes time out after
+ * {@value #NODE_TIMEOUT_MILLIS} ms, so a test that kills a master sees its replica take
+ * over within seconds.
  */
 public final class ClusterTopology implements RedisTopology {
 
@@ -79,14 +83,16 @@ public final class ClusterTopology implements RedisTopology {
 			for (int i = 0; i < masterCount; i++) {
 				RedisServerProcess master = masters.get(i);
 				addSlots(master, SLOTS * i / masterCount, SLOTS * (i + 1) / masterCount);
-				// Distinct epochs up front spare the cluster resolving a collision between masters all at epoch 0.
+				// Distinct epochs up front spare the cluster resolving a collision
+				// between masters all at epoch 0.
 				master.command("CLUSTER", "SET-CONFIG-EPOCH", String.valueOf(i + 1));
 			}
 			for (RedisServerProcess node : started.subList(1, nodeCount)) {
 				started.get(0).command("CLUSTER", "MEET", "127.0.0.1", String.valueOf(node.port()));
 			}
 			ClusterTopology cluster = new ClusterTopology(masters, replicas);
-			// A replica can follow only a master it knows, so everyone must have met everyone first.
+			// A replica can follow only a master it knows, so everyone must have met
+			// everyone first.
 			Conditions.await("every node to know the other " + (nodeCount - 1), NodeSupport.SETTLE_TIMEOUT,
 					cluster::unknownNodesProblem);
 			for (int i = 0; i < replicas.size(); i++) {
@@ -113,9 +119,11 @@ public final class ClusterTopology implements RedisTopology {
 	}
 
 	/**
-	 * Waits until every node is running, says {@code cluster_state:ok}, and all report the same nodes, roles and slot
-	 * owners, with every replica's link up: after a start, or after a test restarted a node or failed over.
-	 * @throws IllegalStateException if the cluster does not settle within 30 s, with what was still wrong
+	 * Waits until every node is running, says {@code cluster_state:ok}, and all report
+	 * the same nodes, roles and slot owners, with every replica's link up: after a start,
+	 * or after a test restarted a node or failed over.
+	 * @throws IllegalStateException if the cluster does not settle within 30 s, with what
+	 * was still wrong
 	 */
 	public void awaitConsistent() {
 		Conditions.await("the cluster " + ports() + " to agree on its nodes and slots", NodeSupport.SETTLE_TIMEOUT,
@@ -154,8 +162,8 @@ public final class ClusterTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns the nodes started as masters, in slot order; after a failover a replica may be master instead, which
-	 * {@link #masters()} tells.
+	 * Returns the nodes started as masters, in slot order; after a failover a replica may
+	 * be master instead, which {@link #masters()} tells.
 	 * @return the nodes started as masters
 	 */
 	public List<RedisServerProcess> startedMasters() {
@@ -163,7 +171,8 @@ public final class ClusterTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns the nodes started as replicas: the i-th follows started master i modulo the number of masters.
+	 * Returns the nodes started as replicas: the i-th follows started master i modulo the
+	 * number of masters.
 	 * @return the nodes started as replicas
 	 */
 	public List<RedisServerProcess> startedReplicas() {
@@ -249,13 +258,12 @@ public final class ClusterTopology implements RedisTopology {
 
 	@Override
 	public String toString() {
-		return name() + " " + ports() + " (" + this.masters.size() + " masters, " + this.replicas.size()
-				+ " replicas)";
+		return name() + " " + ports() + " (" + this.masters.size() + " masters, " + this.replicas.size() + " replicas)";
 	}
 
 	/**
-	 * Returns free loopback ports whose port + 10000 is free too, holding each until all are chosen so that none is
-	 * picked twice.
+	 * Returns free loopback ports whose port + 10000 is free too, holding each until all
+	 * are chosen so that none is picked twice.
 	 */
 	private static List<Integer> portsWithFreeBusPorts(int count) {
 		List<ServerSocket> held = new ArrayList<>();
@@ -310,7 +318,8 @@ public final class ClusterTopology implements RedisTopology {
 	}
 
 	/**
-	 * One line of CLUSTER NODES: {@code <id> <ip:port@cport> <flags> <master> <ping-sent> <pong-recv> <config-epoch>
+	 * One line of CLUSTER NODES:
+	 * {@code <id> <ip:port@cport> <flags> <master> <ping-sent> <pong-recv> <config-epoch>
 	 * <link-state> <slot> ...}.
 	 */
 	private record ClusterNode(String id, String address, Set<String> flags, String masterId, String linkState,
@@ -356,7 +365,10 @@ public final class ClusterTopology implements RedisTopology {
 			return false;
 		}
 
-		/** What every node must agree on: who is where, in which role, following whom, owning which slots. */
+		/**
+		 * What every node must agree on: who is where, in which role, following whom,
+		 * owning which slots.
+		 */
 		String view() {
 			return this.id + " " + this.address + " " + (master() ? "master" : "replica of " + this.masterId) + " "
 					+ String.join(" ", this.slots);

@@ -8,10 +8,11 @@ import org.springframework.boot.autoconfigure.condition.ConditionEvaluationRepor
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * What Spring Boot's condition evaluation report says about one configuration class. With a class filtered out of
- * the class path, a bean condition on that class backs off too, so a test that only looks at the beans cannot tell
- * whether the {@code @ConditionalOnClass} it means to test is there at all; the report names the condition that
- * did not match.
+ * What Spring Boot's condition evaluation report says about one configuration class. With
+ * a class filtered out of the class path, a bean condition on that class backs off too,
+ * so a test that only looks at the beans cannot tell whether the
+ * {@code @ConditionalOnClass} it means to test is there at all; the report names the
+ * condition that did not match.
  */
 public final class ConditionReport {
 
@@ -19,7 +20,8 @@ public final class ConditionReport {
 	}
 
 	/**
-	 * Returns the messages of the conditions evaluated on a configuration class, one a line.
+	 * Returns the messages of the conditions evaluated on a configuration class, one a
+	 * line.
 	 * @param context the application context
 	 * @param configuration the configuration class
 	 * @return the messages; empty when none of its conditions was evaluated

@@ -10,7 +10,8 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Bounded polling for the harness, with a failure message that says what was still wrong when time ran out.
+ * Bounded polling for the harness, with a failure message that says what was still wrong
+ * when time ran out.
  */
 final class Conditions {
 
@@ -23,28 +24,26 @@ final class Conditions {
 	 * Polls until {@code problem} returns {@code null}.
 	 * @param what what is awaited, for the failure message
 	 * @param timeout how long to wait at most
-	 * @param problem what is still wrong, or {@code null} once the condition holds; a node that cannot be reached
-	 * ({@link UncheckedIOException}) or answers with an error ({@link Resp.ErrorReply}, such as {@code LOADING}) counts
-	 * as not yet, any other exception ends the wait at once, so a check can fail fast when, say, the process it waits
-	 * for has exited
-	 * @throws IllegalStateException if the condition does not hold in time, with the last problem seen
+	 * @param problem what is still wrong, or {@code null} once the condition holds; a
+	 * node that cannot be reached ({@link UncheckedIOException}) or answers with an error
+	 * ({@link Resp.ErrorReply}, such as {@code LOADING}) counts as not yet, any other
+	 * exception ends the wait at once, so a check can fail fast when, say, the process it
+	 * waits for has exited
+	 * @throws IllegalStateException if the condition does not hold in time, with the last
+	 * problem seen
 	 */
 	static void await(String what, Duration timeout, Supplier<@Nullable String> problem) {
 		AtomicReference<@Nullable String> last = new AtomicReference<>("not checked yet");
 		try {
-			Awaitility.await(what)
-				.atMost(timeout)
-				.pollDelay(Duration.ZERO)
-				.pollInterval(POLL_INTERVAL)
-				.until(() -> {
-					try {
-						last.set(problem.get());
-					}
-					catch (UncheckedIOException | Resp.ErrorReply ex) {
-						last.set(ex.toString());
-					}
-					return last.get() == null;
-				});
+			Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(POLL_INTERVAL).until(() -> {
+				try {
+					last.set(problem.get());
+				}
+				catch (UncheckedIOException | Resp.ErrorReply ex) {
+					last.set(ex.toString());
+				}
+				return last.get() == null;
+			});
 		}
 		catch (ConditionTimeoutException ex) {
 			throw new IllegalStateException(

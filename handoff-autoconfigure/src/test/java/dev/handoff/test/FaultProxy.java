@@ -20,31 +20,34 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.util.Assert;
 
 /**
- * A TCP proxy on a free loopback port that forwards every connection to one target (a Redis server) and breaks the
- * network on demand, to test what a client does when a request or its reply is lost.
- * <pre class="code">
+ * A TCP proxy on a free loopback port that forwards every connection to one target (a
+ * Redis server) and breaks the network on demand, to test what a client does when a
+ * request or its reply is lost. <pre class="code">
  * try (FaultProxy proxy = FaultProxy.start("127.0.0.1", redis.server().port())) {
  *     RedisClient.create(RedisURI.create("127.0.0.1", proxy.port()));
  *     proxy.dropNextReplyAndClose();
  *     ...
  * }
- * </pre>
- * It forwards by default. The faults:
+ * </pre> It forwards by default. The faults:
  * <ul>
- * <li>{@link #dropNextReplyAndClose()} and {@link #cutNextRequestAndClose()} are one-shot: armed, they fire on the
- * first request bytes that any connection sends after arming, on that connection only, and then the proxy forwards
- * again, so a client's reconnect succeeds. A RESP client writes a command in one go, so "the first request bytes" is
- * the next command (or the next pipelined batch) the client writes; arm them while the connection is idle, after the
- * client's handshake, or they fire on a handshake command or a command already in flight.</li>
- * <li>{@link #blackhole()} freezes the network: connections stay open, nothing is delivered. Bytes already read are
- * held, not lost, as TCP would hold them over a link that went silent, and {@link #restore()} delivers them in order,
- * so the client and the server never disagree about which reply belongs to which command.</li>
- * <li>{@link #refuseConnections(boolean)} accepts and closes new connections at once; {@link #closeAll()} closes the
- * current ones.</li>
+ * <li>{@link #dropNextReplyAndClose()} and {@link #cutNextRequestAndClose()} are
+ * one-shot: armed, they fire on the first request bytes that any connection sends after
+ * arming, on that connection only, and then the proxy forwards again, so a client's
+ * reconnect succeeds. A RESP client writes a command in one go, so "the first request
+ * bytes" is the next command (or the next pipelined batch) the client writes; arm them
+ * while the connection is idle, after the client's handshake, or they fire on a handshake
+ * command or a command already in flight.</li>
+ * <li>{@link #blackhole()} freezes the network: connections stay open, nothing is
+ * delivered. Bytes already read are held, not lost, as TCP would hold them over a link
+ * that went silent, and {@link #restore()} delivers them in order, so the client and the
+ * server never disagree about which reply belongs to which command.</li>
+ * <li>{@link #refuseConnections(boolean)} accepts and closes new connections at once;
+ * {@link #closeAll()} closes the current ones.</li>
  * </ul>
- * Each connection has two named daemon threads, one per direction, plain blocking sockets and no polling: a thread
- * either blocks on a socket, which closing it interrupts, or waits on the proxy's monitor, which every change of
- * state and {@link #close()} wakes. {@code close()} stops everything and waits a bounded time for the threads.
+ * Each connection has two named daemon threads, one per direction, plain blocking sockets
+ * and no polling: a thread either blocks on a socket, which closing it interrupts, or
+ * waits on the proxy's monitor, which every change of state and {@link #close()} wakes.
+ * {@code close()} stops everything and waits a bounded time for the threads.
  */
 public final class FaultProxy implements AutoCloseable {
 
@@ -129,8 +132,9 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Returns how many connections the proxy has accepted so far, those it closed at once because it was refusing
-	 * connections included; a client that reconnected counts twice.
+	 * Returns how many connections the proxy has accepted so far, those it closed at once
+	 * because it was refusing connections included; a client that reconnected counts
+	 * twice.
 	 * @return the number of connections accepted
 	 */
 	public int acceptedConnections() {
@@ -146,17 +150,18 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Arms a one-shot fault: the next request bytes sent by a client are forwarded, so the request runs in the
-	 * server, but the first reply bytes that come back on that connection are swallowed, and the connection is closed
-	 * on both sides. The client never sees the reply.
+	 * Arms a one-shot fault: the next request bytes sent by a client are forwarded, so
+	 * the request runs in the server, but the first reply bytes that come back on that
+	 * connection are swallowed, and the connection is closed on both sides. The client
+	 * never sees the reply.
 	 */
 	public void dropNextReplyAndClose() {
 		this.armed.set(OneShot.DROP_NEXT_REPLY);
 	}
 
 	/**
-	 * Arms a one-shot fault: the next request bytes sent by a client are not forwarded, and that connection is closed
-	 * on both sides. The request never reaches the server.
+	 * Arms a one-shot fault: the next request bytes sent by a client are not forwarded,
+	 * and that connection is closed on both sides. The request never reaches the server.
 	 */
 	public void cutNextRequestAndClose() {
 		this.armed.set(OneShot.CUT_NEXT_REQUEST);
@@ -171,8 +176,8 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Stops delivering bytes in both directions; connections stay open and new ones are still accepted (and
-	 * frozen at once).
+	 * Stops delivering bytes in both directions; connections stay open and new ones are
+	 * still accepted (and frozen at once).
 	 */
 	public void blackhole() {
 		blackhole(Direction.UPSTREAM);
@@ -207,7 +212,8 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Sets whether new connections are closed as soon as they are accepted; current connections are left alone.
+	 * Sets whether new connections are closed as soon as they are accepted; current
+	 * connections are left alone.
 	 * @param refuse whether to refuse new connections
 	 */
 	public void refuseConnections(boolean refuse) {
@@ -215,7 +221,8 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Clears every fault: disarms a one-shot fault, restores delivery and accepts connections again.
+	 * Clears every fault: disarms a one-shot fault, restores delivery and accepts
+	 * connections again.
 	 */
 	public void pass() {
 		this.armed.set(null);
@@ -224,14 +231,16 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * Closes every current connection on both sides; new connections are accepted as before.
+	 * Closes every current connection on both sides; new connections are accepted as
+	 * before.
 	 */
 	public void closeAll() {
 		new ArrayList<>(this.connections).forEach(Connection::close);
 	}
 
 	/**
-	 * Stops accepting, closes every connection and waits a bounded time for the proxy's threads to end.
+	 * Stops accepting, closes every connection and waits a bounded time for the proxy's
+	 * threads to end.
 	 */
 	@Override
 	public void close() {
@@ -297,7 +306,8 @@ public final class FaultProxy implements AutoCloseable {
 			closeable.close();
 		}
 		catch (Exception ex) {
-			// Closing is all that is asked; a socket that fails to close is closed enough.
+			// Closing is all that is asked; a socket that fails to close is closed
+			// enough.
 		}
 	}
 
@@ -307,7 +317,8 @@ public final class FaultProxy implements AutoCloseable {
 	}
 
 	/**
-	 * One client connection and its connection to the target, with a thread per direction.
+	 * One client connection and its connection to the target, with a thread per
+	 * direction.
 	 */
 	private final class Connection {
 
@@ -323,7 +334,10 @@ public final class FaultProxy implements AutoCloseable {
 
 		private final AtomicInteger finishedDirections = new AtomicInteger();
 
-		/** Set by the upstream thread before it forwards the request whose reply is to be dropped. */
+		/**
+		 * Set by the upstream thread before it forwards the request whose reply is to be
+		 * dropped.
+		 */
 		private volatile boolean dropNextReply;
 
 		Connection(int id, Socket client) {
@@ -332,7 +346,8 @@ public final class FaultProxy implements AutoCloseable {
 		}
 
 		void start() {
-			// The upstream thread connects first, so that accepting never waits for the target.
+			// The upstream thread connects first, so that accepting never waits for the
+			// target.
 			Thread upstream = newThread(this::connectAndForwardUpstream, this.name + "-up");
 			upstream.start();
 		}
@@ -377,7 +392,8 @@ public final class FaultProxy implements AutoCloseable {
 				while (true) {
 					int read = in.read(buffer);
 					if (read == -1) {
-						// A half-close is passed on; the connection ends when both directions have.
+						// A half-close is passed on; the connection ends when both
+						// directions have.
 						to.shutdownOutput();
 						if (this.finishedDirections.incrementAndGet() == 2) {
 							close();
@@ -399,13 +415,15 @@ public final class FaultProxy implements AutoCloseable {
 
 		/**
 		 * Waits while the direction is blackholed.
-		 * @return whether to deliver: {@code false} if the connection or the proxy was closed meanwhile
+		 * @return whether to deliver: {@code false} if the connection or the proxy was
+		 * closed meanwhile
 		 */
 		private boolean awaitDelivery(Direction direction) {
 			synchronized (FaultProxy.this.monitor) {
 				while (isBlackholed(direction) && !this.closed.get() && !FaultProxy.this.closed) {
 					try {
-						// Woken by restore(), close() or the close of this connection; the bound is a safety net.
+						// Woken by restore(), close() or the close of this connection;
+						// the bound is a safety net.
 						FaultProxy.this.monitor.wait(1000);
 					}
 					catch (InterruptedException ex) {
@@ -420,7 +438,8 @@ public final class FaultProxy implements AutoCloseable {
 
 		/**
 		 * Applies a one-shot fault to bytes about to be delivered.
-		 * @return whether to deliver them: {@code false} if the fault closed the connection
+		 * @return whether to deliver them: {@code false} if the fault closed the
+		 * connection
 		 */
 		private boolean applyFault(Direction direction) {
 			if (direction == Direction.UPSTREAM) {
@@ -430,7 +449,8 @@ public final class FaultProxy implements AutoCloseable {
 					return false;
 				}
 				if (fault == OneShot.DROP_NEXT_REPLY) {
-					// Before the request is written, so the reply cannot be read before this is visible.
+					// Before the request is written, so the reply cannot be read before
+					// this is visible.
 					this.dropNextReply = true;
 				}
 				return true;

@@ -30,11 +30,13 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link FaultProxy} between a Lettuce 7.5 client and a real Redis, and what Lettuce does about each fault. Every
- * client here runs with Lettuce's default {@link ClientOptions} unless a test says otherwise: auto-reconnect on, so
- * commands in flight when a connection drops are kept and written again on the new connection (at least once), the
- * default disconnected behaviour (commands issued while disconnected are queued), an unbounded request queue, RESP3.
- * Redis is always checked directly, never through the proxy.
+ * {@link FaultProxy} between a Lettuce 7.5 client and a real Redis, and what Lettuce does
+ * about each fault. Every client here runs with Lettuce's default {@link ClientOptions}
+ * unless a test says otherwise: auto-reconnect on, so commands in flight when a
+ * connection drops are kept and written again on the new connection (at least once), the
+ * default disconnected behaviour (commands issued while disconnected are queued), an
+ * unbounded request queue, RESP3. Redis is always checked directly, never through the
+ * proxy.
  */
 class FaultProxyTests {
 
@@ -53,7 +55,8 @@ class FaultProxyTests {
 	void startProxyAndClient() {
 		this.proxy = FaultProxy.start("127.0.0.1", redis.server().port());
 		this.client = RedisClient.create();
-		this.direct = this.client.connect(RedisURI.builder().withHost("127.0.0.1").withPort(redis.server().port()).build())
+		this.direct = this.client
+			.connect(RedisURI.builder().withHost("127.0.0.1").withPort(redis.server().port()).build())
 			.sync();
 	}
 
@@ -80,9 +83,12 @@ class FaultProxyTests {
 		String key = key("lost-reply");
 		this.proxy.dropNextReplyAndClose();
 		RedisFuture<String> set = connection.async().set(key, "v");
-		// Observed with Lettuce 7.5.2 and default options: the SET ran in Redis, its reply was swallowed and the
-		// connection closed; Lettuce reconnected and wrote the SET again on the new connection, and the future
-		// completed normally with the reply to that second SET, "OK". The caller cannot tell that it ran twice.
+		// Observed with Lettuce 7.5.2 and default options: the SET ran in Redis, its
+		// reply was swallowed and the
+		// connection closed; Lettuce reconnected and wrote the SET again on the new
+		// connection, and the future
+		// completed normally with the reply to that second SET, "OK". The caller cannot
+		// tell that it ran twice.
 		assertThat(set.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("OK");
 		assertThat(this.proxy.isArmed()).isFalse();
 		assertThat(this.proxy.acceptedConnections()).isEqualTo(2);
@@ -95,7 +101,8 @@ class FaultProxyTests {
 		String key = key("lost-reply-incr");
 		this.proxy.dropNextReplyAndClose();
 		RedisFuture<Long> incr = connection.async().incr(key);
-		// The proof that Lettuce re-sent it: once through the dropped connection, once after the reconnect.
+		// The proof that Lettuce re-sent it: once through the dropped connection, once
+		// after the reconnect.
 		assertThat(incr.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(2);
 		assertThat(this.direct.get(key)).isEqualTo("2");
 		assertThat(this.proxy.acceptedConnections()).isEqualTo(2);
@@ -107,8 +114,10 @@ class FaultProxyTests {
 		String key = key("cut-request");
 		this.proxy.cutNextRequestAndClose();
 		RedisFuture<Long> incr = connection.async().incr(key);
-		// Observed with Lettuce 7.5.2 and default options: the INCR was cut before Redis saw it; Lettuce reconnected,
-		// wrote it again and the future completed with 1, so it ran exactly once, on the second connection.
+		// Observed with Lettuce 7.5.2 and default options: the INCR was cut before Redis
+		// saw it; Lettuce reconnected,
+		// wrote it again and the future completed with 1, so it ran exactly once, on the
+		// second connection.
 		assertThat(incr.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1);
 		assertThat(this.direct.get(key)).isEqualTo("1");
 		assertThat(this.proxy.acceptedConnections()).isEqualTo(2);
@@ -121,7 +130,8 @@ class FaultProxyTests {
 		String key = key("cut-request-no-reconnect");
 		this.proxy.cutNextRequestAndClose();
 		RedisFuture<String> set = connection.async().set(key, "v");
-		// Without auto-reconnect Lettuce keeps nothing to replay: the future fails once the connection is closed.
+		// Without auto-reconnect Lettuce keeps nothing to replay: the future fails once
+		// the connection is closed.
 		await().atMost(TIMEOUT).until(set::isDone);
 		assertThat(set.toCompletableFuture()).isCompletedExceptionally();
 		assertThatExceptionOfType(ExecutionException.class).isThrownBy(set::get)
@@ -158,7 +168,8 @@ class FaultProxyTests {
 		assertThatExceptionOfType(RedisCommandTimeoutException.class).isThrownBy(() -> commands.set(key, "during"));
 		assertThat(this.direct.get(key)).isEqualTo("before");
 		this.proxy.restore();
-		// The held SET is delivered on restore and its late reply goes to the timed-out command, so replies and
+		// The held SET is delivered on restore and its late reply goes to the timed-out
+		// command, so replies and
 		// commands stay paired: the next commands see their own replies.
 		assertThat(commands.set(key, "after")).isEqualTo("OK");
 		assertThat(commands.get(key)).isEqualTo("after");
@@ -215,8 +226,8 @@ class FaultProxyTests {
 	}
 
 	/**
-	 * Connects with the long timeout, so that a loaded machine does not fail the handshake, then gives the
-	 * connection's commands the one asked for.
+	 * Connects with the long timeout, so that a loaded machine does not fail the
+	 * handshake, then gives the connection's commands the one asked for.
 	 */
 	private StatefulRedisConnection<String, String> connectThroughProxy(Duration timeout) {
 		StatefulRedisConnection<String, String> connection = this.client
@@ -230,7 +241,11 @@ class FaultProxyTests {
 	}
 
 	private static long threadsNamed(String prefix) {
-		return Thread.getAllStackTraces().keySet().stream().filter((thread) -> thread.getName().startsWith(prefix)).count();
+		return Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.filter((thread) -> thread.getName().startsWith(prefix))
+			.count();
 	}
 
 }

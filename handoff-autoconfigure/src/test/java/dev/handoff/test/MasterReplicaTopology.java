@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A master and one replica of it, with no Sentinel: the static topology Boot connects to with
- * {@code spring.data.redis.masterreplica.nodes}, where the client finds out by itself which node is the master.
- * Nothing fails over; a test that wants a failover uses the {@link SentinelTopology}.
+ * A master and one replica of it, with no Sentinel: the static topology Boot connects to
+ * with {@code spring.data.redis.masterreplica.nodes}, where the client finds out by
+ * itself which node is the master. Nothing fails over; a test that wants a failover uses
+ * the {@link SentinelTopology}.
  */
 public final class MasterReplicaTopology implements RedisTopology {
 

@@ -5,18 +5,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the topologies share: the arguments of replicated data nodes, making a node a replica, and killing what a
- * failed start had started.
+ * What the topologies share: the arguments of replicated data nodes, making a node a
+ * replica, and killing what a failed start had started.
  */
 final class NodeSupport {
 
-	/** How long the harness waits for a topology to settle: replication, gossip, a failover. */
+	/**
+	 * How long the harness waits for a topology to settle: replication, gossip, a
+	 * failover.
+	 */
 	static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
 
 	/**
-	 * Arguments for nodes that replicate: the master streams the snapshot straight to the socket, at once (the
-	 * default waits 5 s for more replicas), so a replica is in sync in milliseconds and the master writes no
-	 * {@code dump.rdb}.
+	 * Arguments for nodes that replicate: the master streams the snapshot straight to the
+	 * socket, at once (the default waits 5 s for more replicas), so a replica is in sync
+	 * in milliseconds and the master writes no {@code dump.rdb}.
 	 */
 	static final List<String> REPLICATION_ARGUMENTS = List.of("--repl-diskless-sync", "yes",
 			"--repl-diskless-sync-delay", "0");
@@ -25,7 +28,8 @@ final class NodeSupport {
 	}
 
 	/**
-	 * Makes {@code replica} a replica of {@code master} with REPLICAOF and waits until its link is up.
+	 * Makes {@code replica} a replica of {@code master} with REPLICAOF and waits until
+	 * its link is up.
 	 * @param replica the node to make a replica
 	 * @param master its master
 	 */
@@ -50,8 +54,8 @@ final class NodeSupport {
 	}
 
 	/**
-	 * Kills the processes a failed start had started, keeping what goes wrong doing so as suppressed exceptions of
-	 * the failure, which the caller rethrows.
+	 * Kills the processes a failed start had started, keeping what goes wrong doing so as
+	 * suppressed exceptions of the failure, which the caller rethrows.
 	 * @param started the processes started so far
 	 * @param failure why the start failed
 	 */

@@ -22,15 +22,18 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
- * An application context with Spring Boot's Redis auto-configuration ({@link DataRedisAutoConfiguration}, and
- * {@link SslAutoConfiguration} for SSL bundles), started by an {@link ApplicationContextRunner} from a topology's
- * {@link RedisTopology#springProperties() properties}, so the {@link RedisConnectionFactory} is built exactly as Boot
- * builds it for a user with those properties. To them it adds {@code spring.data.redis.client-type} and a
- * {@value #COMMAND_TIMEOUT_PROPERTY} of 10 s, shorter than Lettuce's 60 s, so a test that lost Redis fails instead
- * of hanging the build.
+ * An application context with Spring Boot's Redis auto-configuration
+ * ({@link DataRedisAutoConfiguration}, and {@link SslAutoConfiguration} for SSL bundles),
+ * started by an {@link ApplicationContextRunner} from a topology's
+ * {@link RedisTopology#springProperties() properties}, so the
+ * {@link RedisConnectionFactory} is built exactly as Boot builds it for a user with those
+ * properties. To them it adds {@code spring.data.redis.client-type} and a
+ * {@value #COMMAND_TIMEOUT_PROPERTY} of 10 s, shorter than Lettuce's 60 s, so a test that
+ * lost Redis fails instead of hanging the build.
  * <p>
- * The runner closes its context when its callback returns, so the callback runs on a thread of its own and waits
- * there until {@link #close()}: the context, and the connection factory with it, stay open in between.
+ * The runner closes its context when its callback returns, so the callback runs on a
+ * thread of its own and waits there until {@link #close()}: the context, and the
+ * connection factory with it, stay open in between.
  */
 public final class RedisClientContext implements AutoCloseable {
 
@@ -138,8 +141,8 @@ public final class RedisClientContext implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the whole context, for other beans Boot made (such as its {@code RedisMessageListenerContainer}) or to
-	 * assert on it.
+	 * Returns the whole context, for other beans Boot made (such as its
+	 * {@code RedisMessageListenerContainer}) or to assert on it.
 	 * @return the context
 	 */
 	public ApplicationContext context() {
@@ -162,7 +165,10 @@ public final class RedisClientContext implements AutoCloseable {
 		return this.properties;
 	}
 
-	/** Closes the context, which destroys the connection factory, and waits a bounded time for it. */
+	/**
+	 * Closes the context, which destroys the connection factory, and waits a bounded time
+	 * for it.
+	 */
 	@Override
 	public void close() {
 		this.closed.countDown();

@@ -1,7 +1,8 @@
 package dev.handoff.test;
 
 /**
- * The Redis clients Spring Boot can configure, as {@code spring.data.redis.client-type} names them.
+ * The Redis clients Spring Boot can configure, as {@code spring.data.redis.client-type}
+ * names them.
  */
 public enum RedisClientType {
 

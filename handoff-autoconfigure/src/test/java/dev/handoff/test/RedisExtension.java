@@ -16,9 +16,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.util.Assert;
 
 /**
- * Runs one real {@link RedisServerProcess} for a test class, with a started {@link LettuceConnectionFactory} for it,
- * and draws a fresh key namespace for every test, so that tests sharing the server never see each other's keys.
- * <pre class="code">
+ * Runs one real {@link RedisServerProcess} for a test class, with a started
+ * {@link LettuceConnectionFactory} for it, and draws a fresh key namespace for every
+ * test, so that tests sharing the server never see each other's keys. <pre class="code">
  * &#64;RegisterExtension
  * static final RedisExtension redis = new RedisExtension();
  *
@@ -26,12 +26,15 @@ import org.springframework.util.Assert;
  * void something() {
  *     new RedisHandoffStore(redis.connectionFactory(), redis.namespace(), policy);
  * }
- * </pre>
- * Register it on a {@code static} field: the server lives as long as the test class.
+ * </pre> Register it on a {@code static} field: the server lives as long as the test
+ * class.
  */
 public final class RedisExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
-	/** Shorter than Lettuce's 60 s, so a test that lost Redis fails instead of hanging the build. */
+	/**
+	 * Shorter than Lettuce's 60 s, so a test that lost Redis fails instead of hanging the
+	 * build.
+	 */
 	private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
 	private final List<LettuceConnectionFactory> connectionFactories = new ArrayList<>();
@@ -72,7 +75,8 @@ public final class RedisExtension implements BeforeAllCallback, BeforeEachCallba
 	}
 
 	/**
-	 * Returns the connection factory of this test class, started; it is destroyed after the class.
+	 * Returns the connection factory of this test class, started; it is destroyed after
+	 * the class.
 	 * @return the connection factory
 	 */
 	public LettuceConnectionFactory connectionFactory() {
@@ -81,8 +85,8 @@ public final class RedisExtension implements BeforeAllCallback, BeforeEachCallba
 	}
 
 	/**
-	 * Returns another started connection factory for the same server, as a second application instance would
-	 * have; it is destroyed after the class.
+	 * Returns another started connection factory for the same server, as a second
+	 * application instance would have; it is destroyed after the class.
 	 * @return a new connection factory
 	 */
 	public LettuceConnectionFactory newConnectionFactory() {

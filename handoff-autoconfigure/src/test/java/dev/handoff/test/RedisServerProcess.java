@@ -24,14 +24,17 @@ import org.jspecify.annotations.Nullable;
 import redis.embedded.core.ExecutableProvider;
 
 /**
- * A real {@code redis-server} process on a free loopback port: the one on the PATH when there is one, otherwise the
- * binary inside the {@code embedded-redis} jar, so a machine with only a JDK runs the suite. It can be stopped,
- * killed and started again on the same port, to test what happens while Redis is away.
+ * A real {@code redis-server} process on a free loopback port: the one on the PATH when
+ * there is one, otherwise the binary inside the {@code embedded-redis} jar, so a machine
+ * with only a JDK runs the suite. It can be stopped, killed and started again on the same
+ * port, to test what happens while Redis is away.
  * <p>
- * {@link #start()} starts a plain server. {@link #builder()} starts the nodes of the {@link RedisTopology
- * topologies}: with extra arguments (cluster mode, replication settings), with TLS, or as a Sentinel. Each process has
- * a directory of its own, so cluster nodes keep their own {@code nodes.conf}. Processes still running when the JVM
- * exits are killed by a shutdown hook, and their directories deleted, even when a test forgot to close them.
+ * {@link #start()} starts a plain server. {@link #builder()} starts the nodes of the
+ * {@link RedisTopology topologies}: with extra arguments (cluster mode, replication
+ * settings), with TLS, or as a Sentinel. Each process has a directory of its own, so
+ * cluster nodes keep their own {@code nodes.conf}. Processes still running when the JVM
+ * exits are killed by a shutdown hook, and their directories deleted, even when a test
+ * forgot to close them.
  */
 public final class RedisServerProcess implements AutoCloseable {
 
@@ -76,7 +79,8 @@ public final class RedisServerProcess implements AutoCloseable {
 	private List<String> arguments(Builder builder) throws IOException {
 		List<String> arguments = new ArrayList<>();
 		if (builder.sentinelConfiguration != null) {
-			// Sentinel rewrites its configuration file with what it learns, so it must be a writable file.
+			// Sentinel rewrites its configuration file with what it learns, so it must be
+			// a writable file.
 			Path configuration = this.directory.resolve("sentinel.conf");
 			Files.writeString(configuration, builder.sentinelConfiguration);
 			arguments.add(configuration.toString());
@@ -141,7 +145,8 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Sends one command to this server with {@link Resp}, over TLS if the server serves TLS.
+	 * Sends one command to this server with {@link Resp}, over TLS if the server serves
+	 * TLS.
 	 * @param args the command and its arguments
 	 * @return the reply, mapped as {@link Resp} describes
 	 * @throws Resp.ErrorReply if Redis answers with an error
@@ -161,9 +166,11 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Starts the server again on the same port, empty, after {@link #stop()} or {@link #kill()}. A cluster node keeps
-	 * its {@code nodes.conf}, so it rejoins its cluster as the same node; a Sentinel keeps the configuration it
-	 * rewrote. A {@code dump.rdb} that a replica's full sync left behind is deleted first, so no data survives.
+	 * Starts the server again on the same port, empty, after {@link #stop()} or
+	 * {@link #kill()}. A cluster node keeps its {@code nodes.conf}, so it rejoins its
+	 * cluster as the same node; a Sentinel keeps the configuration it rewrote. A
+	 * {@code dump.rdb} that a replica's full sync left behind is deleted first, so no
+	 * data survives.
 	 */
 	public synchronized void startAgain() {
 		if (isRunning()) {
@@ -194,8 +201,8 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 		catch (RuntimeException ex) {
 			kill();
-			throw new IllegalStateException("redis-server did not start on port " + this.port + " ("
-					+ ex.getMessage() + "), with arguments " + this.arguments + ": " + log(), ex);
+			throw new IllegalStateException("redis-server did not start on port " + this.port + " (" + ex.getMessage()
+					+ "), with arguments " + this.arguments + ": " + log(), ex);
 		}
 	}
 
@@ -245,7 +252,8 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the redis-server binary: the one on the PATH, or the one inside the embedded-redis jar.
+	 * Returns the redis-server binary: the one on the PATH, or the one inside the
+	 * embedded-redis jar.
 	 * @return the executable
 	 */
 	public static synchronized File executable() {
@@ -312,8 +320,8 @@ public final class RedisServerProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Builds a {@link RedisServerProcess}. Every server binds 127.0.0.1 and runs in a directory of its own; a data
-	 * node also gets {@code --save "" --appendonly no}.
+	 * Builds a {@link RedisServerProcess}. Every server binds 127.0.0.1 and runs in a
+	 * directory of its own; a data node also gets {@code --save "" --appendonly no}.
 	 */
 	public static final class Builder {
 
@@ -329,8 +337,8 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 
 		/**
-		 * Sets the port, for nodes whose port must meet a condition (a cluster node's bus port is port + 10000);
-		 * without it the server takes a free one.
+		 * Sets the port, for nodes whose port must meet a condition (a cluster node's bus
+		 * port is port + 10000); without it the server takes a free one.
 		 * @param port the port
 		 * @return this builder
 		 */
@@ -340,7 +348,8 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 
 		/**
-		 * Adds arguments after the defaults, such as {@code "--cluster-enabled", "yes"}; a later argument wins.
+		 * Adds arguments after the defaults, such as {@code "--cluster-enabled", "yes"};
+		 * a later argument wins.
 		 * @param arguments the arguments
 		 * @return this builder
 		 */
@@ -350,7 +359,8 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 
 		/**
-		 * Serves TLS only, on the port, with the given certificates and without asking for client certificates.
+		 * Serves TLS only, on the port, with the given certificates and without asking
+		 * for client certificates.
 		 * @param tls the certificates
 		 * @return this builder
 		 */
@@ -360,8 +370,10 @@ public final class RedisServerProcess implements AutoCloseable {
 		}
 
 		/**
-		 * Runs a Sentinel ({@code redis-server sentinel.conf --sentinel}) instead of a data node.
-		 * @param configuration the content of its configuration file, such as its {@code sentinel monitor} lines
+		 * Runs a Sentinel ({@code redis-server sentinel.conf --sentinel}) instead of a
+		 * data node.
+		 * @param configuration the content of its configuration file, such as its
+		 * {@code sentinel monitor} lines
 		 * @return this builder
 		 */
 		public Builder sentinel(String configuration) {
@@ -372,7 +384,8 @@ public final class RedisServerProcess implements AutoCloseable {
 		/**
 		 * Starts the server and waits until it answers PING.
 		 * @return the running server
-		 * @throws IllegalStateException if it does not answer within 10 s, with its log; the process is killed
+		 * @throws IllegalStateException if it does not answer within 10 s, with its log;
+		 * the process is killed
 		 */
 		public RedisServerProcess start() {
 			RedisServerProcess server = new RedisServerProcess(this);

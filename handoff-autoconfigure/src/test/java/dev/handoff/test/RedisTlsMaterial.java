@@ -23,14 +23,17 @@ import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Certificates for a TLS Redis on loopback, made with the JDK alone: {@code keytool} makes a throwaway CA and a server
- * key pair it signs, for the names {@code localhost} and {@code 127.0.0.1} (Boot's default host is {@code localhost},
- * the harness connects to {@code 127.0.0.1}). From them it writes what {@code redis-server} reads (PEM certificate
- * and PKCS#8 key) and what a client needs to trust the server: the CA certificate as PEM and as a PKCS12 trust store.
- * The server does not ask clients for certificates.
+ * Certificates for a TLS Redis on loopback, made with the JDK alone: {@code keytool}
+ * makes a throwaway CA and a server key pair it signs, for the names {@code localhost}
+ * and {@code 127.0.0.1} (Boot's default host is {@code localhost}, the harness connects
+ * to {@code 127.0.0.1}). From them it writes what {@code redis-server} reads (PEM
+ * certificate and PKCS#8 key) and what a client needs to trust the server: the CA
+ * certificate as PEM and as a PKCS12 trust store. The server does not ask clients for
+ * certificates.
  * <p>
- * The material is made once per JVM, in a temporary directory, by {@link #shared()}; the keys are EC P-256, which
- * keytool makes in milliseconds. The certificates are valid for {@value #VALIDITY_DAYS} days from now.
+ * The material is made once per JVM, in a temporary directory, by {@link #shared()}; the
+ * keys are EC P-256, which keytool makes in milliseconds. The certificates are valid for
+ * {@value #VALIDITY_DAYS} days from now.
  */
 public final class RedisTlsMaterial {
 
@@ -52,12 +55,13 @@ public final class RedisTlsMaterial {
 		keytool("-genkeypair", "-keystore", "ca.p12", "-alias", "ca", "-dname", "CN=Handoff Test CA", "-ext", "bc:c");
 		keytool("-genkeypair", "-keystore", "server.p12", "-alias", "server", "-dname", "CN=localhost");
 		keytool("-certreq", "-keystore", "server.p12", "-alias", "server", "-file", "server.csr");
-		keytool("-gencert", "-keystore", "ca.p12", "-alias", "ca", "-infile", "server.csr", "-outfile",
-				"server.crt", "-rfc", "-ext", "san=dns:localhost,ip:127.0.0.1");
+		keytool("-gencert", "-keystore", "ca.p12", "-alias", "ca", "-infile", "server.csr", "-outfile", "server.crt",
+				"-rfc", "-ext", "san=dns:localhost,ip:127.0.0.1");
 		Certificate ca = load("ca.p12").getCertificate("ca");
 		Key serverKey = load("server.p12").getKey("server", STORE_PASSWORD.toCharArray());
 		writePem(caCertificate(), "CERTIFICATE", ca.getEncoded());
-		// getEncoded() of a private key is PKCS#8, which is what "BEGIN PRIVATE KEY" holds.
+		// getEncoded() of a private key is PKCS#8, which is what "BEGIN PRIVATE KEY"
+		// holds.
 		writePem(serverKey(), "PRIVATE KEY", serverKey.getEncoded());
 		KeyStore trustStore = KeyStore.getInstance("PKCS12");
 		trustStore.load(null, null);
@@ -65,8 +69,7 @@ public final class RedisTlsMaterial {
 		try (OutputStream out = Files.newOutputStream(trustStore())) {
 			trustStore.store(out, STORE_PASSWORD.toCharArray());
 		}
-		TrustManagerFactory trustManagers = TrustManagerFactory
-			.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+		TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
 		trustManagers.init(trustStore);
 		this.sslContext = SSLContext.getInstance("TLS");
 		this.sslContext.init(null, trustManagers.getTrustManagers(), null);
@@ -103,7 +106,8 @@ public final class RedisTlsMaterial {
 	}
 
 	/**
-	 * Returns the CA certificate in a PKCS12 trust store, with password {@link #STORE_PASSWORD}.
+	 * Returns the CA certificate in a PKCS12 trust store, with password
+	 * {@link #STORE_PASSWORD}.
 	 * @return the path of {@code truststore.p12}
 	 */
 	public Path trustStore() {
@@ -135,7 +139,8 @@ public final class RedisTlsMaterial {
 	}
 
 	/**
-	 * Returns the {@code redis-server} arguments that serve TLS on {@code port} and nothing in clear.
+	 * Returns the {@code redis-server} arguments that serve TLS on {@code port} and
+	 * nothing in clear.
 	 * @param port the TLS port
 	 * @return the arguments
 	 */
@@ -176,9 +181,7 @@ public final class RedisTlsMaterial {
 		if (command.equals("-genkeypair") || command.equals("-gencert")) {
 			line.addAll(List.of("-validity", String.valueOf(VALIDITY_DAYS)));
 		}
-		Process process = new ProcessBuilder(line).directory(this.directory.toFile())
-			.redirectErrorStream(true)
-			.start();
+		Process process = new ProcessBuilder(line).directory(this.directory.toFile()).redirectErrorStream(true).start();
 		try {
 			process.getOutputStream().close();
 			boolean exited = process.waitFor(KEYTOOL_TIMEOUT_SECONDS, TimeUnit.SECONDS);

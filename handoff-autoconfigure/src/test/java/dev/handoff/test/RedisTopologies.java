@@ -7,12 +7,13 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The topologies shared by every test of a JVM, each started on first use and stopped when the JVM exits, so that
- * the suite starts one cluster, not one per test class. Tests sharing one isolate themselves by key namespace
- * (a random prefix; on the cluster, inside the hash tag when keys must share a slot), must not close it, stop its
- * nodes or change server-wide settings without undoing them, and should fail over only a private
- * {@link RedisTopology#sentinel()}. A test that breaks nodes starts its own through the static methods of
- * {@link RedisTopology} and closes it.
+ * The topologies shared by every test of a JVM, each started on first use and stopped
+ * when the JVM exits, so that the suite starts one cluster, not one per test class. Tests
+ * sharing one isolate themselves by key namespace (a random prefix; on the cluster,
+ * inside the hash tag when keys must share a slot), must not close it, stop its nodes or
+ * change server-wide settings without undoing them, and should fail over only a private
+ * {@link RedisTopology#sentinel()}. A test that breaks nodes starts its own through the
+ * static methods of {@link RedisTopology} and closes it.
  */
 public final class RedisTopologies {
 

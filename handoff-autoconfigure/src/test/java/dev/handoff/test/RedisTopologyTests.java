@@ -33,16 +33,20 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Runs a real round trip through Spring Boot's Redis auto-configuration against every {@link RedisTopology}, with
- * Lettuce and with Jedis: the facts later tests build on, including the combinations Boot or Spring Data Redis do not
- * support, asserted as they fail rather than skipped.
+ * Runs a real round trip through Spring Boot's Redis auto-configuration against every
+ * {@link RedisTopology}, with Lettuce and with Jedis: the facts later tests build on,
+ * including the combinations Boot or Spring Data Redis do not support, asserted as they
+ * fail rather than skipped.
  */
 class RedisTopologyTests {
 
-	private static final RedisScript<Long> INCREMENT = RedisScript
-		.of("return redis.call('INCRBY', KEYS[1], ARGV[1])", Long.class);
+	private static final RedisScript<Long> INCREMENT = RedisScript.of("return redis.call('INCRBY', KEYS[1], ARGV[1])",
+			Long.class);
 
-	/** Hash tags whose slots (15495, 3300, 7365) fall to three different masters of a three-master cluster. */
+	/**
+	 * Hash tags whose slots (15495, 3300, 7365) fall to three different masters of a
+	 * three-master cluster.
+	 */
 	private static final List<String> HASH_TAGS = List.of("a", "b", "c");
 
 	private String namespace;
@@ -100,7 +104,8 @@ class RedisTopologyTests {
 			container.afterPropertiesSet();
 			container.start();
 			try {
-				// Publish until it arrives: the subscription may register just after start() returns.
+				// Publish until it arrives: the subscription may register just after
+				// start() returns.
 				await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
 					client.stringRedisTemplate().convertAndSend(channel, "hello");
 					return !received.isEmpty();
@@ -114,10 +119,11 @@ class RedisTopologyTests {
 	}
 
 	/**
-	 * Spring Data Redis' static master/replica connection provider has no pub/sub connection. With the default
-	 * recovery (every 5 s, without end) {@code RedisMessageListenerContainer.start()} does not return: it retries on
-	 * the calling thread and logs an ERROR each time, so an application that subscribes at startup hangs. Bounded
-	 * recovery, as here, makes {@code start()} fail instead.
+	 * Spring Data Redis' static master/replica connection provider has no pub/sub
+	 * connection. With the default recovery (every 5 s, without end)
+	 * {@code RedisMessageListenerContainer.start()} does not return: it retries on the
+	 * calling thread and logs an ERROR each time, so an application that subscribes at
+	 * startup hangs. Bounded recovery, as here, makes {@code start()} fail instead.
 	 */
 	@Test
 	void masterReplicaWithLettuceRefusesPubSub() throws Exception {
@@ -171,14 +177,17 @@ class RedisTopologyTests {
 			StringRedisTemplate template = client.stringRedisTemplate();
 			template.opsForValue().set(key("a") + ":before", "1");
 			RedisServerProcess oldMaster = sentinel.master();
-			// Replication is asynchronous: only a write the replica has is sure to survive the failover. (WAIT on a
-			// connection of the test's own would prove nothing: it waits for that connection's writes only.)
+			// Replication is asynchronous: only a write the replica has is sure to
+			// survive the failover. (WAIT on a
+			// connection of the test's own would prove nothing: it waits for that
+			// connection's writes only.)
 			RedisServerProcess replica = sentinel.replica();
 			await().atMost(Duration.ofSeconds(10))
 				.untilAsserted(() -> assertThat(replica.command("GET", key("a") + ":before")).isEqualTo("1"));
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster).isNotSameAs(oldMaster);
-			// Jedis learns of the new master from a sentinel listener, on its own thread, a moment later; until
+			// Jedis learns of the new master from a sentinel listener, on its own thread,
+			// a moment later; until
 			// then a write may reach the old master while it resyncs as a replica.
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				template.opsForValue().set(key("a") + ":after", "2");
@@ -216,9 +225,8 @@ class RedisTopologyTests {
 	/** The shared topologies, by name, for display names that read well. */
 	enum Topology {
 
-		STANDALONE(RedisTopologies::standalone), CLUSTER(RedisTopologies::cluster),
-		SENTINEL(RedisTopologies::sentinel), MASTER_REPLICA(RedisTopologies::masterReplica),
-		TLS(RedisTopologies::tls);
+		STANDALONE(RedisTopologies::standalone), CLUSTER(RedisTopologies::cluster), SENTINEL(RedisTopologies::sentinel),
+		MASTER_REPLICA(RedisTopologies::masterReplica), TLS(RedisTopologies::tls);
 
 		private final Supplier<RedisTopology> shared;
 

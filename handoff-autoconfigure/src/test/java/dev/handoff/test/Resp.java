@@ -25,14 +25,16 @@ import javax.net.ssl.SSLSocket;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A tiny RESP2 client over a plain or TLS socket, for the harness to configure and inspect the Redis nodes it starts
- * (CLUSTER MEET, REPLICAOF, ACL SETUSER, INFO, ...) without going through the clients under test.
+ * A tiny RESP2 client over a plain or TLS socket, for the harness to configure and
+ * inspect the Redis nodes it starts (CLUSTER MEET, REPLICAOF, ACL SETUSER, INFO, ...)
+ * without going through the clients under test.
  * <p>
- * Replies map to Java as follows: a simple string to {@link String}; an error to a thrown {@link ErrorReply}; an
- * integer to {@link Long}; a bulk string to a UTF-8 {@link String}, or {@code null} for the null bulk string; an array
- * to an unmodifiable {@link List} of those (elements may be {@code null}), or {@code null} for the null array. Bulk
- * strings are decoded as UTF-8, so this is not the tool for binary values. A connection is not thread-safe.
- * <pre class="code">
+ * Replies map to Java as follows: a simple string to {@link String}; an error to a thrown
+ * {@link ErrorReply}; an integer to {@link Long}; a bulk string to a UTF-8
+ * {@link String}, or {@code null} for the null bulk string; an array to an unmodifiable
+ * {@link List} of those (elements may be {@code null}), or {@code null} for the null
+ * array. Bulk strings are decoded as UTF-8, so this is not the tool for binary values. A
+ * connection is not thread-safe. <pre class="code">
  * Resp.command(port, "CLUSTER", "MEET", "127.0.0.1", "7001");
  * try (Resp resp = Resp.connect(port, null, Duration.ofSeconds(5))) {
  *     resp.send("MULTI");
@@ -42,7 +44,10 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Resp implements Closeable {
 
-	/** How long a one-shot {@link #command(int, String...)} waits to connect and for its reply. */
+	/**
+	 * How long a one-shot {@link #command(int, String...)} waits to connect and for its
+	 * reply.
+	 */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
 	private static final byte[] CRLF = { '\r', '\n' };
@@ -60,10 +65,12 @@ public final class Resp implements Closeable {
 	}
 
 	/**
-	 * Opens a connection to a node on 127.0.0.1, with TLS when {@code sslContext} is not {@code null}. With TLS the
-	 * server's certificate must name 127.0.0.1, as the harness's certificates do.
+	 * Opens a connection to a node on 127.0.0.1, with TLS when {@code sslContext} is not
+	 * {@code null}. With TLS the server's certificate must name 127.0.0.1, as the
+	 * harness's certificates do.
 	 * @param port the node's port
-	 * @param sslContext the TLS context that trusts the node's certificate, or {@code null} for plain TCP
+	 * @param sslContext the TLS context that trusts the node's certificate, or
+	 * {@code null} for plain TCP
 	 * @param timeout how long to wait to connect, and then for each reply
 	 * @return the open connection
 	 * @throws UncheckedIOException if the connection cannot be opened
@@ -79,7 +86,8 @@ public final class Resp implements Closeable {
 				SSLSocket sslSocket = (SSLSocket) sslContext.getSocketFactory()
 					.createSocket(socket, "127.0.0.1", port, true);
 				SSLParameters parameters = sslSocket.getSSLParameters();
-				// Check the certificate's names as Lettuce and Jedis do, so a bad certificate fails here first.
+				// Check the certificate's names as Lettuce and Jedis do, so a bad
+				// certificate fails here first.
 				parameters.setEndpointIdentificationAlgorithm("HTTPS");
 				sslSocket.setSSLParameters(parameters);
 				sslSocket.startHandshake();
@@ -94,28 +102,30 @@ public final class Resp implements Closeable {
 	}
 
 	/**
-	 * Sends one command to a node on 127.0.0.1 over plain TCP, on a connection of its own.
+	 * Sends one command to a node on 127.0.0.1 over plain TCP, on a connection of its
+	 * own.
 	 * @param port the node's port
 	 * @param args the command and its arguments
 	 * @return the reply
 	 * @throws ErrorReply if Redis answers with an error
-	 * @throws UncheckedIOException if the node cannot be reached or does not answer within
-	 * {@link #DEFAULT_TIMEOUT}
+	 * @throws UncheckedIOException if the node cannot be reached or does not answer
+	 * within {@link #DEFAULT_TIMEOUT}
 	 */
 	public static @Nullable Object command(int port, String... args) {
 		return command(port, null, args);
 	}
 
 	/**
-	 * Sends one command to a node on 127.0.0.1, with TLS when {@code sslContext} is not {@code null}, on a connection
-	 * of its own.
+	 * Sends one command to a node on 127.0.0.1, with TLS when {@code sslContext} is not
+	 * {@code null}, on a connection of its own.
 	 * @param port the node's port
-	 * @param sslContext the TLS context that trusts the node's certificate, or {@code null} for plain TCP
+	 * @param sslContext the TLS context that trusts the node's certificate, or
+	 * {@code null} for plain TCP
 	 * @param args the command and its arguments
 	 * @return the reply
 	 * @throws ErrorReply if Redis answers with an error
-	 * @throws UncheckedIOException if the node cannot be reached or does not answer within
-	 * {@link #DEFAULT_TIMEOUT}
+	 * @throws UncheckedIOException if the node cannot be reached or does not answer
+	 * within {@link #DEFAULT_TIMEOUT}
 	 */
 	public static @Nullable Object command(int port, @Nullable SSLContext sslContext, String... args) {
 		try (Resp resp = connect(port, sslContext, DEFAULT_TIMEOUT)) {
@@ -128,7 +138,8 @@ public final class Resp implements Closeable {
 	 * @param args the command and its arguments
 	 * @return the reply
 	 * @throws ErrorReply if Redis answers with an error; the connection stays usable
-	 * @throws UncheckedIOException if the connection breaks or the reply does not come in time
+	 * @throws UncheckedIOException if the connection breaks or the reply does not come in
+	 * time
 	 */
 	public @Nullable Object send(String... args) {
 		if (args.length == 0) {
@@ -156,7 +167,8 @@ public final class Resp implements Closeable {
 	}
 
 	/**
-	 * Reads one more reply without sending anything, such as the next message after SUBSCRIBE.
+	 * Reads one more reply without sending anything, such as the next message after
+	 * SUBSCRIBE.
 	 * @return the reply
 	 * @throws ErrorReply if it is an error
 	 * @throws UncheckedIOException if the connection breaks or nothing comes in time
@@ -205,7 +217,8 @@ public final class Resp implements Closeable {
 						elements.add(read());
 					}
 					catch (ErrorReply ex) {
-						// An error inside an array (EXEC, EVAL) is a value, not the failure of the whole reply.
+						// An error inside an array (EXEC, EVAL) is a value, not the
+						// failure of the whole reply.
 						elements.add(ex);
 					}
 				}
@@ -266,8 +279,9 @@ public final class Resp implements Closeable {
 	}
 
 	/**
-	 * An error reply from Redis, such as {@code ERR unknown command} or {@code MOVED 3999 127.0.0.1:7002}. Inside an
-	 * array reply it is an element rather than thrown.
+	 * An error reply from Redis, such as {@code ERR unknown command} or
+	 * {@code MOVED 3999 127.0.0.1:7002}. Inside an array reply it is an element rather
+	 * than thrown.
 	 */
 	public static final class ErrorReply extends RuntimeException {
 

@@ -8,14 +8,17 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A master, one replica and one Sentinel that watches them as {@value #MASTER_NAME} with a quorum of 1: the topology
- * Boot connects to with {@code spring.data.redis.sentinel.master} and {@code spring.data.redis.sentinel.nodes}, where
- * the client asks the Sentinel for the master. {@link #failover()} swaps the roles and waits until the pair is
- * healthy again, so a test can fail over as often as it likes.
+ * A master, one replica and one Sentinel that watches them as {@value #MASTER_NAME} with
+ * a quorum of 1: the topology Boot connects to with
+ * {@code spring.data.redis.sentinel.master} and {@code spring.data.redis.sentinel.nodes},
+ * where the client asks the Sentinel for the master. {@link #failover()} swaps the roles
+ * and waits until the pair is healthy again, so a test can fail over as often as it
+ * likes.
  * <p>
- * The Sentinel declares a master down after {@value #DOWN_AFTER_MILLIS} ms without a reply, so a test that kills the
- * master sees an automatic failover within a few seconds ({@link #awaitMaster(RedisServerProcess)}); long enough that
- * a busy machine does not fail over by accident.
+ * The Sentinel declares a master down after {@value #DOWN_AFTER_MILLIS} ms without a
+ * reply, so a test that kills the master sees an automatic failover within a few seconds
+ * ({@link #awaitMaster(RedisServerProcess)}); long enough that a busy machine does not
+ * fail over by accident.
  */
 public final class SentinelTopology implements RedisTopology {
 
@@ -64,7 +67,8 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns the Sentinel; {@code sentinel().command("SENTINEL", "MASTER", "mymaster")} asks it what it knows.
+	 * Returns the Sentinel; {@code sentinel().command("SENTINEL", "MASTER", "mymaster")}
+	 * asks it what it knows.
 	 * @return the Sentinel
 	 */
 	public RedisServerProcess sentinel() {
@@ -92,16 +96,19 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Makes the Sentinel fail over ({@code SENTINEL FAILOVER mymaster}) and waits until the Sentinel has finished
-	 * (it names the replica as the master and no failover is in progress), the replica says it is the master and the
-	 * old master replicates it, so the next failover can follow at once.
+	 * Makes the Sentinel fail over ({@code SENTINEL FAILOVER mymaster}) and waits until
+	 * the Sentinel has finished (it names the replica as the master and no failover is in
+	 * progress), the replica says it is the master and the old master replicates it, so
+	 * the next failover can follow at once.
 	 * <p>
-	 * Left alone, the Sentinel demotes an old master that is still up only some 10 s after the promotion (it waits
-	 * 8 s, then for its next INFO of the node). The harness does the same at once: it sends the old master the
-	 * Sentinel's own reconfiguration ({@code REPLICAOF} with {@code CLIENT KILL TYPE normal} and {@code pubsub}, in
-	 * one transaction), so its clients are disconnected as they would be. Until then, as in production, the old
-	 * master still takes writes. The Sentinel's own record of the old master's role catches up at its next INFO,
-	 * within 10 s; it does not need to for a further failover.
+	 * Left alone, the Sentinel demotes an old master that is still up only some 10 s
+	 * after the promotion (it waits 8 s, then for its next INFO of the node). The harness
+	 * does the same at once: it sends the old master the Sentinel's own reconfiguration
+	 * ({@code REPLICAOF} with {@code CLIENT KILL TYPE normal} and {@code pubsub}, in one
+	 * transaction), so its clients are disconnected as they would be. Until then, as in
+	 * production, the old master still takes writes. The Sentinel's own record of the old
+	 * master's role catches up at its next INFO, within 10 s; it does not need to for a
+	 * further failover.
 	 * @return the new master
 	 */
 	public RedisServerProcess failover() {
@@ -119,8 +126,9 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Waits until the Sentinel has finished any failover and names {@code node} as the master, and {@code node} says
-	 * it is one, such as after a test killed the master and the Sentinel failed over by itself.
+	 * Waits until the Sentinel has finished any failover and names {@code node} as the
+	 * master, and {@code node} says it is one, such as after a test killed the master and
+	 * the Sentinel failed over by itself.
 	 * @param node the node expected to be the master
 	 */
 	public void awaitMaster(RedisServerProcess node) {
@@ -148,9 +156,10 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Tells what keeps {@code master} from being the master as the Sentinel and the node see it. During a failover
-	 * GET-MASTER-ADDR-BY-NAME already names the promoted replica, so the failover must also be over: SENTINEL MASTER
-	 * names the node, with no {@code failover_in_progress} flag.
+	 * Tells what keeps {@code master} from being the master as the Sentinel and the node
+	 * see it. During a failover GET-MASTER-ADDR-BY-NAME already names the promoted
+	 * replica, so the failover must also be over: SENTINEL MASTER names the node, with no
+	 * {@code failover_in_progress} flag.
 	 */
 	private @Nullable String masterProblem(RedisServerProcess master) {
 		Map<String, String> masterState = fields(this.sentinel.command("SENTINEL", "MASTER", MASTER_NAME));
@@ -162,8 +171,9 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Tells what keeps the Sentinel from listing {@code replica} as a promotable replica of {@code master}: connected,
-	 * not down, and, if {@code inSync} is asked for, with an up link to this master as the replica's last INFO said.
+	 * Tells what keeps the Sentinel from listing {@code replica} as a promotable replica
+	 * of {@code master}: connected, not down, and, if {@code inSync} is asked for, with
+	 * an up link to this master as the replica's last INFO said.
 	 */
 	private @Nullable String replicaProblem(RedisServerProcess master, RedisServerProcess replica, boolean inSync) {
 		Object replicas = this.sentinel.command("SENTINEL", "REPLICAS", MASTER_NAME);
@@ -216,8 +226,8 @@ public final class SentinelTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns both data nodes, in the order they were started (the first started as the master), whatever their
-	 * roles are now.
+	 * Returns both data nodes, in the order they were started (the first started as the
+	 * master), whatever their roles are now.
 	 * @return the data nodes
 	 */
 	@Override

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One plain {@code redis-server}, the topology Boot connects to with {@code spring.data.redis.host} and
- * {@code spring.data.redis.port}.
+ * One plain {@code redis-server}, the topology Boot connects to with
+ * {@code spring.data.redis.host} and {@code spring.data.redis.port}.
  */
 public final class StandaloneTopology implements RedisTopology {
 

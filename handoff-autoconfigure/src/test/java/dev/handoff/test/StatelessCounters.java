@@ -9,8 +9,8 @@ import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A participant of label {@code counters} that hands off nothing and merges nothing: for tests of what Handoff
- * reports about its participants, rather than of their state.
+ * A participant of label {@code counters} that hands off nothing and merges nothing: for
+ * tests of what Handoff reports about its participants, rather than of their state.
  */
 @Handoff("counters")
 public class StatelessCounters implements HandoffParticipant<Map<String, Long>> {

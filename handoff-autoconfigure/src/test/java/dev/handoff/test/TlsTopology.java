@@ -7,9 +7,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * One {@code redis-server} that serves TLS only ({@code --port 0 --tls-port ...}), with a certificate for
- * {@code localhost} and {@code 127.0.0.1} signed by a throwaway CA ({@link RedisTlsMaterial}), and that asks no
- * client certificate. Boot connects to it through an SSL bundle, named {@value #SSL_BUNDLE}, that trusts the CA.
+ * One {@code redis-server} that serves TLS only ({@code --port 0 --tls-port ...}), with a
+ * certificate for {@code localhost} and {@code 127.0.0.1} signed by a throwaway CA
+ * ({@link RedisTlsMaterial}), and that asks no client certificate. Boot connects to it
+ * through an SSL bundle, named {@value #SSL_BUNDLE}, that trusts the CA.
  */
 public final class TlsTopology implements RedisTopology {
 
@@ -31,7 +32,8 @@ public final class TlsTopology implements RedisTopology {
 			return new TlsTopology(RedisServerProcess.builder().tls(tls).start(), tls);
 		}
 		catch (IllegalStateException ex) {
-			// A binary built without BUILD_TLS=yes refuses the tls-* directives when it reads its arguments.
+			// A binary built without BUILD_TLS=yes refuses the tls-* directives when it
+			// reads its arguments.
 			boolean noTls = String.valueOf(ex.getMessage()).contains("Bad directive")
 					&& String.valueOf(ex.getMessage()).contains("tls-");
 			Assumptions.assumeFalse(noTls, () -> RedisServerProcess.executable()
@@ -49,7 +51,8 @@ public final class TlsTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns the certificates: the CA a client must trust, as PEM or as a PKCS12 trust store.
+	 * Returns the certificates: the CA a client must trust, as PEM or as a PKCS12 trust
+	 * store.
 	 * @return the certificates
 	 */
 	public RedisTlsMaterial tlsMaterial() {
@@ -62,8 +65,9 @@ public final class TlsTopology implements RedisTopology {
 	}
 
 	/**
-	 * Returns the host and port, and a PEM SSL bundle that trusts the CA. The host is {@code 127.0.0.1}; the
-	 * certificate names {@code localhost} too, so a user who keeps Boot's default host connects as well.
+	 * Returns the host and port, and a PEM SSL bundle that trusts the CA. The host is
+	 * {@code 127.0.0.1}; the certificate names {@code localhost} too, so a user who keeps
+	 * Boot's default host connects as well.
 	 * @return the properties
 	 */
 	@Override

@@ -44,11 +44,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The contract of a {@link HandoffStore}, written once and run against every store: a subclass says how to create
- * the store, how to let time pass on its clock and how to read its dead letters, and JUnit 5 runs every test of the
- * contract against it. Handoff runs it against its own in-memory store, and against its Redis store on every topology
- * with Lettuce and with Jedis.
- * <pre class="code">
+ * The contract of a {@link HandoffStore}, written once and run against every store: a
+ * subclass says how to create the store, how to let time pass on its clock and how to
+ * read its dead letters, and JUnit 5 runs every test of the contract against it. Handoff
+ * runs it against its own in-memory store, and against its Redis store on every topology
+ * with Lettuce and with Jedis. <pre class="code">
  * class MyHandoffStoreContractTests extends HandoffStoreContract {
  *
  *     &#64;Override
@@ -67,25 +67,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  *     }
  *
  * }
- * </pre>
- * What the contract asks of the subclass:
+ * </pre> What the contract asks of the subclass:
  * <ul>
- * <li>Each test starts from an empty store (JUnit creates a test instance per test: a new store, or a new key
- * namespace, per instance does it).</li>
- * <li>Stores created during one test share their records, as the instances of one application share one Redis:
- * several tests create one store per instance and race them, and notifications of one reach the subscribers of
- * another.</li>
- * <li>{@link #elapse(Duration)} lets leases lapse and records expire; the tests let a few seconds pass in all, so a
- * store that reads the time of a server may sleep.</li>
+ * <li>Each test starts from an empty store (JUnit creates a test instance per test: a new
+ * store, or a new key namespace, per instance does it).</li>
+ * <li>Stores created during one test share their records, as the instances of one
+ * application share one Redis: several tests create one store per instance and race them,
+ * and notifications of one reach the subscribers of another.</li>
+ * <li>{@link #elapse(Duration)} lets leases lapse and records expire; the tests let a few
+ * seconds pass in all, so a store that reads the time of a server may sleep.</li>
  * </ul>
- * The tests cover the optional operations of {@link HandoffStore} too ({@code inspect}, {@code list},
- * {@code requeueDeadLetter}, {@code deleteDeadLetter}, {@code waiting}). A store that does not offer one overrides
- * that test without {@code @Test} (or with {@code @Disabled}); JUnit does not run an overridden test method that is
- * not annotated again.
+ * The tests cover the optional operations of {@link HandoffStore} too ({@code inspect},
+ * {@code list}, {@code requeueDeadLetter}, {@code deleteDeadLetter}, {@code waiting}). A
+ * store that does not offer one overrides that test without {@code @Test} (or with
+ * {@code @Disabled}); JUnit does not run an overridden test method that is not annotated
+ * again.
  */
 public abstract class HandoffStoreContract {
 
-	/** Long enough that nothing lapses or expires unless a test lets time pass on purpose. */
+	/**
+	 * Long enough that nothing lapses or expires unless a test lets time pass on purpose.
+	 */
 	protected static final Policy POLICY = new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
 			Duration.ofHours(1));
 
@@ -95,7 +97,10 @@ public abstract class HandoffStoreContract {
 	/** More than {@link #SHORT_LEASE}, so a lease taken before it has lapsed after it. */
 	protected static final Duration LAPSE = Duration.ofMillis(400);
 
-	/** How long a test waits for a notification: pub/sub delivers in milliseconds, a loaded machine in seconds. */
+	/**
+	 * How long a test waits for a notification: pub/sub delivers in milliseconds, a
+	 * loaded machine in seconds.
+	 */
 	protected static final Duration NOTIFICATION_TIMEOUT = Duration.ofSeconds(10);
 
 	private static final Instant EPOCH = Instant.parse("2026-03-01T10:00:00Z");
@@ -103,15 +108,16 @@ public abstract class HandoffStoreContract {
 	private static final AtomicLong sequence = new AtomicLong();
 
 	/**
-	 * Creates a store. Stores created during one test share their records, as instances of one application do, and
-	 * all of them use the policy of the first.
+	 * Creates a store. Stores created during one test share their records, as instances
+	 * of one application do, and all of them use the policy of the first.
 	 * @param policy the policy
 	 * @return the store
 	 */
 	protected abstract HandoffStore createStore(Policy policy);
 
 	/**
-	 * Lets the given time pass on the stores' clock, so that leases lapse and records expire.
+	 * Lets the given time pass on the stores' clock, so that leases lapse and records
+	 * expire.
 	 * @param duration how much time
 	 */
 	protected abstract void elapse(Duration duration);
@@ -307,7 +313,8 @@ public abstract class HandoffStoreContract {
 		store.initiate(record);
 		HandoffClaim claim = store.claim("cache", "taker");
 		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
-		// What a replay after a lost reply does: the answer must not tell the caller its lease lapsed.
+		// What a replay after a lost reply does: the answer must not tell the caller its
+		// lease lapsed.
 		assertThat(store.acknowledge(claim, List.of(record.id()))).isOne();
 	}
 
@@ -392,7 +399,8 @@ public abstract class HandoffStoreContract {
 
 	@Test
 	public void recordClaimedWithinTheTtlIsDeliveredAgainWhenItsLeaseLapsesAfterTheTtl() {
-		// The ttl bounds the wait for a first taker; once taken, max-deliveries governs the record.
+		// The ttl bounds the wait for a first taker; once taken, max-deliveries governs
+		// the record.
 		HandoffStore store = createStore(new Policy(Duration.ofMillis(600), SHORT_LEASE, 3, Duration.ofHours(1)));
 		HandoffRecord<byte[]> record = record("cache");
 		store.initiate(record);
@@ -443,7 +451,8 @@ public abstract class HandoffStoreContract {
 		BlockingQueue<Collection<String>> notified = new LinkedBlockingQueue<>();
 		try (HandoffSubscription subscription = store.subscribe(List.of("cache", "sessions"), notified::add)) {
 			assertThat(next(notified)).as("subscribed").containsExactlyInAnyOrder("cache", "sessions");
-			// One publisher, one subscriber connection: a notification for 'other' would arrive before 'sessions'.
+			// One publisher, one subscriber connection: a notification for 'other' would
+			// arrive before 'sessions'.
 			store.initiate(record("other"));
 			store.initiate(record("sessions"));
 			assertThat(next(notified)).as("initiated").containsExactly("sessions");
@@ -474,15 +483,16 @@ public abstract class HandoffStoreContract {
 			closing.close();
 			store.initiate(record("cache"));
 			assertThat(next(open)).as("initiated").containsExactly("cache");
-			// Both subscriptions share the store's subscriber: the closed one would have heard it by now.
+			// Both subscriptions share the store's subscriber: the closed one would have
+			// heard it by now.
 			assertThat(closed).isEmpty();
 		}
 	}
 
 	@Test
 	public void eachDeadLetterExpiresOnItsOwnAfterTheDeadLetterTtl() {
-		HandoffStore store = createStore(new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
-				Duration.ofMillis(700)));
+		HandoffStore store = createStore(
+				new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3, Duration.ofMillis(700)));
 		HandoffRecord<byte[]> first = record("cache");
 		store.initiate(first);
 		assertThat(store.deadLetter(store.claim("cache", "taker"), first.id(), "first")).isTrue();
@@ -511,7 +521,8 @@ public abstract class HandoffStoreContract {
 		store.initiate(record);
 		assertThat(store.claim("cache", "taker").isEmpty()).as("a replay within the retention").isTrue();
 		elapse(Duration.ofMillis(900));
-		// Forgotten after the retention, once the next acknowledgement trims: the set does not grow with throughput.
+		// Forgotten after the retention, once the next acknowledgement trims: the set
+		// does not grow with throughput.
 		HandoffRecord<byte[]> later = record("cache");
 		store.initiate(later);
 		assertThat(store.acknowledge(store.claim("cache", "taker"), List.of(later.id()))).isOne();
@@ -618,8 +629,8 @@ public abstract class HandoffStoreContract {
 
 	@Test
 	public void claimTakesAtMostTheMaxClaimSizeAndSaysThatMoreWait() {
-		HandoffStore store = createStore(new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
-				Duration.ofHours(1), 1_000_000, 2_500));
+		HandoffStore store = createStore(
+				new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3, Duration.ofHours(1), 1_000_000, 2_500));
 		List<String> initiated = new ArrayList<>();
 		for (int i = 0; i < 5; i++) {
 			HandoffRecord<byte[]> record = record("cache", payload(1_000));
@@ -642,8 +653,8 @@ public abstract class HandoffStoreContract {
 	@Test
 	public void recordOverTheMaxRecordSizeIsDeadLetteredWithoutBeingTransferred() {
 		// Written by a sender with a higher limit (or not through Handoff at all).
-		HandoffStore store = createStore(new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3,
-				Duration.ofHours(1), 100_000, 10_000_000));
+		HandoffStore store = createStore(
+				new Policy(Duration.ofMinutes(5), Duration.ofMinutes(1), 3, Duration.ofHours(1), 100_000, 10_000_000));
 		HandoffRecord<byte[]> large = record("cache", payload(200_000));
 		HandoffRecord<byte[]> small = record("cache");
 		store.initiate(large);
@@ -886,8 +897,8 @@ public abstract class HandoffStoreContract {
 	}
 
 	/**
-	 * Returns a new record of version 1 from {@code instance-a}, with a JSON payload and an id of its own, created
-	 * after every record this method returned before.
+	 * Returns a new record of version 1 from {@code instance-a}, with a JSON payload and
+	 * an id of its own, created after every record this method returned before.
 	 * @param label the label
 	 * @return the record
 	 */

@@ -35,48 +35,51 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.util.Assert;
 
 /**
- * Several instances of a Spring Boot application in one JVM that hand their {@link Handoff @Handoff} state to each
- * other, as the instances of a deploy do: each is an application context of its own, with its own
- * {@code handoff.instance-id}, and all of them share one store, in memory by default or Redis when the test gives one
- * ({@link #withRedis(String, int)}).
- * <pre class="code">
+ * Several instances of a Spring Boot application in one JVM that hand their
+ * {@link Handoff @Handoff} state to each other, as the instances of a deploy do: each is
+ * an application context of its own, with its own {@code handoff.instance-id}, and all of
+ * them share one store, in memory by default or Redis when the test gives one
+ * ({@link #withRedis(String, int)}). <pre class="code">
  * try (HandoffTestCluster cluster = HandoffTestCluster.of(ShopApplication.class)) {
  *     ConfigurableApplicationContext v1 = cluster.start();
  *     v1.getBean(PageViews.class).viewed("home");
  *     ConfigurableApplicationContext v2 = cluster.rollingReplace(v1);
  *     assertThat(v2.getBean(PageViews.class).views()).containsEntry("home", 1L);
  * }
- * </pre>
- * {@link #rollingReplace} (the new instance starts, then the old one shuts down gracefully) and {@link #recreate}
- * (the old one shuts down, then the new one starts) return once the new instance has merged every record the old one
- * handed off, so a test needs no sleep. They throw an {@link AssertionError} that says what went wrong when the old
- * instance handed nothing off, when the new one has no participant for a label handed off or does not read its
- * version, when a record was dead-lettered (with the reason the store gives), when another running instance took
- * it, or when nothing was merged within the {@link #withTimeout(Duration) timeout} (10 s by default).
+ * </pre> {@link #rollingReplace} (the new instance starts, then the old one shuts down
+ * gracefully) and {@link #recreate} (the old one shuts down, then the new one starts)
+ * return once the new instance has merged every record the old one handed off, so a test
+ * needs no sleep. They throw an {@link AssertionError} that says what went wrong when the
+ * old instance handed nothing off, when the new one has no participant for a label handed
+ * off or does not read its version, when a record was dead-lettered (with the reason the
+ * store gives), when another running instance took it, or when nothing was merged within
+ * the {@link #withTimeout(Duration) timeout} (10 s by default).
  * <p>
- * Each instance is started with these properties, as command-line arguments above the application's own
- * configuration; the {@link #withProperties(String...) properties of the cluster} and then the arguments given to
- * {@link #start(String...)} replace them:
+ * Each instance is started with these properties, as command-line arguments above the
+ * application's own configuration; the {@link #withProperties(String...) properties of
+ * the cluster} and then the arguments given to {@link #start(String...)} replace them:
  * <ul>
- * <li>{@code handoff.instance-id}: {@code instance-1}, {@code instance-2}, ... in the order the instances
- * start;</li>
- * <li>{@code handoff.namespace}: one drawn for this cluster, so that clusters sharing a Redis never see each
- * other's records;</li>
+ * <li>{@code handoff.instance-id}: {@code instance-1}, {@code instance-2}, ... in the
+ * order the instances start;</li>
+ * <li>{@code handoff.namespace}: one drawn for this cluster, so that clusters sharing a
+ * Redis never see each other's records;</li>
  * <li>{@code server.port=0}, so that web applications do not compete for a port.</li>
  * </ul>
- * The in-memory store is registered in every instance as a singleton the instance does not own: closing an instance
- * leaves it, and what waits in it, to the others. It takes its limits ({@code handoff.ttl}, {@code handoff.lease},
- * {@code handoff.max-deliveries}, ...) from the first instance started. It replaces the store the application would
- * configure itself; an application with a {@link HandoffStore} bean of its own runs with {@link #withRedis(String...)
- * withRedis()} instead, so that each instance keeps its own.
+ * The in-memory store is registered in every instance as a singleton the instance does
+ * not own: closing an instance leaves it, and what waits in it, to the others. It takes
+ * its limits ({@code handoff.ttl}, {@code handoff.lease}, {@code handoff.max-deliveries},
+ * ...) from the first instance started. It replaces the store the application would
+ * configure itself; an application with a {@link HandoffStore} bean of its own runs with
+ * {@link #withRedis(String...) withRedis()} instead, so that each instance keeps its own.
  * <p>
- * Use a cluster from one test thread, and close it (try-with-resources) to close the instances still running.
+ * Use a cluster from one test thread, and close it (try-with-resources) to close the
+ * instances still running.
  */
 public final class HandoffTestCluster implements AutoCloseable {
 
 	/**
-	 * The property {@link #participantVersion(String, int)} sets, with the label in brackets:
-	 * {@code handoff.test.participant-version[<label>]=<version>}.
+	 * The property {@link #participantVersion(String, int)} sets, with the label in
+	 * brackets: {@code handoff.test.participant-version[<label>]=<version>}.
 	 */
 	public static final String PARTICIPANT_VERSION_PROPERTY = "handoff.test.participant-version";
 
@@ -84,10 +87,16 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
-	/** How often the wait looks at the store anyway, should a change of the record come without a listener event. */
+	/**
+	 * How often the wait looks at the store anyway, should a change of the record come
+	 * without a listener event.
+	 */
 	private static final long RECHECK_MILLIS = 20;
 
-	/** How many records of a label, of each kind, the wait lists to find the one it waits for. */
+	/**
+	 * How many records of a label, of each kind, the wait lists to find the one it waits
+	 * for.
+	 */
 	private static final int LISTED_RECORDS = 1000;
 
 	private final Class<?>[] sources;
@@ -109,7 +118,10 @@ public final class HandoffTestCluster implements AutoCloseable {
 	/** Orders what instances received against when an instance began to shut down. */
 	private final AtomicLong sequence = new AtomicLong();
 
-	/** Released whenever an instance reports a merge, a dead letter or a release, to end a wait early. */
+	/**
+	 * Released whenever an instance reports a merge, a dead letter or a release, to end a
+	 * wait early.
+	 */
 	private final Semaphore activity = new Semaphore(0);
 
 	private HandoffTestCluster(Class<?>[] sources) {
@@ -118,8 +130,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 	/**
 	 * Creates a cluster of the application; nothing runs until {@link #start(String...)}.
-	 * @param sources the application's primary sources, as given to {@link SpringApplication}: usually its
-	 * {@code @SpringBootApplication} class
+	 * @param sources the application's primary sources, as given to
+	 * {@link SpringApplication}: usually its {@code @SpringBootApplication} class
 	 * @return the cluster
 	 */
 	public static HandoffTestCluster of(Class<?>... sources) {
@@ -128,11 +140,12 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Returns an argument for {@link #start(String...)}, {@link #rollingReplace} or {@link #recreate} that makes the
-	 * participant of a label hand off and read another version than its {@link Handoff#version()} says, in that
-	 * instance only: for example an old instance that hands off version 1 to a new one that reads version 2 and
-	 * converts it in {@code upgradeHandoff}. The state handed off keeps the shape the participant's code gives it.
-	 * Startup fails when no participant has the label.
+	 * Returns an argument for {@link #start(String...)}, {@link #rollingReplace} or
+	 * {@link #recreate} that makes the participant of a label hand off and read another
+	 * version than its {@link Handoff#version()} says, in that instance only: for example
+	 * an old instance that hands off version 1 to a new one that reads version 2 and
+	 * converts it in {@code upgradeHandoff}. The state handed off keeps the shape the
+	 * participant's code gives it. Startup fails when no participant has the label.
 	 * @param label the participant's label
 	 * @param version the version it hands off and reads
 	 * @return the argument, {@code --handoff.test.participant-version[<label>]=<version>}
@@ -143,8 +156,9 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Adds properties to every instance started from now on. They replace the cluster's defaults and the
-	 * application's own configuration; arguments given to {@link #start(String...)} replace them.
+	 * Adds properties to every instance started from now on. They replace the cluster's
+	 * defaults and the application's own configuration; arguments given to
+	 * {@link #start(String...)} replace them.
 	 * @param properties {@code key=value} pairs
 	 * @return this cluster
 	 */
@@ -158,9 +172,10 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Hands off through the Redis on the given host and port ({@code spring.data.redis.host} and
-	 * {@code spring.data.redis.port}) instead of the in-memory store. Each instance connects to it on its own, as
-	 * instances of a deploy do. Call it before the first instance starts.
+	 * Hands off through the Redis on the given host and port
+	 * ({@code spring.data.redis.host} and {@code spring.data.redis.port}) instead of the
+	 * in-memory store. Each instance connects to it on its own, as instances of a deploy
+	 * do. Call it before the first instance starts.
 	 * @param host the host
 	 * @param port the port
 	 * @return this cluster
@@ -170,12 +185,14 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Hands off through the store each instance configures itself instead of the in-memory store: Redis, as
-	 * {@code spring.data.redis.*} in the application's configuration and in the given properties say (a URL,
-	 * Sentinel, Cluster, TLS), or a {@link HandoffStore} bean of the application's own. Call it before the first
+	 * Hands off through the store each instance configures itself instead of the
+	 * in-memory store: Redis, as {@code spring.data.redis.*} in the application's
+	 * configuration and in the given properties say (a URL, Sentinel, Cluster, TLS), or a
+	 * {@link HandoffStore} bean of the application's own. Call it before the first
 	 * instance starts.
-	 * @param properties {@code key=value} pairs, as for {@link #withProperties(String...)}; none to use the
-	 * application's configuration as it is
+	 * @param properties {@code key=value} pairs, as for
+	 * {@link #withProperties(String...)}; none to use the application's configuration as
+	 * it is
 	 * @return this cluster
 	 */
 	public HandoffTestCluster withRedis(String... properties) {
@@ -185,8 +202,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Sets how long {@link #rollingReplace} and {@link #recreate} wait for the new instance to merge what the old
-	 * one handed off; 10 s by default.
+	 * Sets how long {@link #rollingReplace} and {@link #recreate} wait for the new
+	 * instance to merge what the old one handed off; 10 s by default.
 	 * @param timeout the timeout
 	 * @return this cluster
 	 */
@@ -197,10 +214,11 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Starts an instance and returns once it is ready: it has claimed and merged what was waiting for it, within
-	 * {@code handoff.startup-timeout}.
-	 * @param args the instance's arguments, as its {@code main} method would receive them, such as
-	 * {@code --demo.version=v2} or a {@link #participantVersion(String, int)}
+	 * Starts an instance and returns once it is ready: it has claimed and merged what was
+	 * waiting for it, within {@code handoff.startup-timeout}.
+	 * @param args the instance's arguments, as its {@code main} method would receive
+	 * them, such as {@code --demo.version=v2} or a
+	 * {@link #participantVersion(String, int)}
 	 * @return the running instance
 	 */
 	public ConfigurableApplicationContext start(String... args) {
@@ -208,7 +226,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 		this.instances.add(instance);
 		SpringApplication application = new SpringApplication(this.sources);
 		application.setBannerMode(Banner.Mode.OFF);
-		// The cluster closes its instances; a JVM exit closes them without waiting for any handoff.
+		// The cluster closes its instances; a JVM exit closes them without waiting for
+		// any handoff.
 		application.setRegisterShutdownHook(false);
 		application.addInitializers((context) -> prepare(context, instance));
 		ConfigurableApplicationContext context = application.run(arguments(instance, args));
@@ -216,8 +235,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 		for (Instance other : this.running) {
 			if (other.id().equals(instance.id())) {
 				context.close();
-				throw new IllegalStateException("Two running instances would have handoff.instance-id '"
-						+ instance.id() + "'; give each an id of its own");
+				throw new IllegalStateException("Two running instances would have handoff.instance-id '" + instance.id()
+						+ "'; give each an id of its own");
 			}
 		}
 		this.running.add(instance);
@@ -225,8 +244,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Shuts an instance down gracefully, as SIGTERM would, without waiting for another instance to merge what it
-	 * handed off.
+	 * Shuts an instance down gracefully, as SIGTERM would, without waiting for another
+	 * instance to merge what it handed off.
 	 * @param instance a running instance of this cluster
 	 */
 	public void stop(ConfigurableApplicationContext instance) {
@@ -234,13 +253,14 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Replaces an instance the way a rolling deploy with surge does: starts a new instance, shuts the old one down
-	 * gracefully, and returns once the new one has merged every record the old one handed off.
+	 * Replaces an instance the way a rolling deploy with surge does: starts a new
+	 * instance, shuts the old one down gracefully, and returns once the new one has
+	 * merged every record the old one handed off.
 	 * @param old a running instance of this cluster
 	 * @param args the new instance's arguments, as for {@link #start(String...)}
 	 * @return the new instance
-	 * @throws AssertionError when the old instance handed nothing off, or the new one did not merge all of it in
-	 * time; the message says why
+	 * @throws AssertionError when the old instance handed nothing off, or the new one did
+	 * not merge all of it in time; the message says why
 	 */
 	public ConfigurableApplicationContext rollingReplace(ConfigurableApplicationContext old, String... args) {
 		Instance leaving = running(old);
@@ -251,13 +271,14 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Replaces an instance the way a recreate deploy does: shuts the old instance down gracefully, then starts a new
-	 * one, and returns once the new one has merged every record the old one handed off.
+	 * Replaces an instance the way a recreate deploy does: shuts the old instance down
+	 * gracefully, then starts a new one, and returns once the new one has merged every
+	 * record the old one handed off.
 	 * @param old a running instance of this cluster
 	 * @param args the new instance's arguments, as for {@link #start(String...)}
 	 * @return the new instance
-	 * @throws AssertionError when the old instance handed nothing off, or the new one did not merge all of it in
-	 * time; the message says why
+	 * @throws AssertionError when the old instance handed nothing off, or the new one did
+	 * not merge all of it in time; the message says why
 	 */
 	public ConfigurableApplicationContext recreate(ConfigurableApplicationContext old, String... args) {
 		Departure departure = leave(running(old)).requireHandedOff();
@@ -267,8 +288,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Returns the {@code handoff.instance-id} of an instance of this cluster: the origin of the records it hands
-	 * off.
+	 * Returns the {@code handoff.instance-id} of an instance of this cluster: the origin
+	 * of the records it hands off.
 	 * @param instance an instance this cluster started, running or not
 	 * @return its instance id
 	 */
@@ -322,7 +343,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 		properties.putAll(this.properties);
 		List<String> arguments = new ArrayList<>();
 		properties.forEach((name, value) -> {
-			// Given twice, a command-line property would read as both values joined by a comma.
+			// Given twice, a command-line property would read as both values joined by a
+			// comma.
 			boolean given = List.of(args)
 				.stream()
 				.anyMatch((arg) -> arg.equals("--" + name) || arg.startsWith("--" + name + "="));
@@ -337,7 +359,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 	private void prepare(ConfigurableApplicationContext context, Instance instance) {
 		ConfigurableEnvironment environment = context.getEnvironment();
 		if (!this.redis) {
-			// A singleton registered by hand is not destroyed with its context: it outlives the instance that closes.
+			// A singleton registered by hand is not destroyed with its context: it
+			// outlives the instance that closes.
 			context.getBeanFactory().registerSingleton(STORE_BEAN_NAME, sharedStore(environment));
 		}
 		Map<String, Integer> versions = Binder.get(environment)
@@ -398,8 +421,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 			}
 			int handedOff = written.getOrDefault(label, version);
 			if (handedOff > version) {
-				throw new AssertionError(departure.instance + " handed off version " + handedOff + " of label '"
-						+ label + "', which " + arriving + " does not read (it reads version " + version
+				throw new AssertionError(departure.instance + " handed off version " + handedOff + " of label '" + label
+						+ "', which " + arriving + " does not read (it reads version " + version
 						+ "): it releases such a record for an instance that reads its version");
 			}
 		});
@@ -423,7 +446,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 					stored = find(store, label, departure.recordId(label));
 				}
 				catch (RuntimeException ex) {
-					// A store that cannot list its records, or did not answer now: the timeout still bounds the wait.
+					// A store that cannot list its records, or did not answer now: the
+					// timeout still bounds the wait.
 					stored = null;
 				}
 				if (stored != null && stored.where() == HandoffStore.Where.DEAD_LETTERED) {
@@ -494,8 +518,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Attaches the cluster to an instance's Handoff engine as its beans are created: a listener on what it receives,
-	 * and the participant versions its arguments set.
+	 * Attaches the cluster to an instance's Handoff engine as its beans are created: a
+	 * listener on what it receives, and the participant versions its arguments set.
 	 */
 	private final class InstanceHooks implements BeanPostProcessor {
 
@@ -526,7 +550,10 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 	}
 
-	/** Tells the cluster what an instance merged, and wakes a wait whenever a record moved. */
+	/**
+	 * Tells the cluster what an instance merged, and wakes a wait whenever a record
+	 * moved.
+	 */
 	private final class Listener implements HandoffListener {
 
 		private final Instance instance;
@@ -540,11 +567,12 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 		@Override
 		public void received(String label, int records, Duration merge, Duration latency) {
-			// Called right after the activity recorded this merge, under the label's receiver lock.
+			// Called right after the activity recorded this merge, under the label's
+			// receiver lock.
 			HandoffActivity.Received received = this.activity.lastReceived(label);
 			if (received != null) {
-				this.instance.receipts.add(new Receipt(label, received.from(),
-						HandoffTestCluster.this.sequence.incrementAndGet()));
+				this.instance.receipts
+					.add(new Receipt(label, received.from(), HandoffTestCluster.this.sequence.incrementAndGet()));
 			}
 			wake();
 		}
@@ -570,7 +598,10 @@ public final class HandoffTestCluster implements AutoCloseable {
 
 	}
 
-	/** One instance: its context once started, and its Handoff engine as the context created it. */
+	/**
+	 * One instance: its context once started, and its Handoff engine as the context
+	 * created it.
+	 */
 	private static final class Instance {
 
 		private final String defaultId;
@@ -604,8 +635,8 @@ public final class HandoffTestCluster implements AutoCloseable {
 				return Map.of();
 			}
 			Map<String, Integer> versions = new LinkedHashMap<>();
-			lifecycle.getParticipants().forEach((participant) -> versions.put(participant.label(),
-					participant.version()));
+			lifecycle.getParticipants()
+				.forEach((participant) -> versions.put(participant.label(), participant.version()));
 			return versions;
 		}
 
@@ -619,7 +650,10 @@ public final class HandoffTestCluster implements AutoCloseable {
 			return sent;
 		}
 
-		/** Whether this instance merged records of the label from the departed instance after it began to leave. */
+		/**
+		 * Whether this instance merged records of the label from the departed instance
+		 * after it began to leave.
+		 */
 		boolean merged(String label, Departure departure) {
 			return this.receipts.stream()
 				.anyMatch((receipt) -> receipt.sequence() > departure.since && receipt.label().equals(label)

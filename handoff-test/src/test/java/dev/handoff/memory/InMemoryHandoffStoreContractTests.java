@@ -12,7 +12,8 @@ import dev.handoff.HandoffStore.Policy;
 import dev.handoff.test.HandoffStoreContract;
 
 /**
- * The {@link HandoffStore} contract for the {@link InMemoryHandoffStore}, on a clock the test moves.
+ * The {@link HandoffStore} contract for the {@link InMemoryHandoffStore}, on a clock the
+ * test moves.
  */
 class InMemoryHandoffStoreContractTests extends HandoffStoreContract {
 
@@ -22,7 +23,8 @@ class InMemoryHandoffStoreContractTests extends HandoffStoreContract {
 
 	@Override
 	protected HandoffStore createStore(Policy policy) {
-		// Instances of one application share one Redis; in one JVM they share one in-memory store.
+		// Instances of one application share one Redis; in one JVM they share one
+		// in-memory store.
 		if (this.store == null) {
 			this.store = new InMemoryHandoffStore(policy, this.clock);
 		}

@@ -26,10 +26,11 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisNode;
 
 /**
- * The {@link HandoffStore} contract for the {@link RedisHandoffStore} on every topology and client that Spring Boot's
- * {@code spring.data.redis.*} configures, each with its connection factory built by Boot's own auto-configuration.
- * The topologies and their connection factories are shared by all tests of the JVM; each test has a namespace of its
- * own. Static master/replica with Jedis is not here because Boot refuses it
+ * The {@link HandoffStore} contract for the {@link RedisHandoffStore} on every topology
+ * and client that Spring Boot's {@code spring.data.redis.*} configures, each with its
+ * connection factory built by Boot's own auto-configuration. The topologies and their
+ * connection factories are shared by all tests of the JVM; each test has a namespace of
+ * its own. Static master/replica with Jedis is not here because Boot refuses it
  * ({@code 'masterReplicaConfig' is not supported by Jedis}).
  */
 class RedisHandoffStoreContractTests {
@@ -85,7 +86,8 @@ class RedisHandoffStoreContractTests {
 
 		@Override
 		protected void elapse(Duration duration) {
-			// The scripts read the time with Redis TIME, so only real time lets a lease lapse or a record expire.
+			// The scripts read the time with Redis TIME, so only real time lets a lease
+			// lapse or a record expire.
 			try {
 				Thread.sleep(duration.toMillis());
 			}
@@ -217,10 +219,8 @@ class RedisHandoffStoreContractTests {
 		@Override
 		RedisHandoffStore.MasterReplica masterReplica() {
 			MasterReplicaTopology topology = RedisTopologies.masterReplica();
-			return new RedisHandoffStore.MasterReplica(topology.nodes()
-				.stream()
-				.map((node) -> new RedisNode("127.0.0.1", node.port()))
-				.toList(), null);
+			return new RedisHandoffStore.MasterReplica(
+					topology.nodes().stream().map((node) -> new RedisNode("127.0.0.1", node.port())).toList(), null);
 		}
 
 	}

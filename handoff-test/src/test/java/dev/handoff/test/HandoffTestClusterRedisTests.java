@@ -14,7 +14,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link HandoffTestCluster} through a real Redis: each instance connects on its own, as Boot configures it.
+ * {@link HandoffTestCluster} through a real Redis: each instance connects on its own, as
+ * Boot configures it.
  */
 class HandoffTestClusterRedisTests {
 

@@ -19,8 +19,8 @@ import static org.assertj.core.api.Assertions.assertThatException;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * {@link HandoffTestCluster} on its in-memory store: deploys that hand off, a version change, and the failures it
- * explains.
+ * {@link HandoffTestCluster} on its in-memory store: deploys that hand off, a version
+ * change, and the failures it explains.
  */
 class HandoffTestClusterTests {
 

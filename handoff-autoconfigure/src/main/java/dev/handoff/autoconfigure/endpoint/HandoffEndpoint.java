@@ -20,14 +20,18 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 /**
  * The {@code handoff} endpoint: what waits in the store and a way to repair dead letters.
  * <ul>
- * <li>read {@code /actuator/handoff}: the participants (label, bean, version, state type) and each label's
- * counts;</li>
- * <li>read {@code /actuator/handoff/{label}}: the label's waiting, in-flight and dead-lettered records as metadata
- * (id, origin, version, created, attempts, size, the dead-letter reason), never their data;</li>
- * <li>write {@code /actuator/handoff/{label}/{recordId}}: requeue a dead letter, which waits again with its attempts
- * reset; delete {@code /actuator/handoff/{label}/{recordId}}: delete a dead letter. Each is logged at INFO.</li>
+ * <li>read {@code /actuator/handoff}: the participants (label, bean, version, state type)
+ * and each label's counts;</li>
+ * <li>read {@code /actuator/handoff/{label}}: the label's waiting, in-flight and
+ * dead-lettered records as metadata (id, origin, version, created, attempts, size, the
+ * dead-letter reason), never their data;</li>
+ * <li>write {@code /actuator/handoff/{label}/{recordId}}: requeue a dead letter, which
+ * waits again with its attempts reset; delete
+ * {@code /actuator/handoff/{label}/{recordId}}: delete a dead letter. Each is logged at
+ * INFO.</li>
  * </ul>
- * Like every endpoint, it is not exposed over HTTP unless {@code management.endpoints.web.exposure.include} names it.
+ * Like every endpoint, it is not exposed over HTTP unless
+ * {@code management.endpoints.web.exposure.include} names it.
  */
 @Endpoint(id = "handoff")
 public final class HandoffEndpoint {

@@ -14,8 +14,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code handoff} Actuator endpoint ({@link HandoffEndpoint}), when Actuator is on the classpath and the endpoint
- * is available (exposed and not disabled).
+ * The {@code handoff} Actuator endpoint ({@link HandoffEndpoint}), when Actuator is on
+ * the classpath and the endpoint is available (exposed and not disabled).
  */
 @AutoConfiguration(after = HandoffAutoConfiguration.class)
 @ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })

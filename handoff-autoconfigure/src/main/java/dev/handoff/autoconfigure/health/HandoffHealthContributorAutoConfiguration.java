@@ -15,10 +15,11 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code handoff} health component, when Spring Boot's health support is on the classpath and
- * {@code management.health.handoff.enabled} is not false. It is not part of the readiness group: add it there with
- * {@code management.endpoint.health.group.readiness.include=readinessState,handoff} if a Redis outage should take the
- * instance out of service.
+ * The {@code handoff} health component, when Spring Boot's health support is on the
+ * classpath and {@code management.health.handoff.enabled} is not false. It is not part of
+ * the readiness group: add it there with
+ * {@code management.endpoint.health.group.readiness.include=readinessState,handoff} if a
+ * Redis outage should take the instance out of service.
  */
 @AutoConfiguration(after = HandoffAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)

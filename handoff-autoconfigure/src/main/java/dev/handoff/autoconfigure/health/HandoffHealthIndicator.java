@@ -13,10 +13,12 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * Reports whether Handoff's store can do its job: DOWN when it cannot be reached or refuses the read, with the store,
- * whether notifications arrive, and per label the records waiting, in flight and dead-lettered, and the last handoff
- * sent and received. Dead letters show in the details without taking the component DOWN. The counts come from
- * {@link HandoffCounts}: one batched read of the store answers the probes of two seconds.
+ * Reports whether Handoff's store can do its job: DOWN when it cannot be reached or
+ * refuses the read, with the store, whether notifications arrive, and per label the
+ * records waiting, in flight and dead-lettered, and the last handoff sent and received.
+ * Dead letters show in the details without taking the component DOWN. The counts come
+ * from {@link HandoffCounts}: one batched read of the store answers the probes of two
+ * seconds.
  */
 public final class HandoffHealthIndicator extends AbstractHealthIndicator {
 

@@ -1,5 +1,6 @@
 /**
- * The {@code handoff} health component, for applications with Spring Boot's health support.
+ * The {@code handoff} health component, for applications with Spring Boot's health
+ * support.
  */
 @NullMarked
 package dev.handoff.autoconfigure.health;

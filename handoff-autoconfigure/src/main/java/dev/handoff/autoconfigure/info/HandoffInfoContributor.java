@@ -11,8 +11,9 @@ import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.actuate.info.InfoContributor;
 
 /**
- * Adds a {@code handoff} entry to {@code /actuator/info}: the store, the namespace, this instance's id, and each
- * participant's label, bean, version and state type. It reads nothing from the store.
+ * Adds a {@code handoff} entry to {@code /actuator/info}: the store, the namespace, this
+ * instance's id, and each participant's label, bean, version and state type. It reads
+ * nothing from the store.
  */
 public final class HandoffInfoContributor implements InfoContributor {
 
@@ -31,8 +32,7 @@ public final class HandoffInfoContributor implements InfoContributor {
 	 * @param namespace the namespace
 	 * @param instanceId this instance's id
 	 */
-	public HandoffInfoContributor(HandoffLifecycle lifecycle, HandoffStore store, String namespace,
-			String instanceId) {
+	public HandoffInfoContributor(HandoffLifecycle lifecycle, HandoffStore store, String namespace, String instanceId) {
 		this.lifecycle = lifecycle;
 		this.store = store;
 		this.namespace = namespace;

@@ -15,8 +15,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code handoff} entry of {@code /actuator/info} ({@link HandoffInfoContributor}), with Actuator on the
- * classpath, unless {@code management.info.handoff.enabled=false} (or {@code management.info.defaults.enabled=false}).
+ * The {@code handoff} entry of {@code /actuator/info} ({@link HandoffInfoContributor}),
+ * with Actuator on the classpath, unless {@code management.info.handoff.enabled=false}
+ * (or {@code management.info.defaults.enabled=false}).
  */
 @AutoConfiguration(after = HandoffAutoConfiguration.class)
 @ConditionalOnClass({ InfoContributor.class, ConditionalOnEnabledInfoContributor.class })

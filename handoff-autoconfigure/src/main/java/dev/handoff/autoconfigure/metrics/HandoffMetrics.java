@@ -16,19 +16,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * Handoff's meters, all tagged with the label and nothing finer (never a record or instance id):
+ * Handoff's meters, all tagged with the label and nothing finer (never a record or
+ * instance id):
  * <ul>
- * <li>{@code handoff.records}, a counter tagged {@code outcome} ({@code initiated}, {@code received},
- * {@code redelivered}, {@code released}, {@code dead-lettered}, {@code expired}, {@code rejected}) and {@code reason}
- * (why a record was dead-lettered or rejected, else {@code none});</li>
- * <li>a timer {@code handoff.latency}, from a record's handoff to the end of its merge (the timers
- * {@code handoff.initiate}, {@code handoff.claim} and {@code handoff.merge} come from the
- * {@link dev.handoff.observation.HandoffObservation observations}, through the application's
- * {@code ObservationRegistry});</li>
+ * <li>{@code handoff.records}, a counter tagged {@code outcome} ({@code initiated},
+ * {@code received}, {@code redelivered}, {@code released}, {@code dead-lettered},
+ * {@code expired}, {@code rejected}) and {@code reason} (why a record was dead-lettered
+ * or rejected, else {@code none});</li>
+ * <li>a timer {@code handoff.latency}, from a record's handoff to the end of its merge
+ * (the timers {@code handoff.initiate}, {@code handoff.claim} and {@code handoff.merge}
+ * come from the {@link dev.handoff.observation.HandoffObservation observations}, through
+ * the application's {@code ObservationRegistry});</li>
  * <li>{@code handoff.record.size}, a distribution summary of the bytes handed off;</li>
  * <li>gauges {@code handoff.records.waiting}, {@code handoff.records.in-flight} and
- * {@code handoff.records.dead-lettered} per label of this application, from {@link HandoffCounts}, the read the
- * health component uses; they read {@code NaN} while the store cannot be read.</li>
+ * {@code handoff.records.dead-lettered} per label of this application, from
+ * {@link HandoffCounts}, the read the health component uses; they read {@code NaN} while
+ * the store cannot be read.</li>
  * </ul>
  */
 public final class HandoffMetrics implements HandoffListener {

@@ -14,13 +14,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.event.ContextRefreshedEvent;
 
 /**
- * Handoff's meters ({@link HandoffMetrics}), when Micrometer is on the classpath and the application has a
- * {@link MeterRegistry}, as Spring Boot's metrics auto-configuration gives it.
+ * Handoff's meters ({@link HandoffMetrics}), when Micrometer is on the classpath and the
+ * application has a {@link MeterRegistry}, as Spring Boot's metrics auto-configuration
+ * gives it.
  */
-@AutoConfiguration(after = HandoffAutoConfiguration.class,
-		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-				"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
+@AutoConfiguration(after = HandoffAutoConfiguration.class, afterName = {
+		"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({ MeterRegistry.class, HandoffTemplate.class, HandoffCounts.class })
 public final class HandoffMetricsAutoConfiguration {
@@ -34,7 +35,10 @@ public final class HandoffMetricsAutoConfiguration {
 		return metrics;
 	}
 
-	/** The labels are known once the participants were found, before the context is refreshed. */
+	/**
+	 * The labels are known once the participants were found, before the context is
+	 * refreshed.
+	 */
 	@Bean
 	ApplicationListener<ContextRefreshedEvent> handoffGauges(HandoffMetrics handoffMetrics) {
 		return (event) -> handoffMetrics.registerGauges();

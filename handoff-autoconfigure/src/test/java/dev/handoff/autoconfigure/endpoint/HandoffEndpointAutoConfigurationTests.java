@@ -22,7 +22,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The {@code handoff} Actuator endpoint, its operations called as Actuator calls them, against the in-memory store.
+ * The {@code handoff} Actuator endpoint, its operations called as Actuator calls them,
+ * against the in-memory store.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffEndpointAutoConfigurationTests {
@@ -31,8 +32,8 @@ class HandoffEndpointAutoConfigurationTests {
 			new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1)));
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class,
-				HandoffEndpointAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(HandoffAutoConfiguration.class, HandoffEndpointAutoConfiguration.class))
 		.withBean(HandoffStore.class, () -> this.store)
 		.withBean("counters", StatelessCounters.class, StatelessCounters::new)
 		.withPropertyValues("handoff.namespace=shop", "management.endpoints.web.exposure.include=handoff");
@@ -54,13 +55,12 @@ class HandoffEndpointAutoConfigurationTests {
 					.containsEntry("waiting", 0L));
 			Map<String, List<Map<String, Object>>> orders = endpoint.label("orders");
 			assertThat(orders.get("waiting")).singleElement()
-				.satisfies((record) -> assertThat(record).containsKeys("id", "origin", "version", "createdAt",
-						"attempts", "size")
+				.satisfies((record) -> assertThat(record)
+					.containsKeys("id", "origin", "version", "createdAt", "attempts", "size")
 					.doesNotContainKey("data"));
 			assertThat(orders.get("inFlight")).isEmpty();
 			assertThat(orders.get("deadLettered")).singleElement()
-				.satisfies((record) -> assertThat(record).containsEntry("id", dead)
-					.containsEntry("reason", "poison"));
+				.satisfies((record) -> assertThat(record).containsEntry("id", dead).containsEntry("reason", "poison"));
 		});
 	}
 
@@ -77,8 +77,8 @@ class HandoffEndpointAutoConfigurationTests {
 			assertThat(this.store.deadLetters("orders")).isEmpty();
 			assertThat(this.store.claim("orders", "test").deliveries()).extracting((delivery) -> delivery.record().id())
 				.containsExactly(requeued);
-			assertThat(output).contains("Requeued dead letter " + requeued + " of label 'orders' through the handoff "
-					+ "endpoint")
+			assertThat(output)
+				.contains("Requeued dead letter " + requeued + " of label 'orders' through the handoff " + "endpoint")
 				.contains("Deleted dead letter " + deleted + " of label 'orders' through the handoff endpoint");
 		});
 	}

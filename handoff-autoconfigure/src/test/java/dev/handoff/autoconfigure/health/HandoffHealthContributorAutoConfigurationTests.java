@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The {@code handoff} health component against a real Redis of its own, which one test stops.
+ * The {@code handoff} health component against a real Redis of its own, which one test
+ * stops.
  */
 class HandoffHealthContributorAutoConfigurationTests {
 
@@ -33,8 +34,8 @@ class HandoffHealthContributorAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class,
 					HandoffHealthContributorAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.port(),
-					"spring.data.redis.timeout=1s", "handoff.namespace=" + this.namespace,
-					"handoff.startup-timeout=5s", "handoff.instance-id=instance")
+					"spring.data.redis.timeout=1s", "handoff.namespace=" + this.namespace, "handoff.startup-timeout=5s",
+					"handoff.instance-id=instance")
 			.withBean(StatelessCounters.class, StatelessCounters::new);
 	}
 

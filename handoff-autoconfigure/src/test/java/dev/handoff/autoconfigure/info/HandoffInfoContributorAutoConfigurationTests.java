@@ -23,14 +23,15 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The {@code handoff} entry of {@code /actuator/info}, and the startup line that says the same.
+ * The {@code handoff} entry of {@code /actuator/info}, and the startup line that says the
+ * same.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class HandoffInfoContributorAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class,
-				HandoffInfoContributorAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(HandoffAutoConfiguration.class, HandoffInfoContributorAutoConfiguration.class))
 		.withBean(HandoffStore.class,
 				() -> new InMemoryHandoffStore(
 						new HandoffStore.Policy(Duration.ofHours(1), Duration.ofSeconds(30), 5, Duration.ofDays(1))))

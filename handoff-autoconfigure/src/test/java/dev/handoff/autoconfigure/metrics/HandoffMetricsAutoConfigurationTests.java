@@ -25,7 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Handoff's meters, recorded through the public API against the in-memory store shared by the contexts of a test.
+ * Handoff's meters, recorded through the public API against the in-memory store shared by
+ * the contexts of a test.
  */
 class HandoffMetricsAutoConfigurationTests {
 
@@ -34,10 +35,9 @@ class HandoffMetricsAutoConfigurationTests {
 
 	private ApplicationContextRunner runner() {
 		return new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
-					MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
-					SimpleMetricsExportAutoConfiguration.class, HandoffAutoConfiguration.class,
-					HandoffMetricsAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+					HandoffAutoConfiguration.class, HandoffMetricsAutoConfiguration.class))
 			.withBean(HandoffStore.class, () -> this.store)
 			.withPropertyValues("handoff.namespace=metrics-" + UUID.randomUUID(), "handoff.instance-id=instance");
 	}
@@ -51,12 +51,15 @@ class HandoffMetricsAutoConfigurationTests {
 			operations.initiate("counters", 0, Map.of("b", 2L));
 			await().atMost(Duration.ofSeconds(10))
 				.until(() -> registry.find("handoff.records").tag("outcome", "received").counter() != null);
-			assertThat(registry.get("handoff.records").tags("label", "counters", "outcome", "initiated").counter()
-				.count()).isEqualTo(2);
-			assertThat(registry.get("handoff.records").tags("label", "counters", "outcome", "received").counter()
-				.count()).isEqualTo(1);
+			assertThat(
+					registry.get("handoff.records").tags("label", "counters", "outcome", "initiated").counter().count())
+				.isEqualTo(2);
+			assertThat(
+					registry.get("handoff.records").tags("label", "counters", "outcome", "received").counter().count())
+				.isEqualTo(1);
 			await().atMost(Duration.ofSeconds(10))
-				.until(() -> registry.find("handoff.records").tags("outcome", "dead-lettered", "reason", "version")
+				.until(() -> registry.find("handoff.records")
+					.tags("outcome", "dead-lettered", "reason", "version")
 					.counter() != null);
 			// The timers of initiate, claim and merge come from Handoff's observations.
 			assertThat(registry.get("handoff.initiate").tag("label", "counters").timer().count()).isEqualTo(2);
@@ -66,10 +69,9 @@ class HandoffMetricsAutoConfigurationTests {
 			assertThat(registry.get("handoff.record.size").tag("label", "counters").summary().totalAmount())
 				.isPositive();
 			await().atMost(Duration.ofSeconds(5))
-				.untilAsserted(() -> assertThat(registry.get("handoff.records.dead-lettered")
-					.tag("label", "counters")
-					.gauge()
-					.value()).isEqualTo(1));
+				.untilAsserted(() -> assertThat(
+						registry.get("handoff.records.dead-lettered").tag("label", "counters").gauge().value())
+					.isEqualTo(1));
 			assertThat(registry.get("handoff.records.waiting").tag("label", "counters").gauge().value()).isZero();
 			// Bounded cardinality: no meter is tagged by record or instance.
 			assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags())
@@ -80,8 +82,8 @@ class HandoffMetricsAutoConfigurationTests {
 	@Test
 	void noMetersWithoutAMeterRegistry() {
 		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class,
-					HandoffMetricsAutoConfiguration.class))
+			.withConfiguration(
+					AutoConfigurations.of(HandoffAutoConfiguration.class, HandoffMetricsAutoConfiguration.class))
 			.withBean(HandoffStore.class, () -> this.store)
 			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(HandoffMetrics.class));
 	}
@@ -90,7 +92,8 @@ class HandoffMetricsAutoConfigurationTests {
 	void noMetersWithoutMicrometer() {
 		runner().withClassLoader(new FilteredClassLoader("io.micrometer.core")).run((context) -> {
 			assertThat(context).hasNotFailed().doesNotHaveBean(HandoffMetrics.class);
-			// Without the class there is no MeterRegistry bean either: only the report tells that the class
+			// Without the class there is no MeterRegistry bean either: only the report
+			// tells that the class
 			// condition is what turned the meters off.
 			assertThat(ConditionReport.of(context, HandoffMetricsAutoConfiguration.class))
 				.contains("@ConditionalOnClass did not find required class '" + MeterRegistry.class.getName() + "'");

@@ -37,9 +37,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Initiate, claim and merge as Micrometer Observations, through Spring Boot's own observation, metrics and tracing
- * auto-configuration: timers without tracing, and with Brave a trace that follows the state from the sender's
- * initiate, through the record's headers in Redis, to the merge of another application context.
+ * Initiate, claim and merge as Micrometer Observations, through Spring Boot's own
+ * observation, metrics and tracing auto-configuration: timers without tracing, and with
+ * Brave a trace that follows the state from the sender's initiate, through the record's
+ * headers in Redis, to the merge of another application context.
  */
 class HandoffObservationTests {
 
@@ -48,10 +49,10 @@ class HandoffObservationTests {
 
 	private ApplicationContextRunner runner(String instance) {
 		return new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class,
-					MetricsAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
-					SimpleMetricsExportAutoConfiguration.class, DataRedisAutoConfiguration.class,
-					HandoffAutoConfiguration.class, HandoffMetricsAutoConfiguration.class))
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
+					CompositeMeterRegistryAutoConfiguration.class, SimpleMetricsExportAutoConfiguration.class,
+					DataRedisAutoConfiguration.class, HandoffAutoConfiguration.class,
+					HandoffMetricsAutoConfiguration.class))
 			.withPropertyValues("spring.data.redis.host=127.0.0.1", "spring.data.redis.port=" + redis.server().port(),
 					"handoff.namespace=" + redis.namespace(), "handoff.instance-id=" + instance,
 					"handoff.startup-timeout=5s");
@@ -59,8 +60,8 @@ class HandoffObservationTests {
 
 	private ApplicationContextRunner traced(String instance, List<MutableSpan> spans) {
 		return runner(instance)
-			.withConfiguration(AutoConfigurations.of(MicrometerTracingAutoConfiguration.class,
-					BraveAutoConfiguration.class))
+			.withConfiguration(
+					AutoConfigurations.of(MicrometerTracingAutoConfiguration.class, BraveAutoConfiguration.class))
 			.withPropertyValues("management.tracing.sampling.probability=1.0")
 			.withBean(SpanHandler.class, () -> new SpanHandler() {
 				@Override
@@ -126,17 +127,20 @@ class HandoffObservationTests {
 		List<MutableSpan> senderSpans = new CopyOnWriteArrayList<>();
 		List<MutableSpan> receiverSpans = new CopyOnWriteArrayList<>();
 		String[] request = new String[1];
-		// v1 hands off inside a traced request of its own; its context closes before v2 exists.
+		// v1 hands off inside a traced request of its own; its context closes before v2
+		// exists.
 		traced("v1", senderSpans).run((v1) -> {
 			ObservationRegistry registry = v1.getBean(ObservationRegistry.class);
 			Observation.createNotStarted("request", registry).observe(() -> {
 				v1.getBean(HandoffOperations.class).initiate("traced", 1, Map.of("a", 41L));
 			});
 		});
-		MutableSpan initiate = senderSpans.stream().filter((span) -> "handoff initiate".equals(span.name()))
+		MutableSpan initiate = senderSpans.stream()
+			.filter((span) -> "handoff initiate".equals(span.name()))
 			.findFirst()
 			.orElseThrow();
-		MutableSpan requestSpan = senderSpans.stream().filter((span) -> "request".equals(span.name()))
+		MutableSpan requestSpan = senderSpans.stream()
+			.filter((span) -> "request".equals(span.name()))
 			.findFirst()
 			.orElseThrow();
 		assertThat(initiate.parentId()).isEqualTo(requestSpan.id());
@@ -152,7 +156,8 @@ class HandoffObservationTests {
 			await().atMost(Duration.ofSeconds(5))
 				.until(() -> receiverSpans.stream().anyMatch((span) -> "handoff merge".equals(span.name())));
 		});
-		MutableSpan merge = receiverSpans.stream().filter((span) -> "handoff merge".equals(span.name()))
+		MutableSpan merge = receiverSpans.stream()
+			.filter((span) -> "handoff merge".equals(span.name()))
 			.findFirst()
 			.orElseThrow();
 		assertThat(merge.traceId()).isEqualTo(request[0]);

@@ -12,8 +12,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /**
- * A participant whose state is as large as {@code test.big-state-mb} says, in one-mebibyte strings: with a small
- * {@code -Xmx}, writing it as JSON does not fit the heap.
+ * A participant whose state is as large as {@code test.big-state-mb} says, in
+ * one-mebibyte strings: with a small {@code -Xmx}, writing it as JSON does not fit the
+ * heap.
  */
 @Component
 @Handoff("big")

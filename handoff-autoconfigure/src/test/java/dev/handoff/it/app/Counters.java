@@ -17,8 +17,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Named counters. Once its state has been captured it refuses changes, so a change is either in the handed-off
- * state or refused, and the tests can tell which.
+ * Named counters. Once its state has been captured it refuses changes, so a change is
+ * either in the handed-off state or refused, and the tests can tell which.
  */
 @Component
 @Handoff("counters")
@@ -39,7 +39,9 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 		this.tracer = tracer;
 	}
 
-	/** @return whether the change was accepted */
+	/**
+	 * @return whether the change was accepted
+	 */
 	synchronized boolean increment(String key) {
 		if (this.captured) {
 			this.refused.incrementAndGet();
@@ -63,7 +65,8 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 	public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
 		if (this.blockReceive) {
 			TestApplication.report("RECEIVING " + handoffs.stream().map(HandoffRecord::id).toList());
-			// Stands for a merge that never finishes: the test kills this JVM here, before the acknowledgement.
+			// Stands for a merge that never finishes: the test kills this JVM here,
+			// before the acknowledgement.
 			try {
 				Thread.sleep(Long.MAX_VALUE);
 			}
@@ -73,13 +76,15 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 			}
 		}
 		synchronized (this) {
-			handoffs.forEach((handoff) -> handoff.data().forEach((key, value) -> this.counters.merge(key, value, Long::sum)));
+			handoffs.forEach(
+					(handoff) -> handoff.data().forEach((key, value) -> this.counters.merge(key, value, Long::sum)));
 		}
 		TestApplication.report("RECEIVED counters " + handoffs.size() + " from "
 				+ handoffs.stream().map(HandoffRecord::origin).toList());
 		Span span = this.tracer.getIfAvailable(() -> Tracer.NOOP).currentSpan();
 		if (span != null) {
-			// The merge's span, for the test to compare with the trace context the record carried.
+			// The merge's span, for the test to compare with the trace context the record
+			// carried.
 			TestApplication.report("TRACE traceparent=" + handoffs.get(0).headers().get("traceparent") + " trace="
 					+ span.context().traceId() + " parent=" + span.context().parentId());
 		}
@@ -87,7 +92,8 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 
 	@PreDestroy
 	void reportFinal() {
-		// Destroy callbacks run after every Lifecycle has stopped, so nothing changes the counters any more.
+		// Destroy callbacks run after every Lifecycle has stopped, so nothing changes the
+		// counters any more.
 		TestApplication.report("FINAL refused=" + this.refused.get());
 	}
 

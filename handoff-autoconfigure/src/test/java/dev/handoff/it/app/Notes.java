@@ -34,8 +34,8 @@ class Notes implements HandoffParticipant<List<String>> {
 	@Override
 	public synchronized void receiveHandoff(List<HandoffRecord<List<String>>> handoffs) {
 		handoffs.forEach((handoff) -> this.notes.addAll(handoff.data()));
-		TestApplication.report("RECEIVED notes " + handoffs.size() + " from "
-				+ handoffs.stream().map(HandoffRecord::origin).toList());
+		TestApplication.report(
+				"RECEIVED notes " + handoffs.size() + " from " + handoffs.stream().map(HandoffRecord::origin).toList());
 	}
 
 }

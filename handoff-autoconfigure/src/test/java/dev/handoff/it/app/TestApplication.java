@@ -12,8 +12,9 @@ import org.springframework.core.env.Environment;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * The application that the end-to-end tests start as child JVMs. It reports what the tests check on standard
- * output, one line per fact: {@code READY}, {@code RECEIVING}, {@code RECEIVED}, {@code FINAL}.
+ * The application that the end-to-end tests start as child JVMs. It reports what the
+ * tests check on standard output, one line per fact: {@code READY}, {@code RECEIVING},
+ * {@code RECEIVED}, {@code FINAL}.
  */
 @SpringBootApplication
 @EnableScheduling

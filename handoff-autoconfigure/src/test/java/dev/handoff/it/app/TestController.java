@@ -25,15 +25,22 @@ class TestController {
 		this.operations = operations;
 	}
 
-	/** Hands off a small state under any label, with the caller's record id when it gives one. */
+	/**
+	 * Hands off a small state under any label, with the caller's record id when it gives
+	 * one.
+	 */
 	@PostMapping("/initiate")
 	String initiate(@RequestParam String label, @RequestParam(required = false) String id) {
 		Map<String, Long> state = Map.of("n", 1L);
-		return ((id != null) ? this.operations.initiate(label, 1, state, id) : this.operations.initiate(label, 1, state))
+		return ((id != null) ? this.operations.initiate(label, 1, state, id)
+				: this.operations.initiate(label, 1, state))
 			.id();
 	}
 
-	/** Increments a counter after a delay, so that requests can still be running when shutdown begins. */
+	/**
+	 * Increments a counter after a delay, so that requests can still be running when
+	 * shutdown begins.
+	 */
 	@PostMapping("/increment")
 	ResponseEntity<String> increment(@RequestParam String key, @RequestParam(defaultValue = "0") long delay)
 			throws InterruptedException {

@@ -9,7 +9,8 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * A scheduled task that changes state until the scheduler stops, to show that such changes are handed off too.
+ * A scheduled task that changes state until the scheduler stops, to show that such
+ * changes are handed off too.
  */
 @Component
 @ConditionalOnBooleanProperty("test.tick")

@@ -16,9 +16,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.stereotype.Component;
 
 /**
- * Counts hits per key and hands the counts off, in version 2 of their shape; it converts what version 1 handed off.
- * With {@code tally.fail-receive=true} its merge throws, as a broken merge would; {@code tally.enabled=false} leaves
- * it out, as a version of the application without it would.
+ * Counts hits per key and hands the counts off, in version 2 of their shape; it converts
+ * what version 1 handed off. With {@code tally.fail-receive=true} its merge throws, as a
+ * broken merge would; {@code tally.enabled=false} leaves it out, as a version of the
+ * application without it would.
  */
 @Component
 @ConditionalOnBooleanProperty(name = "tally.enabled", matchIfMissing = true)
@@ -44,7 +45,8 @@ public class Tally implements HandoffParticipant<Map<String, Long>> {
 	}
 
 	/**
-	 * Returns the versions of the records this instance converted in {@link #upgradeHandoff}.
+	 * Returns the versions of the records this instance converted in
+	 * {@link #upgradeHandoff}.
 	 * @return the versions, in the order they came
 	 */
 	public List<Integer> upgraded() {

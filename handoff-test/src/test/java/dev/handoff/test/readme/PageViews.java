@@ -26,12 +26,15 @@ class PageViews implements HandoffParticipant<Map<String, Long>> {
 
 	@Override
 	public Map<String, Long> handoffState() {
-		return this.views.isEmpty() ? null : Map.copyOf(this.views);   // null: nothing to hand off
+		// null: nothing to hand off
+		return this.views.isEmpty() ? null : Map.copyOf(this.views);
 	}
 
 	@Override
 	public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
-		handoffs.forEach((handoff) -> handoff.data().forEach((page, count) -> this.views.merge(page, count, Long::sum)));
+		for (HandoffRecord<Map<String, Long>> handoff : handoffs) {
+			handoff.data().forEach((page, count) -> this.views.merge(page, count, Long::sum));
+		}
 	}
 
 }

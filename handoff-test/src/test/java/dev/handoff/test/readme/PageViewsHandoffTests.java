@@ -15,11 +15,13 @@ class PageViewsHandoffTests {
 			ConfigurableApplicationContext v1 = cluster.start();
 			v1.getBean(PageViews.class).viewed("home");
 
-			ConfigurableApplicationContext v2 = cluster.rollingReplace(v1);   // v2 starts, then v1 shuts down
+			// v2 starts, then v1 shuts down
+			ConfigurableApplicationContext v2 = cluster.rollingReplace(v1);
 			assertThat(v2.getBean(PageViews.class).views()).containsEntry("home", 1L);
 			v2.getBean(PageViews.class).viewed("cart");
 
-			ConfigurableApplicationContext v3 = cluster.recreate(v2);         // v2 shuts down, then v3 starts
+			// v2 shuts down, then v3 starts
+			ConfigurableApplicationContext v3 = cluster.recreate(v2);
 			assertThat(v3.getBean(PageViews.class).views()).containsEntry("home", 1L).containsEntry("cart", 1L);
 		}
 	}

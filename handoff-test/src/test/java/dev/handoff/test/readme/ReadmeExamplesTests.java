@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The complete Java files that README.md shows, in "Use it in three steps" and "Test your handoffs", are the files of
- * this package as they are (but for the package line), so the examples compile and {@link PageViewsHandoffTests}
- * runs the user test the README shows. Blocks without imports are fragments, and not checked.
+ * The complete Java files that README.md shows, in "Use it in three steps" and "Test your
+ * handoffs", are the files of this package as they are (but for the package line), so the
+ * examples compile and {@link PageViewsHandoffTests} runs the user test the README shows.
+ * Blocks without imports are fragments, and not checked.
  */
 class ReadmeExamplesTests {
 
