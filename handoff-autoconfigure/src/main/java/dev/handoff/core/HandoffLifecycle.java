@@ -161,8 +161,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		}
 		scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
 		// Running from here on, not from start(): when a bean fails to start, Spring
-		// stops the running beans only,
-		// and the state just restored must then be handed off again rather than lost.
+		// stops the running beans only, and the state just restored must then be handed
+		// off again rather than lost.
 		this.running = true;
 	}
 

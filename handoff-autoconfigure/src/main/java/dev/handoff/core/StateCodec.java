@@ -70,9 +70,8 @@ final class StateCodec {
 		this.reader = reading.readerFor(type);
 		this.treeReader = reading.reader();
 		// For another type, the writer of its declared type is built all the same: it
-		// finds and caches the
-		// serializers of the type's properties and parameters, which writing its runtime
-		// class then finds.
+		// finds and caches the serializers of the type's properties and parameters, which
+		// writing its runtime class then finds.
 		ObjectWriter typed = writing.writerFor(type);
 		this.writer = type.isFinal() ? typed : writing.writer();
 		prefetchSerializers(writing, type, new HashSet<>(), 0);
@@ -89,10 +88,6 @@ final class StateCodec {
 	static StateCodec of(JavaType type, JsonMapper mapper, Supplier<JsonMapper> keysAsData) {
 		boolean keysAreData = keysAreData(type, mapper.getTypeFactory());
 		return new StateCodec(type, keysAreData, mapper, keysAreData ? keysAsData.get() : mapper);
-	}
-
-	JavaType type() {
-		return this.type;
 	}
 
 	/**

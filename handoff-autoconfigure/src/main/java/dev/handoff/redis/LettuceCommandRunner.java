@@ -249,8 +249,8 @@ final class LettuceCommandRunner implements CommandRunner {
 			return "Lettuce, Redis Sentinel (master '" + sentinel.getMaster() + "')";
 		}
 		// From the configuration, without a connection: describing must not wait for a
-		// Redis that does not answer.
-		// The store knows master/replica apart: it is the one that names the nodes.
+		// Redis that does not answer. The store knows master/replica apart: it is the one
+		// that names the nodes.
 		return "Lettuce, Redis standalone";
 	}
 
@@ -269,9 +269,8 @@ final class LettuceCommandRunner implements CommandRunner {
 			Connection connection = this.connection;
 			this.connection = null;
 			// Stopping the factory (a SmartLifecycle at phase 0, before beans are
-			// destroyed) already closed the
-			// connection; closing it again only makes Lettuce log "Connection is already
-			// closed" as a WARN.
+			// destroyed) already closed the connection; closing it again only makes
+			// Lettuce log "Connection is already closed" as a WARN.
 			if (connection != null && this.connectionFactory.isRunning()) {
 				connection.close();
 			}

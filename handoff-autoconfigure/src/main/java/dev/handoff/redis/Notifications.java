@@ -41,10 +41,9 @@ final class Notifications implements Subscriptions {
 		container.setBeanName("handoffNotifications");
 		container.setRecoveryInterval(1000);
 		// The container's default executor starts a thread per message and per channel
-		// confirmation; the
-		// subscriber only records a request and returns, so it runs on the thread that
-		// received the message. A
-		// blocking subscription (Jedis) still gets a thread of its own.
+		// confirmation; the subscriber only records a request and returns, so it runs on
+		// the thread that received the message. A blocking subscription (Jedis) still
+		// gets a thread of its own.
 		container.setTaskExecutor(new SyncTaskExecutor());
 		container.setSubscriptionExecutor(new SimpleAsyncTaskExecutor("handoff-notifications-"));
 		container

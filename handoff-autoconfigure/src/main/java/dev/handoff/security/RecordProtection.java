@@ -220,8 +220,8 @@ public final class RecordProtection {
 		String keyId = headers.getOrDefault(KEY, "");
 		if (this.keys.isEmpty() && !headers.containsKey(NONCE)) {
 			// Without keys nothing is verified, a signed record no less than an unsigned
-			// one: a rollback to an
-			// instance without keys still receives what a signing instance handed off.
+			// one: a rollback to an instance without keys still receives what a signing
+			// instance handed off.
 			return withoutProtectionHeaders(record, record.data());
 		}
 		Keys key = this.keys.get(keyId);

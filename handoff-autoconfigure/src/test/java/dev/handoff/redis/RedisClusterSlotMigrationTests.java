@@ -78,9 +78,8 @@ class RedisClusterSlotMigrationTests {
 			migrate.addAll(keys);
 			assertThat(source.command(migrate.toArray(String[]::new))).isEqualTo("OK");
 			// Mid-migration: the source answers ASK, and the target TRYAGAIN, since some
-			// of the script's keys do
-			// not exist there yet; the store tries again until the migration is over,
-			// then follows MOVED.
+			// of the script's keys do not exist there yet; the store tries again until
+			// the migration is over, then follows MOVED.
 			CompletableFuture<String> midMigration = CompletableFuture.supplyAsync(() -> initiate(store, "moving"));
 			sleep(Duration.ofMillis(300));
 			assertThat(midMigration).isNotDone();

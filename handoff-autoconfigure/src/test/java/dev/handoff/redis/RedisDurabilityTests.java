@@ -83,11 +83,10 @@ class RedisDurabilityTests {
 				assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(3));
 
 				// The wait blocks its own connection only: other commands of the store go
-				// on meanwhile. Inspect
-				// answers while the record it counts is still waiting for the replica; an
-				// inspect queued behind that
-				// wait would answer only after it. (Below Jedis' 2 s for a reply, which
-				// the store requires.)
+				// on meanwhile. Inspect answers while the record it counts is still
+				// waiting for the replica; an inspect queued behind that wait would
+				// answer only after it. (Below Jedis' 2 s for a reply, which the store
+				// requires.)
 				Duration durabilityTimeout = Duration.ofMillis(1500);
 				store.setDurability(new Durability(1, false, durabilityTimeout));
 				CompletableFuture<HandoffStore.Initiated> waiting = CompletableFuture

@@ -114,9 +114,8 @@ class RedisHandoffStoreLostReplyTests {
 	void initiateThatNeverReachedRedisIsReportedNotStoredAfterLocatingIt() {
 		HandoffRecord<byte[]> record = record("cache");
 		// The request is held and never delivered: the command times out (1s), its
-		// connection is closed with the
-		// request still unsent, and locate, re-sent by Lettuce on the new connection,
-		// finds nothing.
+		// connection is closed with the request still unsent, and locate, re-sent by
+		// Lettuce on the new connection, finds nothing.
 		this.proxy.blackhole(FaultProxy.Direction.UPSTREAM);
 		Thread restorer = new Thread(() -> {
 			sleep(Duration.ofMillis(1500));

@@ -88,10 +88,8 @@ class RedisHandoffStoreProtocolTests {
 		HandoffRecord<byte[]> record = record("cache", mebibyte);
 		Map<String, Long> commands = commandsDuring(() -> this.store.initiate(record));
 		// EVALSHA initiate.lua, no MULTI. Inside the script, for a new record: HEXISTS
-		// pending/owner/dead/released
-		// and ZSCORE acked (replay checks), HSET pending <id> <envelope>, TIME, ZADD
-		// expiry, PEXPIRE pending/expiry,
-		// PUBLISH.
+		// pending/owner/dead/released and ZSCORE acked (replay checks), HSET pending <id>
+		// <envelope>, TIME, ZADD expiry, PEXPIRE pending/expiry, PUBLISH.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 1L, "hexists", 4L, "zscore", 1L,
 				"hset", 1L, "time", 1L, "zadd", 1L, "pexpire", 2L, "publish", 1L));
 		assertThat(Envelope.decode(hashField(keys("cache").pending(), record.id().getBytes(StandardCharsets.UTF_8)))
@@ -108,16 +106,13 @@ class RedisHandoffStoreProtocolTests {
 		List<HandoffClaim> claims = new ArrayList<>();
 		Map<String, Long> commands = commandsDuring(() -> claims.add(this.store.claim("cache", "taker")));
 		// EVALSHA claim.lua, then HGETALL claim:<id>, no MULTI. Inside the script: TIME,
-		// GET report and ZSCORE
-		// claims (replay check), ZRANGEBYSCORE dead-expiry (nothing to drop), claims
-		// (nothing lapsed) and expiry
-		// (nothing expired), HKEYS pending and HSTRLEN per record (size limits), EXISTS
-		// released-versions, RENAME
-		// pending to the claim (the payloads move without passing through Lua), HSET
-		// owner and HINCRBY
-		// attempts per record, ZADD claims, PEXPIRE attempts/owner/claims/claim. No HGET:
-		// the envelope is read by
-		// HGETALL only, and no report: a claim that only took records needs none.
+		// GET report and ZSCORE claims (replay check), ZRANGEBYSCORE dead-expiry (nothing
+		// to drop), claims (nothing lapsed) and expiry (nothing expired), HKEYS pending
+		// and HSTRLEN per record (size limits), EXISTS released-versions, RENAME pending
+		// to the claim (the payloads move without passing through Lua), HSET owner and
+		// HINCRBY attempts per record, ZADD claims, PEXPIRE attempts/owner/claims/claim.
+		// No HGET: the envelope is read by HGETALL only, and no report: a claim that only
+		// took records needs none.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
 				Map.entry("hgetall", 1L), Map.entry("time", 1L), Map.entry("get", 1L), Map.entry("zscore", 2L),
 				Map.entry("zrangebyscore", 3L), Map.entry("hkeys", 1L), Map.entry("hstrlen", 1L),
@@ -183,11 +178,9 @@ class RedisHandoffStoreProtocolTests {
 		Map<String, Long> commands = commandsDuring(
 				() -> acknowledged.add(this.store.acknowledge(claim, List.of(record.id()))));
 		// EVALSHA acknowledge.lua (cached by the warm-up). Inside: TIME; per record HGET
-		// owner, HDEL claim/owner/
-		// attempts, ZREM expiry, ZADD acked, HSET acked-by; then EXISTS claim, ZREM
-		// claims and DEL report (the claim
-		// is empty now), ZRANGEBYSCORE acked (nothing past the retention), PEXPIRE
-		// acked/acked-by.
+		// owner, HDEL claim/owner/ attempts, ZREM expiry, ZADD acked, HSET acked-by; then
+		// EXISTS claim, ZREM claims and DEL report (the claim is empty now),
+		// ZRANGEBYSCORE acked (nothing past the retention), PEXPIRE acked/acked-by.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
 				Map.entry("time", 1L), Map.entry("hget", 1L), Map.entry("hdel", 3L), Map.entry("zrem", 2L),
 				Map.entry("zadd", 1L), Map.entry("hset", 1L), Map.entry("exists", 1L), Map.entry("del", 1L),
@@ -279,9 +272,8 @@ class RedisHandoffStoreProtocolTests {
 	@Test
 	void everyKeyOfALabelSharesItsHashTagUnderTheNamespaceAndExpires() {
 		// A ttl and a lease that run out within the test, yet outlast a pause of a loaded
-		// machine between the steps
-		// that need them: the records still wait when claimed, and the claim still holds
-		// when it is settled.
+		// machine between the steps that need them: the records still wait when claimed,
+		// and the claim still holds when it is settled.
 		Duration lapse = Duration.ofSeconds(2);
 		RedisHandoffStore lapsing = store(new Policy(lapse, lapse, 1, Duration.ofHours(1)));
 		Keys cache = keys("cache");

@@ -56,9 +56,8 @@ class RedisSentinelFailoverTests {
 			assertThat(store.initiate(record).isStored()).isTrue();
 			RedisServerProcess oldMaster = sentinel.master();
 			// Replication is asynchronous: only a write the replica has is promised to
-			// survive a failover. (WAIT on
-			// a connection of the test's own would prove nothing: it waits for that
-			// connection's writes only.)
+			// survive a failover. (WAIT on a connection of the test's own would prove
+			// nothing: it waits for that connection's writes only.)
 			RedisServerProcess replica = sentinel.replica();
 			String pending = new String(store.keys("cache").pending(), StandardCharsets.UTF_8);
 			await().atMost(Duration.ofSeconds(10))
@@ -67,9 +66,8 @@ class RedisSentinelFailoverTests {
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster.port()).isNotEqualTo(oldMaster.port());
 			// The client finds the new master on its own a moment later (Lettuce when it
-			// reconnects, Jedis from its
-			// sentinel listener); on a busy machine the claim could otherwise still go to
-			// the old one.
+			// reconnects, Jedis from its sentinel listener); on a busy machine the claim
+			// could otherwise still go to the old one.
 			String probe = namespace + ":probe";
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				context.stringRedisTemplate().opsForValue().set(probe, "1");

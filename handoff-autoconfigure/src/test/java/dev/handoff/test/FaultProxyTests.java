@@ -84,11 +84,9 @@ class FaultProxyTests {
 		this.proxy.dropNextReplyAndClose();
 		RedisFuture<String> set = connection.async().set(key, "v");
 		// Observed with Lettuce 7.5.2 and default options: the SET ran in Redis, its
-		// reply was swallowed and the
-		// connection closed; Lettuce reconnected and wrote the SET again on the new
-		// connection, and the future
-		// completed normally with the reply to that second SET, "OK". The caller cannot
-		// tell that it ran twice.
+		// reply was swallowed and the connection closed; Lettuce reconnected and wrote
+		// the SET again on the new connection, and the future completed normally with the
+		// reply to that second SET, "OK". The caller cannot tell that it ran twice.
 		assertThat(set.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo("OK");
 		assertThat(this.proxy.isArmed()).isFalse();
 		assertThat(this.proxy.acceptedConnections()).isEqualTo(2);
@@ -115,9 +113,8 @@ class FaultProxyTests {
 		this.proxy.cutNextRequestAndClose();
 		RedisFuture<Long> incr = connection.async().incr(key);
 		// Observed with Lettuce 7.5.2 and default options: the INCR was cut before Redis
-		// saw it; Lettuce reconnected,
-		// wrote it again and the future completed with 1, so it ran exactly once, on the
-		// second connection.
+		// saw it; Lettuce reconnected, wrote it again and the future completed with 1, so
+		// it ran exactly once, on the second connection.
 		assertThat(incr.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(1);
 		assertThat(this.direct.get(key)).isEqualTo("1");
 		assertThat(this.proxy.acceptedConnections()).isEqualTo(2);

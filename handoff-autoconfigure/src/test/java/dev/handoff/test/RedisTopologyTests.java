@@ -178,17 +178,16 @@ class RedisTopologyTests {
 			template.opsForValue().set(key("a") + ":before", "1");
 			RedisServerProcess oldMaster = sentinel.master();
 			// Replication is asynchronous: only a write the replica has is sure to
-			// survive the failover. (WAIT on a
-			// connection of the test's own would prove nothing: it waits for that
-			// connection's writes only.)
+			// survive the failover. (WAIT on a connection of the test's own would prove
+			// nothing: it waits for that connection's writes only.)
 			RedisServerProcess replica = sentinel.replica();
 			await().atMost(Duration.ofSeconds(10))
 				.untilAsserted(() -> assertThat(replica.command("GET", key("a") + ":before")).isEqualTo("1"));
 			RedisServerProcess newMaster = sentinel.failover();
 			assertThat(newMaster).isNotSameAs(oldMaster);
 			// Jedis learns of the new master from a sentinel listener, on its own thread,
-			// a moment later; until
-			// then a write may reach the old master while it resyncs as a replica.
+			// a moment later; until then a write may reach the old master while it
+			// resyncs as a replica.
 			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 				template.opsForValue().set(key("a") + ":after", "2");
 				assertThat(newMaster.command("GET", key("a") + ":after")).isEqualTo("2");
