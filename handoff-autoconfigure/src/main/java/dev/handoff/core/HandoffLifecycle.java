@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,7 +29,6 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.core.NativeDetector;
 import org.springframework.util.Assert;
 
 /**
@@ -38,11 +36,10 @@ import org.springframework.util.Assert;
  * <ul>
  * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts and so before the
  * application reports ready, it checks the store (see {@link HandoffStore#verify()}), subscribes to the
- * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. Meanwhile, on a
+ * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. Then, on a
  * thread of its own, it prepares the first handoff: the Jackson writer and reader of each participant's state type,
- * Jackson run once, the thread that renews leases, and, after the restore, the store's command path, run until the
- * JIT compiles it. If the store
- * cannot be reached, startup goes on and the records arrive once it can. From then on it
+ * Jackson run once, and the thread that renews leases. If the store cannot be reached, startup goes on and the
+ * records arrive once it can. From then on it
  * {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it and the restored state
  * is handed off again.</li>
  * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
@@ -64,12 +61,6 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	private static final Log logger = LogFactory.getLog(HandoffLifecycle.class);
 
-	/**
-	 * How many read-only round trips prepare the store's command path after startup: about as many calls as the JIT
-	 * waits for before it compiles a method.
-	 */
-	private static final int STORE_WARM_UP_ROUND_TRIPS = 200;
-
 	private final ListableBeanFactory beanFactory;
 
 	private final HandoffTemplate template;
@@ -89,12 +80,6 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	private @Nullable ClaimScheduler scheduler;
 
 	private volatile boolean running;
-
-	/** Whether the application closes, or startup failed: preparing for a first handoff stops. */
-	private volatile boolean closed;
-
-	/** Counted down once startup's restore is done (or failed), for the store's warm-up to follow it. */
-	private final CountDownLatch restored = new CountDownLatch(1);
 
 	private ThreadFactory threads = HandoffThreads.PLATFORM;
 
@@ -138,72 +123,42 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
 				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()
 				+ "', " + this.template.getRecordProtection().describe());
-		if (!participants.isEmpty()) {
-			prepare(participants);
-		}
-		try {
-			long start = System.nanoTime();
-			checkStore();
+		long start = System.nanoTime();
+		checkStore();
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
-			if (participants.isEmpty()) {
-				return;
-			}
-			ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, this.threads);
-			ClaimScheduler scheduler = new ClaimScheduler(this.store, this.template, participants, executor);
-			synchronized (this.lifecycleMonitor) {
-				this.executor = executor;
-				this.scheduler = scheduler;
-			}
-			scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
-			// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans
-			// only, and the state just restored must then be handed off again rather than lost.
-			this.running = true;
+		if (participants.isEmpty()) {
+			return;
 		}
-		finally {
-			this.restored.countDown();
+		ScheduledExecutorService executor = Executors.newScheduledThreadPool(2, this.threads);
+		ClaimScheduler scheduler = new ClaimScheduler(this.store, this.template, participants, executor);
+		synchronized (this.lifecycleMonitor) {
+			this.executor = executor;
+			this.scheduler = scheduler;
 		}
+		scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
+		// Running from here on, not from start(): when a bean fails to start, Spring stops the running beans only,
+		// and the state just restored must then be handed off again rather than lost.
+		this.running = true;
+		prepare(participants);
 	}
 
 	/**
-	 * Prepares the first handoff on a thread of its own, so that startup does not wait for it: the Jackson writer
-	 * and reader of each participant's state type, Jackson run once, and the thread that renews leases
-	 * ({@link HandoffTemplate#prepare}); then, once startup's restore is done, the store's command path
-	 * ({@link #warmUpStore}). A handoff that comes sooner builds what it needs itself, or waits for the codec being
-	 * built.
+	 * Prepares the first handoff on a thread of its own, once the restore is done, so that startup does not wait for
+	 * it and the restore does not share the CPU with it: the Jackson writer and reader of each participant's state
+	 * type, Jackson run once, and the thread that renews leases ({@link HandoffTemplate#prepare}). A handoff that
+	 * comes sooner builds what it needs itself, or waits for the codec being built.
 	 */
 	private void prepare(ParticipantRegistry participants) {
 		List<JavaType> types = participants.stateTypes();
-		List<String> label = List.of(participants.labels().iterator().next());
 		Thread preparing = this.threads.newThread(() -> {
 			try {
 				this.template.prepare(types);
-				this.restored.await();
-				warmUpStore(label);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
 			}
 			catch (RuntimeException ex) {
 				logger.debug("Could not prepare the first handoff of " + participants.labels(), ex);
 			}
 		});
 		preparing.start();
-	}
-
-	/**
-	 * Runs the store's command path often enough for the JIT to compile it, with a read-only operation
-	 * ({@link HandoffStore#inspect}), so that a first handoff's initiate and claim run compiled code: a fresh JVM
-	 * interprets the client's code (in the demo, on a busy 2-core VM, those round trips took 4-10 ms each without
-	 * this, 1-6 ms with it). It stops at the first failure, and once the application closes. A native image has no
-	 * JIT to wait for.
-	 */
-	private void warmUpStore(List<String> label) {
-		if (NativeDetector.inNativeImage()) {
-			return;
-		}
-		for (int i = 0; i < STORE_WARM_UP_ROUND_TRIPS && !this.closed; i++) {
-			this.store.inspect(label);
-		}
 	}
 
 	/**
@@ -346,7 +301,6 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	private void closeScheduler() {
-		this.closed = true;
 		ClaimScheduler scheduler;
 		synchronized (this.lifecycleMonitor) {
 			scheduler = this.scheduler;
