@@ -41,8 +41,8 @@ import org.springframework.util.Assert;
  * application reports ready, it checks the store (see {@link HandoffStore#verify()}), subscribes to the
  * participants' labels and delivers what is waiting for them, waiting at most the startup timeout. Once the context
  * is refreshed, a thread of its own prepares the first handoff: the Jackson writer and reader of each participant's
- * state type, Jackson run once, and the thread that renews leases. If the store cannot be reached, startup goes on
- * and the records arrive once it can. From then on it
+ * state type, Jackson and Handoff's observations run once, and the thread that renews leases. If the store cannot be
+ * reached, startup goes on and the records arrive once it can. From then on it
  * {@link #isRunning() is running}, so that if another bean fails to start, Spring stops it and the restored state
  * is handed off again.</li>
  * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
@@ -149,9 +149,9 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	/**
 	 * Prepares the first handoff on a thread of its own, once, when the context has been refreshed, so that startup
 	 * neither waits for it nor shares the CPU with it (in a fresh JVM it takes about 250 ms of CPU, most of it
-	 * Jackson's first use): the Jackson writer and reader of each participant's state type, Jackson run once, and the
-	 * thread that renews leases ({@link HandoffTemplate#prepare}). A handoff that comes sooner builds what it needs
-	 * itself, or waits for the codec being built.
+	 * Jackson's first use): the Jackson writer and reader of each participant's state type, Jackson and Handoff's
+	 * observations run once, and the thread that renews leases ({@link HandoffTemplate#prepare}). A handoff that
+	 * comes sooner builds what it needs itself, or waits for the codec being built.
 	 */
 	private void prepare() {
 		ParticipantRegistry participants = this.participants;

@@ -334,8 +334,9 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
-	 * Prepares the first handoff of state types: builds their writers and readers, runs Jackson once, and starts the
-	 * thread that renews the leases of long merges. Nothing is stored, and no participant is called.
+	 * Prepares the first handoff of state types: builds their writers and readers, runs Jackson and the observations
+	 * once, and starts the thread that renews the leases of long merges. Nothing is stored, and no participant is
+	 * called.
 	 * @param types the participants' state types
 	 */
 	void prepare(Collection<JavaType> types) {
