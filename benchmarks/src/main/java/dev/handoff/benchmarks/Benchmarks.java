@@ -318,7 +318,15 @@ public final class Benchmarks {
 		Interleaved.Plan plan = plan(2, 12, 2);
 		Interleaved.Result result = map ? ReadFigures.receiveMap(plan, app.template(), store, raw, payload)
 				: ReadFigures.receiveList(plan, app.template(), store, raw, payload);
-		this.report.latency(figure, result, 1.2);
+		if (map) {
+			this.report.latency(figure, result, 1.2);
+		}
+		else {
+			// Records are read as before, canonicalizing their repeated property names:
+			// they must only not get
+			// slower, which a run of the previous build shows.
+			this.report.latency(figure, result);
+		}
 		raw.sync().flushall();
 		String shape = map ? "\"counter.N\" → a random long"
 				: "records of 6 properties (a UUID, a short name, " + "a long, an int, a double, a boolean)";

@@ -38,6 +38,20 @@ final class Report {
 		double ratio = result.ratio();
 		add(new Row(figure, duration(result.handoff().p50()), duration(result.raw().p50()), ratio(ratio),
 				"≤ " + trim(targetRatio) + "x", ratio <= targetRatio));
+		roundsNote(figure, result);
+	}
+
+	/**
+	 * A latency whose ratio has no target, such as one that must only not get worse from
+	 * build to build.
+	 */
+	void latency(String figure, Interleaved.Result result) {
+		add(new Row(figure, duration(result.handoff().p50()), duration(result.raw().p50()), ratio(result.ratio()),
+				"(no target)", null));
+		roundsNote(figure, result);
+	}
+
+	private void roundsNote(String figure, Interleaved.Result result) {
 		double[] rounds = result.roundRatios();
 		double[] sorted = rounds.clone();
 		Arrays.sort(sorted);

@@ -150,14 +150,7 @@ final class Deliveries {
 	 * sender's trace.
 	 */
 	private <S> Delivered merge(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {
-		HandoffRecord<S> first = records.get(0);
-		Observation observation = HandoffObservation.MERGE
-			.observation(this.observationRegistry, new HandoffReceiverContext(receiver.label, records), receiver.label)
-			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), first.id())
-			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.ORIGIN.asString(), first.origin())
-			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORDS.asString(),
-					String.valueOf(records.size()))
-			.start();
+		Observation observation = startMerge(this.observationRegistry, receiver.label, records);
 		Delivered delivered;
 		try (Observation.Scope scope = observation.openScope()) {
 			delivered = mergeObserved(receiver, claim, records);
@@ -172,6 +165,24 @@ final class Deliveries {
 		}
 		observation.stop();
 		return delivered;
+	}
+
+	/**
+	 * Starts the {@link HandoffObservation#MERGE} observation of records.
+	 * @param registry where it is observed
+	 * @param label their label
+	 * @param records the records, at least one
+	 * @return the observation, started
+	 */
+	static Observation startMerge(ObservationRegistry registry, String label,
+			List<? extends HandoffRecord<?>> records) {
+		HandoffRecord<?> first = records.get(0);
+		return HandoffObservation.MERGE.observation(registry, new HandoffReceiverContext(label, records), label)
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), first.id())
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.ORIGIN.asString(), first.origin())
+			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORDS.asString(),
+					String.valueOf(records.size()))
+			.start();
 	}
 
 	private <S> Delivered mergeObserved(Receiver<S> receiver, HandoffClaim claim, List<HandoffRecord<S>> records) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.handoff.HandoffConfigurationException;
 import dev.handoff.HandoffParticipant;
@@ -28,7 +29,9 @@ import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.Lifecycle;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ApplicationContextEvent;
 import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.ContextRefreshedEvent;
 import org.springframework.util.Assert;
 
 /**
@@ -37,12 +40,13 @@ import org.springframework.util.Assert;
  * <li><b>Startup.</b> When all singletons exist, before any {@link Lifecycle} bean starts
  * and so before the application reports ready, it checks the store (see
  * {@link HandoffStore#verify()}), subscribes to the participants' labels and delivers
- * what is waiting for them, waiting at most the startup timeout. Meanwhile, on a thread
- * of its own, it prepares the first handoff: the Jackson writer and reader of each
- * participant's state type, Jackson run once, and the thread that renews leases. If the
- * store cannot be reached, startup goes on and the records arrive once it can. From then
- * on it {@link #isRunning() is running}, so that if another bean fails to start, Spring
- * stops it and the restored state is handed off again.</li>
+ * what is waiting for them, waiting at most the startup timeout. Once the context is
+ * refreshed, a thread of its own prepares the first handoff: the Jackson writer and
+ * reader of each participant's state type, Jackson and Handoff's observations run once,
+ * and the thread that renews leases. If the store cannot be reached, startup goes on and
+ * the records arrive once it can. From then on it {@link #isRunning() is running}, so
+ * that if another bean fails to start, Spring stops it and the restored state is handed
+ * off again.</li>
  * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
  * ({@link ClaimScheduler}).</li>
  * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In
@@ -53,7 +57,7 @@ import org.springframework.util.Assert;
  * </ul>
  */
 public final class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingleton,
-		ApplicationListener<ContextClosedEvent>, ApplicationContextAware, DisposableBean {
+		ApplicationListener<ApplicationContextEvent>, ApplicationContextAware, DisposableBean {
 
 	/**
 	 * The phase in which state is captured: below the task executors and schedulers
@@ -83,6 +87,8 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	private @Nullable ClaimScheduler scheduler;
 
 	private volatile boolean running;
+
+	private final AtomicBoolean preparing = new AtomicBoolean();
 
 	private ThreadFactory threads = HandoffThreads.PLATFORM;
 
@@ -144,9 +150,6 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		logger.info("Handoff hands off " + participants.describe() + " through " + this.store.describe()
 				+ ", namespace '" + this.settings.namespace() + "', as instance '" + this.template.getInstanceId()
 				+ "', " + this.template.getRecordProtection().describe());
-		if (!participants.isEmpty()) {
-			prepare(participants.stateTypes());
-		}
 		long start = System.nanoTime();
 		checkStore();
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
@@ -167,19 +170,26 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	/**
-	 * Prepares the first handoff of the participants' state types on a thread of its own,
-	 * so that startup does not wait for it: their Jackson writers and readers, Jackson
-	 * run once, and the thread that renews leases ({@link HandoffTemplate#prepare}). A
-	 * handoff that comes sooner builds what it needs itself, or waits for the codec being
-	 * built.
+	 * Prepares the first handoff on a thread of its own, once, when the context has been
+	 * refreshed, so that startup neither waits for it nor shares the CPU with it (in a
+	 * fresh JVM it takes about 250 ms of CPU, most of it Jackson's first use): the
+	 * Jackson writer and reader of each participant's state type, Jackson and Handoff's
+	 * observations run once, and the thread that renews leases
+	 * ({@link HandoffTemplate#prepare}). A handoff that comes sooner builds what it needs
+	 * itself, or waits for the codec being built.
 	 */
-	private void prepare(List<JavaType> types) {
+	private void prepare() {
+		ParticipantRegistry participants = this.participants;
+		if (participants == null || participants.isEmpty() || !this.preparing.compareAndSet(false, true)) {
+			return;
+		}
+		List<JavaType> types = participants.stateTypes();
 		Thread preparing = this.threads.newThread(() -> {
 			try {
 				this.template.prepare(types);
 			}
 			catch (RuntimeException ex) {
-				logger.debug("Could not prepare the first handoff of " + types, ex);
+				logger.debug("Could not prepare the first handoff of " + participants.labels(), ex);
 			}
 		});
 		preparing.start();
@@ -244,8 +254,14 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	}
 
 	@Override
-	public void onApplicationEvent(ContextClosedEvent event) {
-		if (event.getApplicationContext() == this.applicationContext) {
+	public void onApplicationEvent(ApplicationContextEvent event) {
+		if (event.getApplicationContext() != this.applicationContext) {
+			return;
+		}
+		if (event instanceof ContextRefreshedEvent) {
+			prepare();
+		}
+		else if (event instanceof ContextClosedEvent) {
 			// From here on this instance claims nothing: it is about to hand its own
 			// state off.
 			closeScheduler();

@@ -8,9 +8,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.handoff.HandoffStore;
 import dev.handoff.memory.InMemoryHandoffStore;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamFactory;
@@ -182,6 +186,31 @@ class StateCodecTests {
 			template.codec(refusing.constructType(new TypeReference<List<Long>>() {
 			})).warmUp();
 		});
+	}
+
+	@Test
+	void preparingTheFirstHandoffObservesNothingThroughTheApplicationsRegistry() {
+		List<String> observed = new CopyOnWriteArrayList<>();
+		ObservationRegistry registry = ObservationRegistry.create();
+		registry.observationConfig().observationHandler(new ObservationHandler<>() {
+
+			@Override
+			public boolean supportsContext(Observation.Context context) {
+				return true;
+			}
+
+			@Override
+			public void onStart(Observation.Context context) {
+				observed.add(context.getName());
+			}
+
+		});
+		HandoffTemplate template = template();
+		template.setObservationRegistry(registry);
+		template.prepare(List.of(this.mapper.constructType(new TypeReference<Map<String, Long>>() {
+		}), this.mapper.constructType(Item.class)));
+		assertThat(observed).isEmpty();
+		assertThat(template.getActivity().lastSent("handoff.warm-up")).isNull();
 	}
 
 	private HandoffTemplate template() {
