@@ -39,10 +39,27 @@ public interface HandoffParticipant<S> {
 
 	/**
 	 * Returns the state to hand off. Called once, during graceful shutdown, when nothing
-	 * else can change it anymore.
+	 * else can change it anymore; with {@code handoff.checkpoint.interval} set, also at
+	 * each checkpoint (through {@link #checkpointState()}, unless it is overridden).
 	 * @return the state, or {@code null} when there is nothing to hand off
 	 */
 	@Nullable S handoffState();
+
+	/**
+	 * Returns the state to write as this instance's checkpoint, with
+	 * {@code handoff.checkpoint.interval} set: at each interval and right after each
+	 * merge, while the application runs, so it must be safe against concurrent use of
+	 * this bean and return a copy (or an immutable view) of the state. Never called while
+	 * {@link #receiveHandoff} runs, nor after the state was handed off. A checkpoint is
+	 * delivered only if this instance ends without handing off (SIGKILL, an OOM kill, a
+	 * lost node); the receiver can tell by {@link HandoffRecord#isCheckpoint()}. The
+	 * default returns {@link #handoffState()}.
+	 * @return the state, or {@code null} when there is nothing to keep (which removes
+	 * this instance's checkpoint)
+	 */
+	default @Nullable S checkpointState() {
+		return handoffState();
+	}
 
 	/**
 	 * Merges state that stopping instances handed off. Called from a Handoff thread,

@@ -16,11 +16,18 @@ import org.springframework.util.Assert;
  * @param createdAt when it was handed off
  * @param headers context that travelled with the state, never part of it: the W3C trace
  * context ({@code traceparent}, {@code tracestate}) of the handoff when the sender traced
- * it; empty when there is none
+ * it, and {@value #CHECKPOINT_HEADER} on a {@linkplain #isCheckpoint() checkpoint}; empty
+ * when there is none
  * @param <S> the type of the state
  */
 public record HandoffRecord<S>(String id, String label, int version, S data, String origin, Instant createdAt,
 		Map<String, String> headers) {
+
+	/**
+	 * The header that marks a checkpoint: the state a running instance wrote at
+	 * {@link #createdAt()}, delivered because the instance ended without handing off.
+	 */
+	public static final String CHECKPOINT_HEADER = "checkpoint";
 
 	public HandoffRecord {
 		Assert.hasText(id, "'id' must not be empty");
@@ -43,6 +50,16 @@ public record HandoffRecord<S>(String id, String label, int version, S data, Str
 	 */
 	public HandoffRecord(String id, String label, int version, S data, String origin, Instant createdAt) {
 		this(id, label, version, data, origin, createdAt, Map.of());
+	}
+
+	/**
+	 * Whether this record is a checkpoint: the state its origin had at
+	 * {@link #createdAt()}, delivered because that instance ended without handing off
+	 * (SIGKILL, an OOM kill, a lost node), so what changed after that time is not in it.
+	 * @return whether it is a checkpoint
+	 */
+	public boolean isCheckpoint() {
+		return "true".equals(this.headers.get(CHECKPOINT_HEADER));
 	}
 
 	/**

@@ -47,6 +47,13 @@ import org.springframework.util.Assert;
 public interface HandoffStore {
 
 	/**
+	 * The problem of a record {@link #handOff handed off} after the instance's checkpoint
+	 * of its label lapsed and was claimed.
+	 */
+	String LAPSED_CHECKPOINT = "this instance's checkpoint of the label lapsed while it ran (no heartbeat within "
+			+ "handoff.checkpoint.lease) and another claim took it, so part of this state may be merged twice";
+
+	/**
 	 * Stores records and notifies each label's subscribers. Each record is stored and
 	 * announced in one atomic step, idempotently per record id, so a record whose outcome
 	 * was unknown can be initiated again.
@@ -74,6 +81,64 @@ public interface HandoffStore {
 	 */
 	default Initiated initiate(HandoffRecord<byte[]> record) {
 		return initiate(List.of(record)).get(0);
+	}
+
+	/**
+	 * Stores an instance's final records at shutdown like
+	 * {@link #initiate(List, Duration)}, and, with checkpoints on, removes in the same
+	 * atomic step per record the instance's checkpoint of its label, so that a successor
+	 * never gets both. When that checkpoint lapsed while the instance ran and a claim
+	 * took it, the record is dead-lettered instead ({@link Outcome#NOT_STORED}, not
+	 * retryable), since part of its state was merged already. A store without checkpoints
+	 * only initiates.
+	 * @param records the records, their data already serialized
+	 * @param instance the instance that hands off
+	 * @param checkpoints label → id of the instance's last checkpoint of it; the records
+	 * of other labels are only initiated
+	 * @param timeout how long to wait for the store
+	 * @return one result per record, in order
+	 */
+	default List<Initiated> handOff(List<HandoffRecord<byte[]>> records, String instance,
+			Map<String, String> checkpoints, Duration timeout) {
+		return initiate(records, timeout);
+	}
+
+	/**
+	 * Whether this store keeps {@link #checkpoint checkpoints}.
+	 * @return whether it does
+	 */
+	default boolean supportsCheckpoints() {
+		return false;
+	}
+
+	/**
+	 * Writes checkpoints, in one batch: each replaces its instance's checkpoint of its
+	 * label with a record, or removes it. A checkpoint is held under the instance's
+	 * heartbeat lease and never delivered while the lease holds
+	 * ({@link #renewCheckpoints} extends it); once it lapses, a claim of the label gives
+	 * its record back, and it waits for a first taker within the ttl like a handed-off
+	 * record. An instance has at most one checkpoint per label.
+	 * @param checkpoints the checkpoints
+	 * @return for each, in order, what became of it
+	 * @throws UnsupportedOperationException when the store keeps no checkpoints
+	 */
+	default List<Checkpointed> checkpoint(List<Checkpoint> checkpoints) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no checkpoints");
+	}
+
+	/**
+	 * Extends, by the lease from now, an instance's checkpoints of labels, in one batch:
+	 * the heartbeat of a running instance.
+	 * @param instance the instance
+	 * @param labels the labels it has checkpoints of
+	 * @param lease the heartbeat lease
+	 * @return the labels whose checkpoint is no longer the instance's: it lapsed, and a
+	 * claim took it
+	 * @throws HandoffException when the store could not be reached
+	 * @throws UnsupportedOperationException when the store keeps no checkpoints
+	 */
+	default List<String> renewCheckpoints(String instance, Collection<String> labels, Duration lease) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no checkpoints");
 	}
 
 	/**
@@ -306,8 +371,54 @@ public interface HandoffStore {
 	 *
 	 * @param claim the claim that holds them
 	 * @param recordIds the records
+	 * @param checkpoint the acknowledging instance's checkpoint of the label, taken after
+	 * the merge, written in the same atomic step; or null
 	 */
-	record Acknowledgement(HandoffClaim claim, Collection<String> recordIds) {
+	record Acknowledgement(HandoffClaim claim, Collection<String> recordIds, @Nullable Checkpoint checkpoint) {
+
+		/**
+		 * Records of one claim to acknowledge, without a checkpoint.
+		 * @param claim the claim that holds them
+		 * @param recordIds the records
+		 */
+		public Acknowledgement(HandoffClaim claim, Collection<String> recordIds) {
+			this(claim, recordIds, null);
+		}
+
+	}
+
+	/**
+	 * One instance's checkpoint of a label: the state of a running instance, which is
+	 * delivered only if the instance ends without handing off.
+	 *
+	 * @param instance the instance
+	 * @param label the label
+	 * @param record the state, its data already serialized; null removes the checkpoint
+	 * @param previous the id of the instance's last checkpoint of the label that the
+	 * store confirmed, or null when it has none
+	 * @param lease the heartbeat lease: how long the checkpoint is held without a renewal
+	 */
+	record Checkpoint(String instance, String label, @Nullable HandoffRecord<byte[]> record, @Nullable String previous,
+			Duration lease) {
+
+		public Checkpoint {
+			Assert.hasText(instance, "'instance' must not be empty");
+			Assert.isTrue(record == null || record.label().equals(label), "'record' must be of the label");
+			Assert.isTrue(lease.toMillis() > 0, "'lease' must be positive");
+		}
+
+	}
+
+	/**
+	 * What became of one {@link Checkpoint}.
+	 *
+	 * @param label the label
+	 * @param written whether the store wrote it (or removed it, for a removal)
+	 * @param lapsed whether the instance's previous checkpoint of the label had lapsed
+	 * and a claim took it: another instance may have merged that state
+	 * @param problem what went wrong, when it was not written
+	 */
+	record Checkpointed(String label, boolean written, boolean lapsed, @Nullable String problem) {
 	}
 
 	/**
@@ -318,13 +429,27 @@ public interface HandoffStore {
 	 * lease lapsed and they were merged twice
 	 * @param heldByAnother records this claim no longer owns and nobody acknowledged yet:
 	 * they will be merged again
+	 * @param checkpointLapsed whether the checkpoint written with them replaced one that
+	 * had lapsed and that a claim took
 	 */
-	record Acknowledged(List<String> acknowledged, List<String> acknowledgedByAnother, List<String> heldByAnother) {
+	record Acknowledged(List<String> acknowledged, List<String> acknowledgedByAnother, List<String> heldByAnother,
+			boolean checkpointLapsed) {
 
 		public Acknowledged {
 			acknowledged = List.copyOf(acknowledged);
 			acknowledgedByAnother = List.copyOf(acknowledgedByAnother);
 			heldByAnother = List.copyOf(heldByAnother);
+		}
+
+		/**
+		 * What became of records acknowledged without a checkpoint, or whose checkpoint
+		 * replaced one that was still the instance's.
+		 * @param acknowledged the records this claim acknowledged
+		 * @param acknowledgedByAnother records another claim acknowledged first
+		 * @param heldByAnother records this claim no longer owns
+		 */
+		public Acknowledged(List<String> acknowledged, List<String> acknowledgedByAnother, List<String> heldByAnother) {
+			this(acknowledged, acknowledgedByAnother, heldByAnother, false);
 		}
 
 	}
@@ -334,7 +459,9 @@ public interface HandoffStore {
 	 *
 	 * @param recordId the record
 	 * @param outcome whether it is stored
-	 * @param problem what went wrong, when it is not known to be stored
+	 * @param problem what went wrong, when it is not known to be stored; for a stored
+	 * record, what makes it suspect (such as {@link HandoffStore#LAPSED_CHECKPOINT}), or
+	 * null
 	 * @param retryable whether initiating it again may succeed: the write did not arrive,
 	 * rather than being refused
 	 * @param notDurable why a stored record is not as durable as the store was asked to

@@ -104,6 +104,7 @@ public final class HandoffAutoConfiguration {
 		if (threads != null) {
 			lifecycle.setThreadFactory(threads);
 		}
+		lifecycle.setCheckpoints(properties.getCheckpoint().getInterval(), properties.getCheckpoint().getLease());
 		return lifecycle;
 	}
 

@@ -95,12 +95,18 @@ public class HandoffProperties {
 
 	private final Durability durability = new Durability();
 
+	private final Checkpoint checkpoint = new Checkpoint();
+
 	public Security getSecurity() {
 		return this.security;
 	}
 
 	public Durability getDurability() {
 		return this.durability;
+	}
+
+	public Checkpoint getCheckpoint() {
+		return this.checkpoint;
 	}
 
 	public boolean isEnabled() {
@@ -312,6 +318,44 @@ public class HandoffProperties {
 
 		public void setTimeout(Duration timeout) {
 			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Checkpoints: the state of a running instance, written every interval, and delivered
+	 * only if the instance ends without handing off.
+	 */
+	public static class Checkpoint {
+
+		/**
+		 * How often each participant's state is written as this instance's checkpoint, so
+		 * that an instance killed without shutdown loses at most what changed in the last
+		 * interval. Checkpoints are off when unset.
+		 */
+		private @Nullable Duration interval;
+
+		/**
+		 * How long after this instance's last heartbeat (sent every third of it) its
+		 * checkpoints are delivered to another instance; above the longest pause of a
+		 * running instance.
+		 */
+		private Duration lease = Duration.ofSeconds(15);
+
+		public @Nullable Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(@Nullable Duration interval) {
+			this.interval = interval;
+		}
+
+		public Duration getLease() {
+			return this.lease;
+		}
+
+		public void setLease(Duration lease) {
+			this.lease = lease;
 		}
 
 	}

@@ -36,6 +36,16 @@ record HandoffSettings(HandoffProperties properties, String namespace, String in
 				throw invalid("handoff." + name + " is " + value + ".", "Set it to at least 1ms, for example 10s.");
 			}
 		});
+		Duration checkpointInterval = properties.getCheckpoint().getInterval();
+		if (checkpointInterval != null && checkpointInterval.toMillis() <= 0) {
+			throw invalid("handoff.checkpoint.interval is " + checkpointInterval + ".",
+					"Set it to at least 1ms, for example 30s, or remove it to turn checkpoints off.");
+		}
+		Duration checkpointLease = properties.getCheckpoint().getLease();
+		if (checkpointLease.toMillis() < 3) {
+			throw invalid("handoff.checkpoint.lease is " + checkpointLease + ".",
+					"Set it to at least 3ms, for example 15s, above the longest pause of a running instance.");
+		}
 		if (properties.getMaxDeliveries() < 1) {
 			throw invalid("handoff.max-deliveries is " + properties.getMaxDeliveries() + ".",
 					"Set it to at least 1; 5 lets a record survive four failed receivers.");

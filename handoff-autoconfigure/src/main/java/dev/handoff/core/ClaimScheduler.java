@@ -66,6 +66,8 @@ final class ClaimScheduler {
 
 	private final CountDownLatch firstSubscription = new CountDownLatch(1);
 
+	private volatile @Nullable Checkpoints checkpoints;
+
 	ClaimScheduler(HandoffStore store, HandoffTemplate template, ParticipantRegistry participants,
 			ScheduledExecutorService executor) {
 		this.store = store;
@@ -113,6 +115,15 @@ final class ClaimScheduler {
 		long poll = pollInterval.toMillis();
 		this.executor.scheduleWithFixedDelay(() -> request(this.participants.labels()), poll, poll,
 				TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Merges records in turns with the checkpoints, so that a checkpoint captured before
+	 * a merge never replaces the one written with its acknowledgement.
+	 * @param checkpoints this instance's checkpoints
+	 */
+	void setCheckpoints(Checkpoints checkpoints) {
+		this.checkpoints = checkpoints;
 	}
 
 	/**
@@ -205,6 +216,20 @@ final class ClaimScheduler {
 			throw ex;
 		}
 		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		Checkpoints checkpoints = this.checkpoints;
+		if (checkpoints == null) {
+			return deliver(receivers, claims, took);
+		}
+		checkpoints.turn.lock();
+		try {
+			return deliver(receivers, claims, took);
+		}
+		finally {
+			checkpoints.turn.unlock();
+		}
+	}
+
+	private List<String> deliver(List<Receiver<?>> receivers, HandoffStore.Claims claims, Duration took) {
 		List<Deliveries.Delivered> delivered = new ArrayList<>();
 		List<String> more = new ArrayList<>();
 		for (Receiver<?> receiver : receivers) {

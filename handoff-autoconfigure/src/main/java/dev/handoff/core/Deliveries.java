@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffException;
@@ -71,6 +72,8 @@ final class Deliveries {
 
 	private volatile RecordProtection protection = RecordProtection.none();
 
+	private volatile @Nullable Checkpoints checkpoints;
+
 	Deliveries(HandoffStore store, StateCodecs codecs, Duration lease, HandoffActivity activity) {
 		this.store = store;
 		this.codecs = codecs;
@@ -88,6 +91,10 @@ final class Deliveries {
 
 	void setRecordProtection(RecordProtection protection) {
 		this.protection = protection;
+	}
+
+	void setCheckpoints(@Nullable Checkpoints checkpoints) {
+		this.checkpoints = checkpoints;
 	}
 
 	/**
@@ -138,7 +145,9 @@ final class Deliveries {
 			if (readable.isEmpty()) {
 				return new Delivered(receiver, claim, List.of(), null);
 			}
-			return merge(receiver, claim, readable);
+			Delivered delivered = merge(receiver, claim, readable);
+			captureCheckpoint(delivered);
+			return delivered;
 		}
 		finally {
 			receiver.lock.unlock();
@@ -239,6 +248,42 @@ final class Deliveries {
 	}
 
 	/**
+	 * With checkpoints on, captures the receiver's state right after it merged, still
+	 * holding it, to write as its checkpoint with the acknowledgement.
+	 */
+	private void captureCheckpoint(Delivered delivered) {
+		Supplier<?> state = delivered.receiver.checkpointState;
+		if (this.checkpoints == null || state == null || delivered.records.isEmpty()) {
+			return;
+		}
+		try {
+			delivered.checkpointState = state.get();
+			delivered.checkpointed = true;
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not take a checkpoint of label '" + delivered.receiver.label + "' after the merge "
+					+ "(checkpointState() threw " + ex + "); the records are acknowledged without it, so they are "
+					+ "in no checkpoint until the next interval", ex);
+		}
+	}
+
+	private HandoffStore.@Nullable Checkpoint checkpointOf(Delivered delivered) {
+		Checkpoints checkpoints = this.checkpoints;
+		if (checkpoints == null || !delivered.checkpointed) {
+			return null;
+		}
+		try {
+			return checkpoints.checkpointOf(delivered.receiver, delivered.checkpointState);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not write the checkpoint of label '" + delivered.receiver.label + "' after the merge ("
+					+ ex.getMessage() + "); the records are acknowledged without it, so they are in no checkpoint "
+					+ "until the next interval", ex);
+			return null;
+		}
+	}
+
+	/**
 	 * Acknowledges what receivers merged, in one batch, and logs it.
 	 * @param deliveries what each receiver merged
 	 */
@@ -247,14 +292,20 @@ final class Deliveries {
 		if (merged.isEmpty()) {
 			return;
 		}
-		List<HandoffStore.Acknowledged> results = this.store.acknowledge(merged.stream()
+		List<HandoffStore.Acknowledgement> acknowledgements = merged.stream()
 			.map((delivered) -> new HandoffStore.Acknowledgement(delivered.claim,
-					delivered.records.stream().map(HandoffRecord::id).toList()))
-			.toList());
+					delivered.records.stream().map(HandoffRecord::id).toList(), checkpointOf(delivered)))
+			.toList();
+		List<HandoffStore.Acknowledged> results = this.store.acknowledge(acknowledgements);
 		Instant now = this.clock.instant();
 		for (int i = 0; i < merged.size(); i++) {
 			Delivered delivered = merged.get(i);
 			HandoffStore.Acknowledged result = results.get(i);
+			HandoffStore.Checkpoint checkpoint = acknowledgements.get(i).checkpoint();
+			Checkpoints checkpoints = this.checkpoints;
+			if (checkpoint != null && checkpoints != null) {
+				checkpoints.written(checkpoint, result.checkpointLapsed());
+			}
 			String lapsed = "The lease of claim " + delivered.claim.id() + " lapsed before "
 					+ delivered.receiver.description + " returned (a merge longer than handoff.lease, or a long GC "
 					+ "pause); ";
@@ -275,6 +326,12 @@ final class Deliveries {
 			logger.info(
 					"Received " + delivered.records.size() + " handoff record(s) of label '" + delivered.receiver.label
 							+ "' from " + origins + ", handed off " + latency.toMillis() + " ms earlier");
+			delivered.records.stream()
+				.filter(HandoffRecord::isCheckpoint)
+				.forEach((record) -> logger.warn("Handoff record " + record.id() + " of label '"
+						+ delivered.receiver.label + "' is the checkpoint that " + record.origin() + " took at "
+						+ record.createdAt() + ": that instance ended without handing off (killed, or out of "
+						+ "memory), so what changed there after that time is lost"));
 		}
 	}
 
@@ -481,6 +538,12 @@ final class Deliveries {
 
 		/** How long the receiver took. */
 		final Duration merge;
+
+		/** The receiver's state right after the merge, with checkpoints on. */
+		@Nullable Object checkpointState;
+
+		/** Whether {@link #checkpointState} was captured. */
+		boolean checkpointed;
 
 		Delivered(Receiver<?> receiver, HandoffClaim claim, List<? extends HandoffRecord<?>> records,
 				@Nullable HandoffException failure) {

@@ -94,6 +94,12 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 
 	private Map<String, Integer> participantVersions = Map.of();
 
+	private @Nullable Duration checkpointInterval;
+
+	private Duration checkpointLease = Duration.ofSeconds(15);
+
+	private volatile @Nullable Checkpoints checkpoints;
+
 	/**
 	 * Creates the lifecycle.
 	 * @param beanFactory where to find {@code @Handoff} beans
@@ -142,6 +148,21 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		this.participantVersions = Map.copyOf(versions);
 	}
 
+	/**
+	 * Writes each participant's state as this instance's checkpoint every interval, so
+	 * that an instance that dies without shutdown loses at most what changed since its
+	 * last one; see {@link HandoffStore#checkpoint}. Off by default.
+	 * @param interval how often, or null for never
+	 * @param lease the heartbeat lease: how long after this instance's last heartbeat its
+	 * checkpoints are delivered
+	 */
+	public void setCheckpoints(@Nullable Duration interval, Duration lease) {
+		Assert.isTrue(interval == null || interval.toMillis() > 0, "'interval' must be positive");
+		Assert.isTrue(lease.toMillis() >= 3, "'lease' must be at least 3 ms");
+		this.checkpointInterval = interval;
+		this.checkpointLease = lease;
+	}
+
 	@Override
 	public void afterSingletonsInstantiated() {
 		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template,
@@ -162,11 +183,33 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			this.executor = executor;
 			this.scheduler = scheduler;
 		}
+		Checkpoints checkpoints = checkpoints(participants);
+		if (checkpoints != null) {
+			scheduler.setCheckpoints(checkpoints);
+			this.template.setCheckpoints(checkpoints);
+			this.checkpoints = checkpoints;
+		}
 		scheduler.start(remaining.isNegative() ? Duration.ZERO : remaining, this.settings.pollInterval());
+		if (checkpoints != null) {
+			checkpoints.start(executor);
+		}
 		// Running from here on, not from start(): when a bean fails to start, Spring
 		// stops the running beans only, and the state just restored must then be handed
 		// off again rather than lost.
 		this.running = true;
+	}
+
+	private @Nullable Checkpoints checkpoints(ParticipantRegistry participants) {
+		Duration interval = this.checkpointInterval;
+		if (interval == null) {
+			return null;
+		}
+		if (!this.store.supportsCheckpoints()) {
+			throw new HandoffConfigurationException(
+					"handoff.checkpoint.interval is set, but " + this.store.describe() + " keeps no checkpoints.",
+					"Remove handoff.checkpoint.interval, or use the Redis store.");
+		}
+		return new Checkpoints(this.template, this.store, participants, interval, this.checkpointLease);
 	}
 
 	/**
@@ -277,8 +320,22 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			shutdownExecutor();
 			return;
 		}
-		new StateCapture(this.template, this.store, this.settings.shutdownTimeout(), this.threads)
-			.handOff(List.copyOf(participants.all()));
+		Duration budget = this.settings.shutdownTimeout();
+		StateCapture capture;
+		Checkpoints checkpoints = this.checkpoints;
+		if (checkpoints != null) {
+			// A checkpoint being written lands before the final handoff, which replaces
+			// it.
+			long start = System.nanoTime();
+			Map<String, String> written = checkpoints.close(budget.dividedBy(4));
+			capture = new StateCapture(this.template, this.store, budget.minusNanos(System.nanoTime() - start),
+					this.threads);
+			capture.setCheckpoints(checkpoints, written);
+		}
+		else {
+			capture = new StateCapture(this.template, this.store, budget, this.threads);
+		}
+		capture.handOff(List.copyOf(participants.all()));
 		shutdownExecutor();
 	}
 

@@ -146,6 +146,14 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/**
+	 * Writes a checkpoint with each acknowledgement of a participant's merge.
+	 * @param checkpoints this instance's checkpoints, or null for none
+	 */
+	void setCheckpoints(@Nullable Checkpoints checkpoints) {
+		this.deliveries.setCheckpoints(checkpoints);
+	}
+
+	/**
 	 * Sets how records are signed and encrypted when handed off, and verified when
 	 * received; by default they are neither.
 	 * @param protection the protection

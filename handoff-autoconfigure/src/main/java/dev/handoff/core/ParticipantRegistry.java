@@ -139,7 +139,7 @@ final class ParticipantRegistry {
 	private static <S> Participant<S> participant(HandoffTemplate template, String beanName, String label, int version,
 			ResolvableType stateType, HandoffParticipant<S> bean) {
 		Receiver<S> receiver = new Receiver<>(label, version, template.constructType(stateType),
-				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff);
+				"participant '" + beanName + "'", bean::receiveHandoff, bean::upgradeHandoff, bean::checkpointState);
 		return new Participant<>(beanName, bean, receiver);
 	}
 

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.handoff.HandoffRecord;
 import org.jspecify.annotations.Nullable;
@@ -34,12 +35,23 @@ final class Receiver<S> {
 
 	final @Nullable Function<HandoffRecord<JsonNode>, @Nullable S> upgrader;
 
+	/**
+	 * Returns the state to checkpoint after a merge; null for a receiver without state.
+	 */
+	final @Nullable Supplier<?> checkpointState;
+
 	final ReentrantLock lock = new ReentrantLock();
 
 	private volatile boolean sealed;
 
 	Receiver(String label, int version, JavaType type, String description, Consumer<List<HandoffRecord<S>>> consumer,
 			@Nullable Function<HandoffRecord<JsonNode>, @Nullable S> upgrader) {
+		this(label, version, type, description, consumer, upgrader, null);
+	}
+
+	Receiver(String label, int version, JavaType type, String description, Consumer<List<HandoffRecord<S>>> consumer,
+			@Nullable Function<HandoffRecord<JsonNode>, @Nullable S> upgrader, @Nullable Supplier<?> checkpointState) {
+		this.checkpointState = checkpointState;
 		this.label = label;
 		this.version = version;
 		this.type = type;

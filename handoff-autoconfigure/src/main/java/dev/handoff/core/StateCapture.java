@@ -3,6 +3,7 @@ package dev.handoff.core;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,11 +56,29 @@ final class StateCapture {
 
 	private volatile boolean timedOut;
 
+	/**
+	 * Label → id of this instance's last checkpoint of it, which the handoff replaces.
+	 */
+	private Map<String, String> checkpoints = Map.of();
+
+	private @Nullable Checkpoints checkpointer;
+
 	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads) {
 		this.template = template;
 		this.store = store;
 		this.timeout = timeout;
 		this.threads = threads;
+	}
+
+	/**
+	 * Replaces this instance's checkpoints with what it hands off, and removes those of
+	 * labels with nothing to hand off.
+	 * @param checkpointer the checkpoints, closed
+	 * @param checkpoints label → id of this instance's last checkpoint of it
+	 */
+	void setCheckpoints(Checkpoints checkpointer, Map<String, String> checkpoints) {
+		this.checkpointer = checkpointer;
+		this.checkpoints = checkpoints;
 	}
 
 	/**
@@ -108,6 +127,7 @@ final class StateCapture {
 			}
 			try {
 				write(records, byRecord, deadline);
+				removeCheckpoints(participants, byRecord.values());
 			}
 			catch (Throwable ex) {
 				// For example an OutOfMemoryError while one large state is encoded: the
@@ -161,7 +181,8 @@ final class StateCapture {
 		long start = System.nanoTime();
 		List<HandoffRecord<byte[]>> unsettled = records;
 		while (!unsettled.isEmpty() && !this.timedOut) {
-			List<HandoffStore.Initiated> results = this.store.initiate(unsettled, remaining(deadline));
+			List<HandoffStore.Initiated> results = this.store.handOff(unsettled, this.template.getInstanceId(),
+					this.checkpoints, remaining(deadline));
 			List<HandoffRecord<byte[]>> again = new ArrayList<>();
 			for (int i = 0; i < unsettled.size(); i++) {
 				HandoffRecord<byte[]> record = unsettled.get(i);
@@ -173,7 +194,10 @@ final class StateCapture {
 						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start), result.notDurable());
 					String handedOff = "Handed off the state of label '" + record.label() + "' as record " + record.id()
 							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
-					if (result.notDurable() != null) {
+					if (result.problem() != null) {
+						logger.error(handedOff + ", but " + result.problem() + ".");
+					}
+					else if (result.notDurable() != null) {
 						logger.warn(handedOff + ", but it is not durable: " + result.notDurable() + " (handoff"
 								+ ".durability). It waits in Redis, and is lost if the primary fails before a "
 								+ "replica or its disk has it.");
@@ -189,8 +213,12 @@ final class StateCapture {
 					settle(record.label(), "failed");
 					initiation(record).failed(new HandoffException(HandoffTemplate.notStored(record, result)));
 					Participant<?> participant = participant(byRecord, record);
+					String checkpoint = this.checkpoints.containsKey(record.label())
+							? ", except its last checkpoint, which is delivered once handoff.checkpoint.lease lapses"
+							: "";
 					logger.error(HandoffTemplate.notStored(record, result) + " The state of participant '"
-							+ participant.beanName() + "' is lost unless it arrived. Check that Redis is reachable "
+							+ participant.beanName() + "' is lost unless it arrived" + checkpoint
+							+ ". Check that Redis is reachable "
 							+ "and accepts Handoff's commands within handoff.shutdown-timeout (" + this.timeout + ").");
 				}
 			}
@@ -198,6 +226,49 @@ final class StateCapture {
 			if (!unsettled.isEmpty() && !pause()) {
 				return;
 			}
+		}
+	}
+
+	/**
+	 * Removes this instance's checkpoints of labels it handed nothing off for, so that
+	 * they are not delivered once the heartbeat lapses.
+	 */
+	private void removeCheckpoints(List<Participant<?>> participants, Collection<Participant<?>> handedOff) {
+		Checkpoints checkpointer = this.checkpointer;
+		if (checkpointer == null || this.timedOut) {
+			return;
+		}
+		List<HandoffStore.Checkpoint> removals = new ArrayList<>();
+		for (Participant<?> participant : participants) {
+			if (!handedOff.contains(participant) && this.checkpoints.containsKey(participant.label())
+					&& "empty".equals(settledAs(participant.label()))) {
+				HandoffStore.Checkpoint removal = checkpointer.checkpointOf(participant.receiver(), null);
+				if (removal != null) {
+					removals.add(removal);
+				}
+			}
+		}
+		if (removals.isEmpty()) {
+			return;
+		}
+		try {
+			for (HandoffStore.Checkpointed result : this.store.checkpoint(removals)) {
+				if (!result.written()) {
+					logger.warn("Could not remove the checkpoint of label '" + result.label() + "', which has no "
+							+ "state to hand off (" + result.problem() + "); it is delivered once "
+							+ "handoff.checkpoint.lease lapses");
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not remove the checkpoints of labels with no state to hand off (" + ex.getMessage()
+					+ "); they are delivered once handoff.checkpoint.lease lapses");
+		}
+	}
+
+	private @Nullable String settledAs(String label) {
+		synchronized (this.settled) {
+			return this.settled.get(label);
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.handoff.memory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,6 +31,8 @@ import org.springframework.util.Assert;
  * only.
  */
 public final class InMemoryHandoffStore implements HandoffStore {
+
+	private static final String CHECKPOINT_PREFIX = "checkpoint:";
 
 	private final Policy policy;
 
@@ -74,6 +77,65 @@ public final class InMemoryHandoffStore implements HandoffStore {
 	}
 
 	@Override
+	public List<Initiated> handOff(List<HandoffRecord<byte[]>> records, String instance,
+			Map<String, String> checkpoints, Duration timeout) {
+		List<Initiated> results = new ArrayList<>(records.size());
+		for (HandoffRecord<byte[]> record : records) {
+			String checkpoint = checkpoints.get(record.label());
+			if (checkpoint == null) {
+				results.addAll(initiate(List.of(record)));
+				continue;
+			}
+			Label state = label(record.label());
+			Initiated result;
+			synchronized (state) {
+				result = state.handOff(record, checkpointId(instance), checkpoint, this.clock.instant());
+			}
+			if (result.isStored()) {
+				notify(record.label());
+			}
+			results.add(result);
+		}
+		return results;
+	}
+
+	@Override
+	public boolean supportsCheckpoints() {
+		return true;
+	}
+
+	@Override
+	public List<Checkpointed> checkpoint(List<Checkpoint> checkpoints) {
+		List<Checkpointed> results = new ArrayList<>(checkpoints.size());
+		for (Checkpoint checkpoint : checkpoints) {
+			Label state = label(checkpoint.label());
+			synchronized (state) {
+				boolean held = state.replaceCheckpoint(checkpoint, this.clock.instant());
+				results.add(new Checkpointed(checkpoint.label(), true, !held, null));
+			}
+		}
+		return results;
+	}
+
+	@Override
+	public List<String> renewCheckpoints(String instance, Collection<String> labels, Duration lease) {
+		List<String> lapsed = new ArrayList<>();
+		for (String label : labels) {
+			Label state = label(label);
+			synchronized (state) {
+				if (state.leases.replace(checkpointId(instance), this.clock.instant().plus(lease)) == null) {
+					lapsed.add(label);
+				}
+			}
+		}
+		return lapsed;
+	}
+
+	private static String checkpointId(String instance) {
+		return CHECKPOINT_PREFIX + instance;
+	}
+
+	@Override
 	public Claims claim(Collection<ClaimRequest> requests, String claimer) {
 		Map<String, HandoffClaim> claims = new LinkedHashMap<>();
 		for (ClaimRequest request : requests) {
@@ -100,8 +162,15 @@ public final class InMemoryHandoffStore implements HandoffStore {
 		for (Acknowledgement acknowledgement : acknowledgements) {
 			Label state = label(acknowledgement.claim().label());
 			synchronized (state) {
-				results.add(state.acknowledge(acknowledgement.claim().id(), acknowledgement.recordIds(),
-						this.clock.instant()));
+				Instant now = this.clock.instant();
+				Acknowledged acknowledged = state.acknowledge(acknowledgement.claim().id(), acknowledgement.recordIds(),
+						now);
+				Checkpoint checkpoint = acknowledgement.checkpoint();
+				if (checkpoint != null) {
+					acknowledged = new Acknowledged(acknowledged.acknowledged(), acknowledged.acknowledgedByAnother(),
+							acknowledged.heldByAnother(), !state.replaceCheckpoint(checkpoint, now));
+				}
+				results.add(acknowledged);
 			}
 		}
 		return results;
@@ -273,13 +342,17 @@ public final class InMemoryHandoffStore implements HandoffStore {
 			forgetAcknowledged(now);
 			dropExpiredDeadLetters(now);
 			String id = record.id();
-			if (this.pending.containsKey(id) || this.released.containsKey(id) || this.inFlight.containsKey(id)
-					|| this.acked.containsKey(id) || this.dead.containsKey(id)) {
+			if (isKnown(id)) {
 				return false;
 			}
 			Policy policy = InMemoryHandoffStore.this.policy;
 			this.pending.put(id, new Stored(record.withData(record.data().clone()), now.plus(policy.ttl())));
 			return true;
+		}
+
+		private boolean isKnown(String id) {
+			return this.pending.containsKey(id) || this.released.containsKey(id) || this.inFlight.containsKey(id)
+					|| this.acked.containsKey(id) || this.dead.containsKey(id);
 		}
 
 		HandoffClaim claim(String claimId, int version, Instant now) {
@@ -295,8 +368,15 @@ public final class InMemoryHandoffStore implements HandoffStore {
 					continue;
 				}
 				this.inFlight.remove(stored.record.id());
+				boolean checkpoint = stored.owner != null && stored.owner.startsWith(CHECKPOINT_PREFIX);
 				stored.owner = null;
-				if (stored.attempts >= policy.maxDeliveries()) {
+				if (checkpoint) {
+					// Its instance died without shutdown: it waits for a first taker,
+					// within the
+					// ttl.
+					this.pending.put(stored.record.id(), new Stored(stored.record, now.plus(policy.ttl())));
+				}
+				else if (stored.attempts >= policy.maxDeliveries()) {
 					deadLettered.add(deadLetter(stored, HandoffClaim.Cause.MAX_DELIVERIES,
 							"max deliveries: " + policy.maxDeliveries() + " claims ended without an acknowledgement",
 							now));
@@ -360,6 +440,42 @@ public final class InMemoryHandoffStore implements HandoffStore {
 							now));
 				}
 			}
+		}
+
+		/**
+		 * Replaces (or removes) an instance's checkpoint of this label.
+		 * @return whether the instance had none, or its checkpoint was still its own
+		 */
+		boolean replaceCheckpoint(Checkpoint checkpoint, Instant now) {
+			String claimId = checkpointId(checkpoint.instance());
+			boolean had = removeCheckpoint(claimId);
+			boolean held = checkpoint.previous() == null || had;
+			HandoffRecord<byte[]> record = checkpoint.record();
+			if (record == null) {
+				return held;
+			}
+			Stored stored = new Stored(record.withData(record.data().clone()), now);
+			stored.owner = claimId;
+			this.inFlight.put(record.id(), stored);
+			this.leases.put(claimId, now.plus(checkpoint.lease()));
+			return held;
+		}
+
+		/** Removes an instance's checkpoint, and says whether there was one. */
+		private boolean removeCheckpoint(String claimId) {
+			boolean removed = this.inFlight.values().removeIf((stored) -> claimId.equals(stored.owner));
+			this.leases.remove(claimId);
+			return removed;
+		}
+
+		Initiated handOff(HandoffRecord<byte[]> record, String claimId, String checkpoint, Instant now) {
+			String id = record.id();
+			if (isKnown(id)) {
+				return Initiated.stored(id);
+			}
+			boolean lapsed = !removeCheckpoint(claimId) && this.pending.remove(checkpoint) == null;
+			add(record, now);
+			return lapsed ? new Initiated(id, Outcome.STORED, LAPSED_CHECKPOINT, false, null) : Initiated.stored(id);
 		}
 
 		private void remove(Stored stored) {

@@ -250,6 +250,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(20), Duration.ofSeconds(15), 1,
 			Duration.ofSeconds(30));
 
+	private static final String LAPSED_CHECKPOINT = HandoffStore.LAPSED_CHECKPOINT;
+
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
 	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);
@@ -370,13 +372,31 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 
 	@Override
 	public List<Initiated> initiate(List<HandoffRecord<byte[]>> records, Duration timeout) {
+		return handOff(records, "", Map.of(), timeout);
+	}
+
+	@Override
+	public List<Initiated> handOff(List<HandoffRecord<byte[]>> records, String instance,
+			Map<String, String> checkpoints, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		List<Command> commands = new ArrayList<>(records.size());
 		for (HandoffRecord<byte[]> record : records) {
 			Keys keys = keys(record.label());
-			commands.add(eval(Script.INITIATE,
-					List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(), keys.dead(), keys.released()),
-					record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(), this.args.keyTtl()));
+			String checkpoint = checkpoints.get(record.label());
+			if (checkpoint == null) {
+				commands.add(eval(Script.INITIATE,
+						List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(), keys.dead(),
+								keys.released()),
+						record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(), this.args.keyTtl()));
+			}
+			else {
+				String checkpointId = checkpointId(instance);
+				commands.add(eval(Script.INITIATE,
+						List.of(keys.pending(), keys.expiry(), keys.owner(), keys.acked(), keys.dead(), keys.released(),
+								keys.claims(), keys.claim(checkpointId), keys.deadReasons(), keys.deadExpiry()),
+						record.id(), Envelope.encode(record), keys.channel(), this.args.ttl(), this.args.keyTtl(),
+						checkpointId, checkpoint, this.args.deadLetterTtl()));
+			}
 		}
 		Durability durability = this.durability;
 		String shortfall = null;
@@ -394,7 +414,10 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		for (int i = 0; i < records.size(); i++) {
 			String id = records.get(i).id();
 			Reply reply = replies.get(i);
-			if (reply instanceof Reply.Value) {
+			if (reply instanceof Reply.Value value && value.value() instanceof Number code && code.intValue() == 2) {
+				results.add(new Initiated(id, Outcome.STORED, LAPSED_CHECKPOINT, false, null));
+			}
+			else if (reply instanceof Reply.Value) {
 				results.add((shortfall != null) ? Initiated.storedNotDurable(id, shortfall) : Initiated.stored(id));
 			}
 			else if (reply instanceof Reply.RedisError error) {
@@ -474,7 +497,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 							keys.dead(), keys.deadReasons(), keys.deadExpiry(), keys.released(),
 							keys.releasedVersions(), keys.report(claimId), keys.acked()),
 					claimId, this.args.lease(), this.args.keyTtl(), this.args.deadLetterTtl(),
-					this.args.maxDeliveries(), request.version(), this.args.maxRecord(), this.args.maxClaim()));
+					this.args.maxDeliveries(), request.version(), this.args.maxRecord(), this.args.maxClaim(),
+					this.args.ttl()));
 			commands.add(new Command.HashGetAll(claimKey));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
@@ -552,6 +576,83 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return renewed instanceof Number number && number.intValue() == 1;
 	}
 
+	@Override
+	public boolean supportsCheckpoints() {
+		return true;
+	}
+
+	/**
+	 * Writes checkpoints with {@code checkpoint.lua}, in one pipeline.
+	 */
+	@Override
+	public List<Checkpointed> checkpoint(List<Checkpoint> checkpoints) {
+		List<Command> commands = new ArrayList<>(checkpoints.size());
+		for (Checkpoint checkpoint : checkpoints) {
+			Keys keys = keys(checkpoint.label());
+			String checkpointId = checkpointId(checkpoint.instance());
+			List<Object> arguments = new ArrayList<>(6);
+			arguments.add(checkpointId);
+			arguments.addAll(checkpointArguments(checkpoint));
+			commands.add(eval(Script.CHECKPOINT, List.of(keys.claims(), keys.claim(checkpointId), keys.owner()),
+					arguments.toArray()));
+		}
+		List<Reply> replies = runScripts(commands, this.timeout);
+		List<Checkpointed> results = new ArrayList<>(checkpoints.size());
+		for (int i = 0; i < checkpoints.size(); i++) {
+			String label = checkpoints.get(i).label();
+			Reply reply = replies.get(i);
+			if (reply instanceof Reply.Value value && value.value() instanceof Number held) {
+				results.add(new Checkpointed(label, true, held.intValue() == 0, null));
+			}
+			else if (reply instanceof Reply.RedisError error) {
+				results.add(new Checkpointed(label, false, false, "Redis refused it: " + error.message()));
+			}
+			else {
+				String cause = (reply instanceof Reply.NoAnswer none) ? RedisErrors.describe(none.cause())
+						: "an unexpected reply";
+				results.add(new Checkpointed(label, false, false, "no reply from Redis (" + cause + ")"));
+			}
+		}
+		return results;
+	}
+
+	/**
+	 * Renews checkpoints with {@code renew.lua}, in one pipeline.
+	 */
+	@Override
+	public List<String> renewCheckpoints(String instance, Collection<String> labels, Duration lease) {
+		String checkpointId = checkpointId(instance);
+		byte[] leaseArg = bytes(String.valueOf(lease.toMillis()));
+		List<Command> commands = new ArrayList<>(labels.size());
+		labels.forEach(
+				(label) -> commands.add(eval(Script.RENEW, List.of(keys(label).claims()), checkpointId, leaseArg)));
+		List<Reply> replies = runScripts(commands, this.timeout);
+		List<String> lapsed = new ArrayList<>();
+		int i = 0;
+		for (String label : labels) {
+			Object renewed = value(replies.get(i++), "heartbeat", label);
+			if (!(renewed instanceof Number number && number.intValue() == 1)) {
+				lapsed.add(label);
+			}
+		}
+		return lapsed;
+	}
+
+	private static String checkpointId(String instance) {
+		return "checkpoint:" + instance;
+	}
+
+	/**
+	 * The arguments of a checkpoint after its claim id: lease, key ttl, record id,
+	 * envelope, previous id.
+	 */
+	private List<Object> checkpointArguments(Checkpoint checkpoint) {
+		HandoffRecord<byte[]> record = checkpoint.record();
+		String previous = checkpoint.previous();
+		return List.of(checkpoint.lease().toMillis(), this.args.keyTtl(), (record != null) ? record.id() : "",
+				(record != null) ? Envelope.encode(record) : new byte[0], (previous != null) ? previous : "");
+	}
+
 	/**
 	 * Acknowledges the records of several claims in one pipeline.
 	 * @throws HandoffException when Redis refused or did not answer any of them; the
@@ -563,14 +664,21 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		for (Acknowledgement acknowledgement : acknowledgements) {
 			HandoffClaim claim = acknowledgement.claim();
 			Keys keys = keys(claim.label());
-			List<Object> arguments = new ArrayList<>(acknowledgement.recordIds().size() + 2);
+			List<Object> arguments = new ArrayList<>(acknowledgement.recordIds().size() + 9);
 			arguments.add(claim.id());
 			arguments.add(this.args.acknowledgedRetention());
+			arguments.add(acknowledgement.recordIds().size());
 			arguments.addAll(acknowledgement.recordIds());
-			commands.add(eval(
-					Script.ACKNOWLEDGE, List.of(keys.claim(claim.id()), keys.claims(), keys.owner(), keys.expiry(),
-							keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())),
-					arguments.toArray()));
+			List<byte[]> scriptKeys = new ArrayList<>(List.of(keys.claim(claim.id()), keys.claims(), keys.owner(),
+					keys.expiry(), keys.attempts(), keys.acked(), keys.ackedBy(), keys.report(claim.id())));
+			Checkpoint checkpoint = acknowledgement.checkpoint();
+			if (checkpoint != null) {
+				String checkpointId = checkpointId(checkpoint.instance());
+				scriptKeys.add(keys.claim(checkpointId));
+				arguments.add(checkpointId);
+				arguments.addAll(checkpointArguments(checkpoint));
+			}
+			commands.add(eval(Script.ACKNOWLEDGE, scriptKeys, arguments.toArray()));
 		}
 		List<Reply> replies = runScripts(commands, this.timeout);
 		List<Acknowledged> results = new ArrayList<>(replies.size());
@@ -579,7 +687,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Acknowledgement acknowledgement = acknowledgements.get(i);
 			try {
 				List<?> codes = (List<?>) value(replies.get(i), "acknowledge", acknowledgement.claim().label());
-				Assert.state(codes != null && codes.size() == acknowledgement.recordIds().size(),
+				int checkpointed = (acknowledgement.checkpoint() != null) ? 1 : 0;
+				Assert.state(codes != null && codes.size() == acknowledgement.recordIds().size() + checkpointed,
 						"Unexpected reply to an acknowledge");
 				List<String> acknowledged = new ArrayList<>();
 				List<String> byAnother = new ArrayList<>();
@@ -592,7 +701,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 						default -> held.add(id);
 					}
 				}
-				results.add(new Acknowledged(acknowledged, byAnother, held));
+				boolean lapsed = checkpointed == 1 && ((Number) codes.get(j)).intValue() == 0;
+				results.add(new Acknowledged(acknowledged, byAnother, held, lapsed));
 			}
 			catch (RuntimeException ex) {
 				failure = ex;

@@ -1,5 +1,6 @@
 package dev.handoff.redis;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,11 +21,13 @@ import java.util.HexFormat;
 @SuppressWarnings("ArrayRecordComponent")
 record Script(String name, byte[] body, String sha1, Output output) {
 
-	static final Script INITIATE = load("initiate.lua", Output.INTEGER);
+	static final Script INITIATE = load("initiate.lua", Output.INTEGER, "checkpoints.lua");
 
 	static final Script CLAIM = load("claim.lua", Output.MULTI);
 
-	static final Script ACKNOWLEDGE = load("acknowledge.lua", Output.MULTI);
+	static final Script ACKNOWLEDGE = load("acknowledge.lua", Output.MULTI, "checkpoints.lua");
+
+	static final Script CHECKPOINT = load("checkpoint.lua", Output.INTEGER, "checkpoints.lua");
 
 	static final Script RELEASE = load("release.lua", Output.INTEGER);
 
@@ -56,12 +59,19 @@ record Script(String name, byte[] body, String sha1, Output output) {
 
 	}
 
-	private static Script load(String name, Output output) {
-		try (InputStream in = Script.class.getResourceAsStream(name)) {
-			if (in == null) {
-				throw new IllegalStateException("Handoff's script " + name + " is missing from the classpath");
+	/**
+	 * Loads a script, after the functions it shares with other scripts: Redis runs each
+	 * script on its own, so what they share is put before each body.
+	 */
+	private static Script load(String name, Output output, String... shared) {
+		try {
+			ByteArrayOutputStream source = new ByteArrayOutputStream();
+			for (String functions : shared) {
+				source.write(read(functions));
+				source.write('\n');
 			}
-			byte[] body = in.readAllBytes();
+			source.write(read(name));
+			byte[] body = source.toByteArray();
 			String sha1 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
 			return new Script(name, body, sha1, output);
 		}
@@ -70,6 +80,15 @@ record Script(String name, byte[] body, String sha1, Output output) {
 		}
 		catch (NoSuchAlgorithmException ex) {
 			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static byte[] read(String name) throws IOException {
+		try (InputStream in = Script.class.getResourceAsStream(name)) {
+			if (in == null) {
+				throw new IllegalStateException("Handoff's script " + name + " is missing from the classpath");
+			}
+			return in.readAllBytes();
 		}
 	}
 

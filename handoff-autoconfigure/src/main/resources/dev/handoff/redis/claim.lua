@@ -6,12 +6,14 @@
 -- What the claim settled (dead letters, records given back, records left waiting) is kept under its report key for a
 -- lease, so that a replay of the same claim id (Lettuce re-sending after a reconnect, or the store re-using the id of
 -- a claim whose reply it never got) returns the same, and every dead letter reaches the engine's log.
+-- A lapsed claim may be an instance's checkpoint whose heartbeat ended (see checkpoints.lua): its record waits like a
+-- handoff, for a first taker within the ttl.
 -- A record whose id was acknowledged already (someone who can write Redis put it back) is dead-lettered as REPLAYED,
 -- never delivered again.
 -- KEYS: 1 pending, 2 expiry, 3 attempts, 4 owner, 5 claims, 6 claim, 7 dead, 8 dead reasons, 9 dead expiry,
 --       10 released, 11 released versions, 12 report, 13 acked
 -- ARGV: 1 claim id, 2 lease ms, 3 key ttl ms, 4 dead-letter ttl ms, 5 max deliveries, 6 highest version read,
---       7 max record size, 8 max claim size
+--       7 max record size, 8 max claim size, 9 ttl ms
 -- Returns { claimed ids, their attempt numbers, dead-lettered ids, their causes, their reasons, ids given back by
 -- lapsed claims, 1 when records were left waiting for the next claim or 0 }.
 local claimId = ARGV[1]
@@ -60,6 +62,7 @@ local requeued = {}
 local prefix = string.sub(KEYS[5], 1, -7)
 for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)) do
   local lapsedKey = prefix .. 'claim:' .. lapsed
+  local isCheckpoint = string.sub(lapsed, 1, 11) == 'checkpoint:'
   local entries = redis.call('HGETALL', lapsedKey)
   for i = 1, #entries, 2 do
     local id, envelope = entries[i], entries[i + 1]
@@ -67,6 +70,10 @@ for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)) do
     if (tonumber(redis.call('HGET', KEYS[3], id)) or 0) >= tonumber(ARGV[5]) then
       deadLetter(id, envelope, 'MAX_DELIVERIES', 'max deliveries: ' .. ARGV[5]
           .. ' claims ended without an acknowledgement')
+    elseif isCheckpoint then
+      -- The instance died without shutdown: its checkpoint waits for a first taker, within the ttl, like a handoff.
+      redis.call('HSET', KEYS[1], id, envelope)
+      redis.call('ZADD', KEYS[2], now + tonumber(ARGV[9]), id)
     else
       redis.call('HSET', KEYS[1], id, envelope)
       requeued[#requeued + 1] = id

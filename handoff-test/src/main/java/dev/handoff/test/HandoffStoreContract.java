@@ -42,6 +42,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The contract of a {@link HandoffStore}, written once and run against every store: a
@@ -93,6 +94,11 @@ public abstract class HandoffStoreContract {
 
 	/** A lease that tests let lapse with {@link #LAPSE}. */
 	protected static final Duration SHORT_LEASE = Duration.ofMillis(300);
+
+	/**
+	 * A heartbeat lease that tests renew at half of it, long enough for a loaded machine.
+	 */
+	protected static final Duration HEARTBEAT_LEASE = Duration.ofSeconds(1);
 
 	/** More than {@link #SHORT_LEASE}, so a lease taken before it has lapsed after it. */
 	protected static final Duration LAPSE = Duration.ofMillis(400);
@@ -894,6 +900,126 @@ public abstract class HandoffStoreContract {
 	 */
 	protected static Policy policy(Duration lease, int maxDeliveries) {
 		return new Policy(Duration.ofMinutes(5), lease, maxDeliveries, Duration.ofHours(1));
+	}
+
+	@Test
+	public void checkpointOfAnInstanceWhoseHeartbeatHoldsIsNeverClaimed() {
+		HandoffStore store = createStore(POLICY);
+		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
+		HandoffRecord<byte[]> checkpoint = checkpoint("counters");
+		assertThat(store.checkpoint(List.of(checkpointOf(checkpoint, null, HEARTBEAT_LEASE)))).singleElement()
+			.satisfies((result) -> assertThat(result.written()).isTrue());
+		for (int i = 0; i < 3; i++) {
+			assertThat(store.claim("counters", "taker").isEmpty()).isTrue();
+			elapse(HEARTBEAT_LEASE.dividedBy(2));
+			assertThat(store.renewCheckpoints("instance-a", List.of("counters"), HEARTBEAT_LEASE)).isEmpty();
+		}
+		assertThat(store.claim("counters", "taker").isEmpty()).isTrue();
+	}
+
+	@Test
+	public void checkpointWhoseHeartbeatLapsedIsDeliveredOnceAsACheckpoint() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
+		HandoffRecord<byte[]> first = checkpoint("counters");
+		HandoffRecord<byte[]> second = checkpoint("counters");
+		store.checkpoint(List.of(checkpointOf(first, null, SHORT_LEASE)));
+		assertThat(store.checkpoint(List.of(checkpointOf(second, first.id(), SHORT_LEASE)))).singleElement()
+			.satisfies((result) -> assertThat(result.lapsed()).isFalse());
+		elapse(LAPSE);
+		HandoffClaim claim = store.claim("counters", "taker");
+		assertThat(ids(claim)).containsExactly(second.id());
+		HandoffRecord<byte[]> delivered = claim.deliveries().get(0).record();
+		assertThat(delivered.isCheckpoint()).isTrue();
+		assertThat(delivered.data()).isEqualTo(second.data());
+		assertThat(claim.redelivered()).isEmpty();
+		assertThat(store.acknowledge(claim, List.of(second.id()))).isOne();
+		assertThat(store.renewCheckpoints("instance-a", List.of("counters"), SHORT_LEASE)).containsExactly("counters");
+		elapse(LAPSE);
+		assertThat(store.claim("counters", "taker").isEmpty()).isTrue();
+		assertThat(deadLetters("counters")).isEmpty();
+	}
+
+	@Test
+	public void handOffReplacesTheCheckpointOfItsLabelInOneStep() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
+		HandoffRecord<byte[]> checkpoint = checkpoint("counters");
+		HandoffRecord<byte[]> other = checkpoint("presence");
+		store.checkpoint(List.of(checkpointOf(checkpoint, null, SHORT_LEASE), checkpointOf(other, null, SHORT_LEASE)));
+		HandoffRecord<byte[]> last = record("counters");
+		List<Initiated> results = store.handOff(List.of(last), "instance-a", Map.of("counters", checkpoint.id()),
+				Duration.ofSeconds(10));
+		assertThat(results).singleElement().satisfies((result) -> {
+			assertThat(result.isStored()).isTrue();
+			assertThat(result.problem()).isNull();
+		});
+		assertThat(store
+			.checkpoint(List.of(new HandoffStore.Checkpoint("instance-a", "presence", null, other.id(), SHORT_LEASE))))
+			.singleElement()
+			.satisfies((result) -> assertThat(result.written()).isTrue());
+		elapse(LAPSE);
+		assertThat(ids(store.claim("counters", "taker"))).containsExactly(last.id());
+		assertThat(store.claim("presence", "taker").isEmpty()).isTrue();
+	}
+
+	@Test
+	public void handOffAfterTheCheckpointLapsedAndWasClaimedIsStoredAndSaysSo() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
+		HandoffRecord<byte[]> checkpoint = checkpoint("counters");
+		store.checkpoint(List.of(checkpointOf(checkpoint, null, SHORT_LEASE)));
+		elapse(LAPSE);
+		assertThat(ids(store.claim("counters", "taker"))).containsExactly(checkpoint.id());
+		HandoffRecord<byte[]> last = record("counters");
+		assertThat(
+				store.handOff(List.of(last), "instance-a", Map.of("counters", checkpoint.id()), Duration.ofSeconds(10)))
+			.singleElement()
+			.satisfies((result) -> {
+				assertThat(result.isStored()).isTrue();
+				assertThat(result.problem()).isEqualTo(HandoffStore.LAPSED_CHECKPOINT);
+			});
+		assertThat(store.checkpoint(List.of(checkpointOf(checkpoint("counters"), checkpoint.id(), SHORT_LEASE))))
+			.singleElement()
+			.satisfies((result) -> assertThat(result.lapsed()).isTrue());
+	}
+
+	@Test
+	public void acknowledgeWritesTheCheckpointOfTheMergeInTheSameStep() {
+		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
+		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
+		HandoffRecord<byte[]> record = record("counters");
+		store.initiate(record);
+		HandoffClaim claim = store.claim("counters", "instance-b");
+		HandoffRecord<byte[]> merged = new HandoffRecord<>(UUID.randomUUID().toString(), "counters", 1,
+				"{\"merged\":true}".getBytes(StandardCharsets.UTF_8), "instance-b", Instant.now(),
+				Map.of(HandoffRecord.CHECKPOINT_HEADER, "true"));
+		List<HandoffStore.Acknowledged> results = store
+			.acknowledge(List.of(new HandoffStore.Acknowledgement(claim, List.of(record.id()),
+					new HandoffStore.Checkpoint("instance-b", "counters", merged, null, SHORT_LEASE))));
+		assertThat(results).singleElement().satisfies((result) -> {
+			assertThat(result.acknowledged()).containsExactly(record.id());
+			assertThat(result.checkpointLapsed()).isFalse();
+		});
+		assertThat(store.claim("counters", "taker").isEmpty()).isTrue();
+		elapse(LAPSE);
+		HandoffClaim afterCrash = store.claim("counters", "taker");
+		assertThat(ids(afterCrash)).containsExactly(merged.id());
+		assertThat(afterCrash.deliveries().get(0).record().isCheckpoint()).isTrue();
+	}
+
+	/**
+	 * Returns a new record marked as a checkpoint, as {@link #record(String)} does.
+	 * @param label the label
+	 * @return the record
+	 */
+	protected static HandoffRecord<byte[]> checkpoint(String label) {
+		return record(label).withHeaders(Map.of(HandoffRecord.CHECKPOINT_HEADER, "true"));
+	}
+
+	private static HandoffStore.Checkpoint checkpointOf(HandoffRecord<byte[]> record, @Nullable String previous,
+			Duration lease) {
+		return new HandoffStore.Checkpoint(record.origin(), record.label(), record, previous, lease);
 	}
 
 	/**
