@@ -61,6 +61,15 @@ class Counters implements HandoffParticipant<Map<String, Long>> {
 		return this.counters.isEmpty() ? null : new TreeMap<>(this.counters);
 	}
 
+	/**
+	 * A copy of the counters, without refusing later changes as {@link #handoffState()}
+	 * does: the application keeps running after a checkpoint.
+	 */
+	@Override
+	public synchronized Map<String, Long> checkpointState() {
+		return this.counters.isEmpty() ? null : new TreeMap<>(this.counters);
+	}
+
 	@Override
 	public void receiveHandoff(List<HandoffRecord<Map<String, Long>>> handoffs) {
 		if (this.blockReceive) {
