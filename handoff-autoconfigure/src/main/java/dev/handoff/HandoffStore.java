@@ -40,6 +40,14 @@ import org.springframework.util.Assert;
  * reports the dead letters it made; each dead letter expires
  * {@link Policy#deadLetterTtl()} after it was made.</li>
  * </ul>
+ * A store that {@link #supportsCheckpoints() keeps checkpoints} also holds: an instance's
+ * checkpoint of a label is never claimed while its heartbeat lease holds; once it lapses
+ * it is delivered like an initiated record; a checkpoint written with an acknowledgement
+ * is written in the same atomic step, and so is the removal of the checkpoint by the
+ * instance's {@link #handOff final handoff}. So with checkpoints on, state that a
+ * receiver acknowledged is at every moment in the store (a waiting record, a claim under
+ * lease, or a checkpoint) until a later checkpoint or handoff of that instance covers it.
+ * <p>
  * Operations on several records or labels are batches: a store sends them together (the
  * Redis store in one pipeline per Redis node), and one failing item does not fail the
  * others.

@@ -76,6 +76,13 @@ import org.springframework.util.ClassUtils;
  * <td>key ttl</td>
  * </tr>
  * <tr>
+ * <td>{@code claim:checkpoint:<instance>}</td>
+ * <td>hash</td>
+ * <td>record id → envelope: the one checkpoint of a running instance, a claim whose lease
+ * (in {@code claims}) is the instance's heartbeat</td>
+ * <td>key ttl</td>
+ * </tr>
+ * <tr>
  * <td>{@code report:<claim id>}</td>
  * <td>string</td>
  * <td>what the claim settled (dead letters with their cause and reason, records given
@@ -198,6 +205,18 @@ import org.springframework.util.ClassUtils;
  * its report.</li>
  * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver
  * merges: moves the claim's lease deadline to now + lease.</li>
+ * <li><b>checkpoint</b>, with {@code handoff.checkpoint.interval}: {@code EVALSHA
+ * checkpoint.lua} per label, all in one pipeline, every interval: replaces the instance's
+ * checkpoint hash with the new record, indexes it in {@code owner}, and puts the
+ * checkpoint's claim id ({@code checkpoint:<instance>}) in {@code claims} scored by now +
+ * {@code handoff.checkpoint.lease}. The heartbeat is {@code EVALSHA renew.lua} of that
+ * claim id for every label, one pipeline every third of the lease. A claim that finds the
+ * checkpoint lapsed gives its record back to {@code pending} with a fresh {@code expiry}
+ * (a first taker's ttl), without counting a delivery, and takes it. With checkpoints on,
+ * {@code acknowledge.lua} also writes the acknowledging instance's checkpoint of the
+ * merge, and the final handoff's {@code initiate.lua} removes the instance's checkpoint
+ * of the label, each in the same script; {@code checkpoints.lua} holds the function the
+ * three scripts share, which {@link Script} puts before each of them.</li>
  * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim
  * still owns, remembers their ids and the acknowledging claim in {@code acked} and
  * {@code acked-by}, and answers per record whether this claim, another claim or nobody

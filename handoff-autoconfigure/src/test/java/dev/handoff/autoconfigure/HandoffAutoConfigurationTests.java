@@ -362,6 +362,20 @@ class HandoffAutoConfigurationTests {
 					"Set it to at least 1"));
 	}
 
+	@Test
+	void zeroCheckpointIntervalFailsStartup() {
+		this.runner.withPropertyValues("handoff.checkpoint.interval=0s")
+			.run((context) -> assertConfigurationFailure(context, "handoff.checkpoint.interval is PT0S.",
+					"or remove it to turn checkpoints off"));
+	}
+
+	@Test
+	void checkpointLeaseUnder3MillisecondsFailsStartup() {
+		this.runner.withPropertyValues("handoff.checkpoint.lease=2ms")
+			.run((context) -> assertConfigurationFailure(context, "handoff.checkpoint.lease is PT0.002S.",
+					"Set it to at least 3ms"));
+	}
+
 	@ParameterizedTest(name = "{0}=0")
 	@ValueSource(strings = { "max-record-size", "max-claim-size" })
 	void zeroSizesFailStartup(String property) {
