@@ -245,8 +245,4 @@ final class Checkpoints {
 		return Map.copyOf(this.written);
 	}
 
-	boolean isClosed() {
-		return this.closed;
-	}
-
 }
