@@ -1,5 +1,6 @@
 package dev.handoff.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 
 import dev.handoff.HandoffConfigurationException;
@@ -103,6 +104,10 @@ public final class HandoffAutoConfiguration {
 		ThreadFactory threads = virtualThreads(environment);
 		if (threads != null) {
 			lifecycle.setThreadFactory(threads);
+		}
+		Path spillDirectory = properties.getSpill().getDirectory();
+		if (spillDirectory != null) {
+			lifecycle.setSpillDirectory(spillDirectory, handoffSettings.policy().acknowledgedRetention());
 		}
 		return lifecycle;
 	}
