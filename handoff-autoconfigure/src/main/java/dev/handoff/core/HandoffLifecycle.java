@@ -194,7 +194,9 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			if (spill != null) {
 				// Also takes what another instance on the same directory spills later.
 				Duration interval = this.settings.pollInterval();
-				this.spillPoll = executor.scheduleWithFixedDelay(() -> spill.handOff(this.store, interval),
+				Duration wait = (interval.compareTo(this.settings.startupTimeout()) < 0) ? interval
+						: this.settings.startupTimeout();
+				this.spillPoll = executor.scheduleWithFixedDelay(() -> handOffSpillAgain(spill, wait),
 						interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
 			}
 		}
@@ -265,6 +267,17 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void handOffSpillAgain(SpillDirectory spill, Duration wait) {
+		try {
+			spill.handOff(this.store, wait);
+		}
+		catch (RuntimeException ex) {
+			// Thrown out of a scheduled task, it would end the task for good.
+			logger.warn("Could not hand off the records spilled to " + spill.directory() + ": " + ex
+					+ ". They are tried again at the next handoff.poll-interval.", ex);
 		}
 	}
 

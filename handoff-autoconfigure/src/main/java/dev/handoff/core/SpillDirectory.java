@@ -337,6 +337,11 @@ final class SpillDirectory {
 					" If it is genuine, list the key that wrote it under handoff.security.keys.");
 			return null;
 		}
+		catch (RuntimeException ex) {
+			// For example a nonce that is not base64.
+			reject(file, "its record " + record.id() + " of label '" + record.label() + "' does not verify: " + ex, "");
+			return null;
+		}
 		return new Spilled(file, record);
 	}
 
@@ -471,8 +476,9 @@ final class SpillDirectory {
 				}
 			}
 		}
-		catch (JacksonException | DateTimeParseException ex) {
-			throw new HandoffException("its metadata cannot be read: " + ex.getMessage());
+		catch (JacksonException | DateTimeParseException | NullPointerException ex) {
+			// A field of the wrong type, such as a createdAt that is not a string.
+			throw new HandoffException("its metadata cannot be read: " + ex);
 		}
 		if (id == null || label == null || origin == null || createdAt == null) {
 			throw new HandoffException("its metadata has no id, label, origin or createdAt");

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -115,7 +117,7 @@ class SpillDirectoryTests {
 	}
 
 	@Test
-	void damagedTruncatedOrForeignFilesAreMovedAsideNeverDeleted(CapturedOutput output) throws IOException {
+	void damagedTruncatedOrForeignFilesAreMovedAsideNeverDeleted(CapturedOutput output) throws Exception {
 		SpillDirectory spill = SpillDirectory.open(this.temporary, this.protection, RETENTION);
 		Path damaged = spill.write(this.protection.protect(record("damaged")));
 		byte[] bytes = Files.readAllBytes(damaged);
@@ -125,16 +127,23 @@ class SpillDirectoryTests {
 		byte[] whole = Files.readAllBytes(truncated);
 		Files.write(truncated, Arrays.copyOf(whole, whole.length - 10));
 		Path foreign = Files.writeString(this.temporary.resolve("notes.handoff"), "{\"not\":\"handoff\"}");
+		// Whole, with a matching digest, but a createdAt that is not a time.
+		byte[] content = ("handoff-spill 1\n{\"id\":\"x\",\"label\":\"l\",\"origin\":\"o\",\"createdAt\":5}\n{}")
+			.getBytes(StandardCharsets.UTF_8);
+		Path malformed = this.temporary.resolve("malformed.handoff");
+		Files.write(malformed, content);
+		Files.write(malformed, MessageDigest.getInstance("SHA-256").digest(content), StandardOpenOption.APPEND);
 
 		assertThat(spill.read()).isEmpty();
 
-		for (Path file : List.of(damaged, truncated, foreign)) {
+		for (Path file : List.of(damaged, truncated, foreign, malformed)) {
 			assertThat(file).doesNotExist();
 			assertThat(Path.of(file + ".rejected")).exists();
 			assertThat(output).containsPattern("ERROR .*Spilled handoff file " + file + " cannot be handed off");
 		}
 		assertThat(output).contains("its SHA-256 does not match its content")
-			.contains("it does not start with 'handoff-spill 1'");
+			.contains("it does not start with 'handoff-spill 1'")
+			.contains("its metadata cannot be read");
 	}
 
 	@Test
