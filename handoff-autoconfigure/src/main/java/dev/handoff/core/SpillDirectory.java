@@ -63,10 +63,10 @@ import tools.jackson.databind.json.JsonMapper;
  * A spilled record is handed off through the store's normal initiate with its original
  * record id, so one that had reached the store after all is stored once. Its file is
  * deleted once the store has it (or knows its id, delivered or not); it stays while the
- * store cannot be reached. A file that cannot be read or verified, that the store
- * refuses, or that is older than the store remembers delivered record ids (handing it off
- * then could deliver it twice) is renamed to {@code <name>.rejected} with an ERROR that
- * names it, never deleted.
+ * store cannot be reached or refuses it. A file that cannot be read or verified, or that
+ * is older than the store remembers delivered record ids (handing it off then could
+ * deliver it twice), is renamed to {@code <name>.rejected} with an ERROR that names it,
+ * never deleted.
  */
 final class SpillDirectory {
 
@@ -229,11 +229,10 @@ final class SpillDirectory {
 							+ file.file().getFileName() + ")");
 					delete(file.file());
 				}
-				else if (result.retryable()) {
-					waiting.put(file.file(), String.valueOf(result.problem()));
-				}
 				else {
-					reject(file.file(), "the store refused it: " + result.problem(), "");
+					// Refused too (Redis out of memory, say): kept, as Redis may take it
+					// later.
+					waiting.put(file.file(), String.valueOf(result.problem()));
 				}
 			}
 			if (!handedOff.isEmpty()) {

@@ -74,10 +74,6 @@ final class StateCapture {
 
 	private volatile boolean timedOut;
 
-	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads) {
-		this(template, store, timeout, threads, null);
-	}
-
 	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads,
 			@Nullable SpillDirectory spill) {
 		this.template = template;

@@ -210,6 +210,24 @@ class SpillDirectoryTests {
 	}
 
 	@Test
+	void fileStaysWhileRedisRefusesItAndIsHandedOffOnceRedisTakesIt() throws IOException {
+		SpillDirectory spill = SpillDirectory.open(this.temporary, this.protection, RETENTION);
+		Path file = spill.write(this.protection.protect(record("counters")));
+		redis.server().command("CONFIG", "SET", "maxmemory", "1");
+		try {
+			assertThat(spill.handOff(this.store, Duration.ofSeconds(5))).isOne();
+			assertThat(file).exists();
+			assertThat(Path.of(file + ".rejected")).doesNotExist();
+		}
+		finally {
+			redis.server().command("CONFIG", "SET", "maxmemory", "0");
+		}
+		assertThat(spill.handOff(this.store, Duration.ofSeconds(5))).isZero();
+		assertThat(file).doesNotExist();
+		assertThat(this.store.claim("counters", "taker").deliveries()).hasSize(1);
+	}
+
+	@Test
 	void directoryThatIsAFileFailsWithWhatToChange() throws IOException {
 		Path file = Files.writeString(this.temporary.resolve("file"), "");
 		assertThatExceptionOfType(HandoffConfigurationException.class)
