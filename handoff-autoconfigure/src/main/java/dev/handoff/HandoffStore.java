@@ -56,10 +56,11 @@ public interface HandoffStore {
 
 	/**
 	 * The problem of a record {@link #handOff handed off} after the instance's checkpoint
-	 * of its label lapsed and was claimed.
+	 * of its label lapsed and was claimed: it is in the dead letters.
 	 */
-	String LAPSED_CHECKPOINT = "this instance's checkpoint of the label lapsed while it ran (no heartbeat within "
-			+ "handoff.checkpoint.lease) and another claim took it, so part of this state may be merged twice";
+	String LAPSED_CHECKPOINT = "it was moved to the dead letters: the instance's checkpoint of the label lapsed (no "
+			+ "heartbeat within handoff.checkpoint.lease) and another instance claimed it, so part of this state was "
+			+ "merged already, and delivering it would merge that part twice";
 
 	/**
 	 * Stores records and notifies each label's subscribers. Each record is stored and
@@ -95,10 +96,11 @@ public interface HandoffStore {
 	 * Stores an instance's final records at shutdown like
 	 * {@link #initiate(List, Duration)}, and, with checkpoints on, removes in the same
 	 * atomic step per record the instance's checkpoint of its label, so that a successor
-	 * never gets both. When that checkpoint lapsed while the instance ran and a claim
-	 * took it, the record is dead-lettered instead ({@link Outcome#NOT_STORED}, not
-	 * retryable), since part of its state was merged already. A store without checkpoints
-	 * only initiates.
+	 * never gets both. When that checkpoint lapsed and a claim took it, part of the
+	 * record's state was merged already: the record is dead-lettered instead
+	 * ({@link Outcome#NOT_STORED}, not retryable, its problem
+	 * {@link #LAPSED_CHECKPOINT}), so that nothing is merged twice. A store without
+	 * checkpoints only initiates.
 	 * @param records the records, their data already serialized
 	 * @param instance the instance that hands off
 	 * @param checkpoints label → id of the instance's last checkpoint of it; the records
@@ -423,7 +425,8 @@ public interface HandoffStore {
 	 * @param label the label
 	 * @param written whether the store wrote it (or removed it, for a removal)
 	 * @param lapsed whether the instance's previous checkpoint of the label had lapsed
-	 * and a claim took it: another instance may have merged that state
+	 * and a claim took it: another instance may have merged that state, and nothing was
+	 * written
 	 * @param problem what went wrong, when it was not written
 	 */
 	record Checkpointed(String label, boolean written, boolean lapsed, @Nullable String problem) {
@@ -467,9 +470,7 @@ public interface HandoffStore {
 	 *
 	 * @param recordId the record
 	 * @param outcome whether it is stored
-	 * @param problem what went wrong, when it is not known to be stored; for a stored
-	 * record, what makes it suspect (such as {@link HandoffStore#LAPSED_CHECKPOINT}), or
-	 * null
+	 * @param problem what went wrong, when it is not known to be stored
 	 * @param retryable whether initiating it again may succeed: the write did not arrive,
 	 * rather than being refused
 	 * @param notDurable why a stored record is not as durable as the store was asked to

@@ -1,5 +1,6 @@
 package dev.handoff.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 
 import dev.handoff.HandoffConfigurationException;
@@ -105,6 +106,10 @@ public final class HandoffAutoConfiguration {
 			lifecycle.setThreadFactory(threads);
 		}
 		lifecycle.setCheckpoints(properties.getCheckpoint().getInterval(), properties.getCheckpoint().getLease());
+		Path spillDirectory = properties.getSpill().getDirectory();
+		if (spillDirectory != null) {
+			lifecycle.setSpillDirectory(spillDirectory, handoffSettings.policy().acknowledgedRetention());
+		}
 		return lifecycle;
 	}
 

@@ -1,5 +1,6 @@
 package dev.handoff.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -97,6 +98,8 @@ public class HandoffProperties {
 
 	private final Checkpoint checkpoint = new Checkpoint();
 
+	private final Spill spill = new Spill();
+
 	public Security getSecurity() {
 		return this.security;
 	}
@@ -107,6 +110,10 @@ public class HandoffProperties {
 
 	public Checkpoint getCheckpoint() {
 		return this.checkpoint;
+	}
+
+	public Spill getSpill() {
+		return this.spill;
 	}
 
 	public boolean isEnabled() {
@@ -356,6 +363,30 @@ public class HandoffProperties {
 
 		public void setLease(Duration lease) {
 			this.lease = lease;
+		}
+
+	}
+
+	/**
+	 * Where the final handoff writes what Redis did not take in time.
+	 */
+	public static class Spill {
+
+		/**
+		 * Directory where shutdown writes the records Redis did not store within
+		 * handoff.shutdown-timeout (in its last fifth, which it keeps for this), and from
+		 * which the next instance started with the same directory hands them off. Use
+		 * storage that outlives the instance, such as a StatefulSet's persistent volume;
+		 * off when unset.
+		 */
+		private @Nullable Path directory;
+
+		public @Nullable Path getDirectory() {
+			return this.directory;
+		}
+
+		public void setDirectory(@Nullable Path directory) {
+			this.directory = directory;
 		}
 
 	}

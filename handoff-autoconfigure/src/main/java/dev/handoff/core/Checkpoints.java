@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +39,11 @@ import org.jspecify.annotations.Nullable;
  * Checkpoints and merges take turns ({@link #turn}), so that a checkpoint captured before
  * a merge never replaces one written after it; neither runs while the final capture holds
  * a participant.
+ * <p>
+ * A checkpoint whose heartbeat lapsed while this instance ran (a long pause, or Redis out
+ * of reach) and that another instance claimed has left part of this instance's state with
+ * that instance: its label is then superseded, and this instance writes nothing of it
+ * again but its final handoff, which the store dead-letters.
  */
 final class Checkpoints {
 
@@ -60,6 +66,13 @@ final class Checkpoints {
 	 * Label → the id of this instance's last checkpoint of it that the store confirmed.
 	 */
 	private final Map<String, String> written = new ConcurrentHashMap<>();
+
+	/**
+	 * Labels whose checkpoint lapsed and was claimed while this instance ran: what it
+	 * holds of them includes state another instance merged, so it writes no more
+	 * checkpoints of them, and its final handoff of them goes to the dead letters.
+	 */
+	private final Set<String> superseded = ConcurrentHashMap.newKeySet();
 
 	private volatile boolean closed;
 
@@ -125,6 +138,9 @@ final class Checkpoints {
 	 */
 	private HandoffStore.@Nullable Checkpoint capture(Participant<?> participant) {
 		Receiver<?> receiver = participant.receiver();
+		if (this.superseded.contains(receiver.label)) {
+			return null;
+		}
 		Object state;
 		receiver.lock.lock();
 		try {
@@ -150,10 +166,13 @@ final class Checkpoints {
 	 * @param state its state, as {@code checkpointState()} returned it, or null to remove
 	 * the checkpoint
 	 * @return the checkpoint, or null when there is neither state nor a checkpoint to
-	 * remove
+	 * remove, or the label's checkpoint was superseded
 	 */
 	HandoffStore.@Nullable Checkpoint checkpointOf(Receiver<?> receiver, @Nullable Object state) {
 		String previous = this.written.get(receiver.label);
+		if (this.superseded.contains(receiver.label)) {
+			return null;
+		}
 		if (state == null) {
 			return (previous != null) ? new HandoffStore.Checkpoint(this.template.getInstanceId(), receiver.label, null,
 					previous, this.lease) : null;
@@ -189,6 +208,10 @@ final class Checkpoints {
 	 * @param lapsed whether the one it replaced had lapsed and been claimed
 	 */
 	void written(HandoffStore.Checkpoint checkpoint, boolean lapsed) {
+		if (lapsed) {
+			supersede(checkpoint.label());
+			return;
+		}
 		HandoffRecord<byte[]> record = checkpoint.record();
 		if (record != null) {
 			this.written.put(checkpoint.label(), record.id());
@@ -196,21 +219,19 @@ final class Checkpoints {
 		else {
 			this.written.remove(checkpoint.label());
 		}
-		if (lapsed) {
-			reportLapsed(checkpoint.label());
-		}
 	}
 
 	/** Extends this instance's checkpoints. */
 	void heartbeat() {
-		List<String> labels = List.copyOf(this.written.keySet());
+		List<String> labels = this.written.keySet()
+			.stream()
+			.filter((label) -> !this.superseded.contains(label))
+			.toList();
 		if (labels.isEmpty() || this.closed) {
 			return;
 		}
 		try {
-			for (String label : this.store.renewCheckpoints(this.template.getInstanceId(), labels, this.lease)) {
-				reportLapsed(label);
-			}
+			this.store.renewCheckpoints(this.template.getInstanceId(), labels, this.lease).forEach(this::supersede);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not renew the checkpoints of " + labels + ": " + ex.getMessage() + "; they are "
@@ -219,11 +240,15 @@ final class Checkpoints {
 		}
 	}
 
-	private void reportLapsed(String label) {
+	private void supersede(String label) {
+		if (!this.superseded.add(label)) {
+			return;
+		}
 		logger.error("The checkpoint of label '" + label + "' lapsed while this instance ran (no heartbeat reached "
 				+ this.store.describe() + " within handoff.checkpoint.lease, " + this.lease + ": a long pause, or "
-				+ "Redis out of reach) and another instance claimed it, so its state may be merged twice. Raise "
-				+ "handoff.checkpoint.lease above the longest pause.");
+				+ "Redis out of reach) and another instance claimed it. So that nothing is merged twice, this "
+				+ "instance writes no more checkpoints of it, and its final handoff of it goes to the dead letters. "
+				+ "Raise handoff.checkpoint.lease above the longest pause.");
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.handoff.core;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -44,16 +46,19 @@ import org.springframework.util.Assert;
  * refreshed, a thread of its own prepares the first handoff: the Jackson writer and
  * reader of each participant's state type, Jackson and Handoff's observations run once,
  * and the thread that renews leases. If the store cannot be reached, startup goes on and
- * the records arrive once it can. From then on it {@link #isRunning() is running}, so
- * that if another bean fails to start, Spring stops it and the restored state is handed
- * off again.</li>
+ * the records arrive once it can. With a {@link #setSpillDirectory spill directory}, the
+ * records spilled there are handed off first, before anything is claimed, and the
+ * directory is looked at again at each poll interval until the store has them. From then
+ * on it {@link #isRunning() is running}, so that if another bean fails to start, Spring
+ * stops it and the restored state is handed off again.</li>
  * <li><b>Running.</b> Notifications, (re)subscriptions and the poll trigger batch claims
  * ({@link ClaimScheduler}).</li>
  * <li><b>Shutdown.</b> On {@link ContextClosedEvent} it stops claiming. In
  * {@link #stop()}, at {@link #PHASE}, after the web server has drained and executors and
  * schedulers have stopped, and before the Redis connection factory stops at phase 0, it
  * captures each participant's state once and hands it all off in one batch, bounded by
- * the shutdown timeout ({@link StateCapture}).</li>
+ * the shutdown timeout ({@link StateCapture}); with a spill directory, what the store did
+ * not take within four fifths of it is written there.</li>
  * </ul>
  */
 public final class HandoffLifecycle implements SmartLifecycle, SmartInitializingSingleton,
@@ -99,6 +104,10 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 	private Duration checkpointLease = Duration.ofSeconds(15);
 
 	private volatile @Nullable Checkpoints checkpoints;
+
+	private @Nullable SpillDirectory spill;
+
+	private @Nullable ScheduledFuture<?> spillPoll;
 
 	/**
 	 * Creates the lifecycle.
@@ -163,6 +172,25 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		this.checkpointLease = lease;
 	}
 
+	/**
+	 * Turns the spill on: at shutdown, records the store did not take within four fifths
+	 * of the shutdown timeout are written to files in this directory, in the last fifth;
+	 * at startup, before anything is claimed, the files there are handed off with their
+	 * original record ids and deleted once the store has them. Set it before the
+	 * application context is refreshed.
+	 * @param directory the directory, created owner-only when it does not exist
+	 * @param maxAge how long the store remembers delivered record ids
+	 * ({@link HandoffStore.Policy#acknowledgedRetention()}): an older spill file is moved
+	 * aside rather than handed off, since it could be delivered twice
+	 * @throws HandoffConfigurationException when the directory is not a directory, or not
+	 * writable
+	 */
+	public void setSpillDirectory(Path directory, Duration maxAge) {
+		Assert.notNull(directory, "'directory' must not be null");
+		Assert.notNull(maxAge, "'maxAge' must not be null");
+		this.spill = SpillDirectory.open(directory, this.template.getRecordProtection(), maxAge);
+	}
+
 	@Override
 	public void afterSingletonsInstantiated() {
 		ParticipantRegistry participants = ParticipantRegistry.discover(this.beanFactory, this.template,
@@ -173,6 +201,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 				+ "', " + this.template.getRecordProtection().describe());
 		long start = System.nanoTime();
 		checkStore();
+		handOffSpill(this.settings.startupTimeout().minusNanos(System.nanoTime() - start));
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
 		if (participants.isEmpty()) {
 			return;
@@ -182,6 +211,15 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		synchronized (this.lifecycleMonitor) {
 			this.executor = executor;
 			this.scheduler = scheduler;
+			SpillDirectory spill = this.spill;
+			if (spill != null) {
+				// Also takes what another instance on the same directory spills later.
+				Duration interval = this.settings.pollInterval();
+				Duration wait = (interval.compareTo(this.settings.startupTimeout()) < 0) ? interval
+						: this.settings.startupTimeout();
+				this.spillPoll = executor.scheduleWithFixedDelay(() -> handOffSpillAgain(spill, wait),
+						interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+			}
 		}
 		Checkpoints checkpoints = checkpoints(participants);
 		if (checkpoints != null) {
@@ -236,6 +274,54 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			}
 		});
 		preparing.start();
+	}
+
+	/**
+	 * Hands off what the spill directory holds, on a thread of its own, waiting at most
+	 * the time given: a store that does not answer leaves the files for the next poll.
+	 */
+	private void handOffSpill(Duration timeout) {
+		SpillDirectory spill = this.spill;
+		if (spill == null) {
+			return;
+		}
+		Duration wait = timeout.isNegative() ? Duration.ZERO : timeout;
+		CompletableFuture<Integer> handedOff = new CompletableFuture<>();
+		Thread handingOff = this.threads.newThread(() -> {
+			try {
+				handedOff.complete(spill.handOff(this.store, wait));
+			}
+			catch (Throwable ex) {
+				handedOff.completeExceptionally(ex);
+			}
+		});
+		handingOff.start();
+		try {
+			handedOff.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			logger.warn("Could not hand off the records spilled to " + spill.directory() + ": " + ex.getCause()
+					+ ". They are tried again at each handoff.poll-interval.", ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			logger.warn("The records spilled to " + spill.directory() + " were not handed off within "
+					+ "handoff.startup-timeout (" + this.settings.startupTimeout() + "); going on, and trying again "
+					+ "at each handoff.poll-interval.");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void handOffSpillAgain(SpillDirectory spill, Duration wait) {
+		try {
+			spill.handOff(this.store, wait);
+		}
+		catch (RuntimeException ex) {
+			// Thrown out of a scheduled task, it would end the task for good.
+			logger.warn("Could not hand off the records spilled to " + spill.directory() + ": " + ex
+					+ ". They are tried again at the next handoff.poll-interval.", ex);
+		}
 	}
 
 	/**
@@ -329,11 +415,11 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			long start = System.nanoTime();
 			Map<String, String> written = checkpoints.close(budget.dividedBy(4));
 			capture = new StateCapture(this.template, this.store, budget.minusNanos(System.nanoTime() - start),
-					this.threads);
+					this.threads, this.spill);
 			capture.setCheckpoints(checkpoints, written);
 		}
 		else {
-			capture = new StateCapture(this.template, this.store, budget, this.threads);
+			capture = new StateCapture(this.template, this.store, budget, this.threads, this.spill);
 		}
 		capture.handOff(List.copyOf(participants.all()));
 		shutdownExecutor();
@@ -407,6 +493,10 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		ClaimScheduler scheduler;
 		synchronized (this.lifecycleMonitor) {
 			scheduler = this.scheduler;
+			if (this.spillPoll != null) {
+				// Not to hand off, while this instance shuts down, what it spills itself.
+				this.spillPoll.cancel(false);
+			}
 		}
 		if (scheduler != null) {
 			scheduler.close();

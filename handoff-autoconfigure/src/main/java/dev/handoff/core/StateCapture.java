@@ -1,5 +1,6 @@
 package dev.handoff.core;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,6 +34,13 @@ import org.springframework.context.SmartLifecycle;
  * (an {@link OutOfMemoryError} while its state is captured or written) is reported with
  * an ERROR that names its label, and the others are written on their own. One ERROR names
  * every label that was not handed off in time.
+ * <p>
+ * With a {@link SpillDirectory spill directory}, the store gets four fifths of the
+ * timeout and the spill the last fifth ({@link #spillReserve}): every record that is not
+ * known to be stored by then (refused, of unknown outcome, or its write still waiting) is
+ * written to its file there instead, in the protected form it would have been stored in,
+ * and one ERROR names the directory and the files. A record of unknown outcome is spilled
+ * too: handed off again with its original id, it is stored once.
  */
 final class StateCapture {
 
@@ -54,6 +62,17 @@ final class StateCapture {
 	/** The observation of each record's initiate, by record id. */
 	private final Map<String, Initiation> initiations = new ConcurrentHashMap<>();
 
+	/**
+	 * With a spill directory, each captured record (in its protected form) by record id,
+	 * until it is known to be stored.
+	 */
+	private final Map<String, HandoffRecord<byte[]>> unstored = new ConcurrentHashMap<>();
+
+	/** Why each record in {@link #unstored} is not stored, when the store said. */
+	private final Map<String, String> problems = new ConcurrentHashMap<>();
+
+	private final @Nullable SpillDirectory spill;
+
 	private volatile boolean timedOut;
 
 	/**
@@ -63,11 +82,22 @@ final class StateCapture {
 
 	private @Nullable Checkpoints checkpointer;
 
-	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads) {
+	StateCapture(HandoffTemplate template, HandoffStore store, Duration timeout, ThreadFactory threads,
+			@Nullable SpillDirectory spill) {
 		this.template = template;
 		this.store = store;
 		this.timeout = timeout;
 		this.threads = threads;
+		this.spill = spill;
+	}
+
+	/**
+	 * The part of the shutdown timeout kept for writing spill files: a fifth of it.
+	 * @param timeout the shutdown timeout
+	 * @return the part kept for the spill
+	 */
+	static Duration spillReserve(Duration timeout) {
+		return timeout.dividedBy(5);
 	}
 
 	/**
@@ -86,26 +116,98 @@ final class StateCapture {
 	 * @param participants the participants
 	 */
 	void handOff(List<Participant<?>> participants) {
-		long deadline = System.nanoTime() + this.timeout.toNanos();
-		Thread capture = this.threads.newThread(() -> run(participants, deadline));
+		long start = System.nanoTime();
+		long deadline = start + this.timeout.toNanos();
+		Duration writing = (this.spill != null) ? this.timeout.minus(spillReserve(this.timeout)) : this.timeout;
+		long writeDeadline = start + writing.toNanos();
+		Thread capture = this.threads.newThread(() -> run(participants, writeDeadline));
 		capture.start();
 		try {
-			capture.join(this.timeout.toMillis());
+			capture.join(Math.max(1, writing.toMillis()));
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-		if (!capture.isAlive()) {
+		boolean finished = !capture.isAlive();
+		if (!finished) {
+			this.timedOut = true;
+			capture.interrupt();
+		}
+		SpillDirectory spill = this.spill;
+		if (spill != null) {
+			spill(spill, deadline);
+		}
+		if (finished) {
 			failUnsettled(participants, new IllegalStateException("the handoff thread ended early"));
 		}
 		else {
-			this.timedOut = true;
-			capture.interrupt();
 			List<String> missing = unsettled(participants);
-			logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.timeout + "); the state of "
-					+ missing + " was not handed off and is lost (a write still in flight may yet land). Check that "
-					+ "Redis is reachable, or raise handoff.shutdown-timeout together with "
-					+ "spring.lifecycle.timeout-per-shutdown-phase.");
+			if (spill == null || !missing.isEmpty()) {
+				logger.error("Handoff did not finish within handoff.shutdown-timeout (" + this.timeout
+						+ "); the state of " + missing + " was not handed off and is lost (a write still in flight "
+						+ "may yet land). Check that Redis is reachable, or raise handoff.shutdown-timeout together "
+						+ "with spring.lifecycle.timeout-per-shutdown-phase.");
+			}
+		}
+	}
+
+	/**
+	 * Writes every record not known to be stored to the spill directory, on a thread of
+	 * its own, returning by the deadline.
+	 */
+	private void spill(SpillDirectory spill, long deadline) {
+		List<HandoffRecord<byte[]>> records = List.copyOf(this.unstored.values());
+		if (records.isEmpty()) {
+			return;
+		}
+		Map<String, Path> files = new ConcurrentHashMap<>();
+		Map<String, Throwable> failures = new ConcurrentHashMap<>();
+		Thread writer = this.threads.newThread(() -> {
+			for (HandoffRecord<byte[]> record : records) {
+				try {
+					files.put(record.id(), spill.write(record, this.checkpoints.get(record.label())));
+				}
+				catch (Throwable ex) {
+					failures.put(record.id(), ex);
+				}
+			}
+		});
+		writer.start();
+		try {
+			writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		List<String> spilled = new ArrayList<>();
+		for (HandoffRecord<byte[]> record : records) {
+			Path file = files.get(record.id());
+			if (file != null) {
+				settle(record.label(), "spilled");
+				String problem = this.problems.getOrDefault(record.id(), "its write was still waiting for Redis");
+				spilled.add("label '" + record.label() + "' as " + file.getFileName() + " (" + problem + ")");
+				continue;
+			}
+			settle(record.label(), "failed");
+			Throwable failure = failures.get(record.id());
+			logger.error(
+					"Could not hand off the state of label '" + record.label() + "' within "
+							+ "handoff.shutdown-timeout (" + this.timeout + "), nor spill it to " + spill.directory()
+							+ ": "
+							+ ((failure != null) ? failure
+									: "the spill took longer than the time kept for it, " + spillReserve(this.timeout)
+											+ " (the file may yet appear)")
+							+ ". It is lost unless it reached Redis.",
+					failure);
+		}
+		if (!spilled.isEmpty()) {
+			logger.error("Handoff could not store the state of " + spilled.size() + " label(s) in Redis within "
+					+ "handoff.shutdown-timeout (" + this.timeout + ", of which " + spillReserve(this.timeout)
+					+ " is kept for the spill). It is spilled to " + spill.directory() + ": "
+					+ String.join("; ", spilled) + ". The next instance started with handoff.spill.directory="
+					+ spill.directory() + " hands it "
+					+ "off before it claims, under the same record ids, so a record that did reach Redis is stored "
+					+ "once. Check that Redis is reachable.");
 		}
 	}
 
@@ -121,6 +223,9 @@ final class StateCapture {
 				if (captured != null) {
 					Initiation initiation = this.template.startInitiation(captured);
 					this.initiations.put(captured.id(), initiation);
+					if (this.spill != null) {
+						this.unstored.put(captured.id(), initiation.record);
+					}
 					records.add(initiation.record);
 					byRecord.put(captured.id(), participant);
 				}
@@ -155,9 +260,14 @@ final class StateCapture {
 			write(List.of(record), byRecord, deadline);
 		}
 		catch (Throwable ex) {
+			initiation(record).failed(ex);
+			if (this.spill != null) {
+				// Left for the spill, which reports it.
+				this.problems.put(record.id(), describe(ex));
+				return;
+			}
 			Participant<?> participant = participant(byRecord, record);
 			settle(record.label(), "failed");
-			initiation(record).failed(ex);
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
 					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex),
 					ex);
@@ -188,16 +298,14 @@ final class StateCapture {
 				HandoffRecord<byte[]> record = unsettled.get(i);
 				HandoffStore.Initiated result = results.get(i);
 				if (result.isStored()) {
+					this.unstored.remove(record.id());
 					settle(record.label(), "handed off");
 					initiation(record).stored();
 					this.template.getActivity()
 						.sent(record, Instant.now(), Duration.ofNanos(System.nanoTime() - start), result.notDurable());
 					String handedOff = "Handed off the state of label '" + record.label() + "' as record " + record.id()
 							+ " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms";
-					if (result.problem() != null) {
-						logger.error(handedOff + ", but " + result.problem() + ".");
-					}
-					else if (result.notDurable() != null) {
+					if (result.notDurable() != null) {
 						logger.warn(handedOff + ", but it is not durable: " + result.notDurable() + " (handoff"
 								+ ".durability). It waits in Redis, and is lost if the primary fails before a "
 								+ "replica or its disk has it.");
@@ -206,8 +314,20 @@ final class StateCapture {
 						logger.info(handedOff);
 					}
 				}
+				else if (HandoffStore.LAPSED_CHECKPOINT.equals(result.problem())) {
+					this.unstored.remove(record.id());
+					settle(record.label(), "dead-lettered");
+					initiation(record).failed(new HandoffException(HandoffTemplate.notStored(record, result)));
+					logger.error(HandoffTemplate.notStored(record, result) + " Requeue it through the handoff "
+							+ "endpoint once you have checked that merging it again is safe.");
+				}
 				else if (result.retryable() && remaining(deadline).compareTo(RETRY_PAUSE.multipliedBy(2)) > 0) {
 					again.add(record);
+				}
+				else if (this.spill != null) {
+					// Left for the spill, which reports it.
+					this.problems.put(record.id(), HandoffTemplate.notStored(record, result));
+					initiation(record).failed(new HandoffException(HandoffTemplate.notStored(record, result)));
 				}
 				else {
 					settle(record.label(), "failed");

@@ -449,16 +449,19 @@ public final class InMemoryHandoffStore implements HandoffStore {
 		boolean replaceCheckpoint(Checkpoint checkpoint, Instant now) {
 			String claimId = checkpointId(checkpoint.instance());
 			boolean had = removeCheckpoint(claimId);
-			boolean held = checkpoint.previous() == null || had;
-			HandoffRecord<byte[]> record = checkpoint.record();
-			if (record == null) {
-				return held;
+			if (checkpoint.previous() != null && !had) {
+				// Lapsed and claimed: what this instance holds now includes state another
+				// instance merged, and it is not written again.
+				return false;
 			}
-			Stored stored = new Stored(record.withData(record.data().clone()), now);
-			stored.owner = claimId;
-			this.inFlight.put(record.id(), stored);
-			this.leases.put(claimId, now.plus(checkpoint.lease()));
-			return held;
+			HandoffRecord<byte[]> record = checkpoint.record();
+			if (record != null) {
+				Stored stored = new Stored(record.withData(record.data().clone()), now);
+				stored.owner = claimId;
+				this.inFlight.put(record.id(), stored);
+				this.leases.put(claimId, now.plus(checkpoint.lease()));
+			}
+			return true;
 		}
 
 		/** Removes an instance's checkpoint, and says whether there was one. */
@@ -473,9 +476,16 @@ public final class InMemoryHandoffStore implements HandoffStore {
 			if (isKnown(id)) {
 				return Initiated.stored(id);
 			}
-			boolean lapsed = !removeCheckpoint(claimId) && this.pending.remove(checkpoint) == null;
+			if (!removeCheckpoint(claimId) && this.pending.remove(checkpoint) == null) {
+				this.dead.put(id,
+						new Dead(record,
+								"superseded: checkpoint " + checkpoint + " of the same instance "
+										+ "lapsed and was claimed, so part of this state was merged already",
+								now.plus(InMemoryHandoffStore.this.policy.deadLetterTtl())));
+				return new Initiated(id, Outcome.NOT_STORED, LAPSED_CHECKPOINT, false, null);
+			}
 			add(record, now);
-			return lapsed ? new Initiated(id, Outcome.STORED, LAPSED_CHECKPOINT, false, null) : Initiated.stored(id);
+			return Initiated.stored(id);
 		}
 
 		private void remove(Stored stored) {

@@ -215,8 +215,10 @@ import org.springframework.util.ClassUtils;
  * (a first taker's ttl), without counting a delivery, and takes it. With checkpoints on,
  * {@code acknowledge.lua} also writes the acknowledging instance's checkpoint of the
  * merge, and the final handoff's {@code initiate.lua} removes the instance's checkpoint
- * of the label, each in the same script; {@code checkpoints.lua} holds the function the
- * three scripts share, which {@link Script} puts before each of them.</li>
+ * of the label, each in the same script (a final record whose checkpoint lapsed and was
+ * claimed goes to {@code dead} instead, since part of it was merged already);
+ * {@code checkpoints.lua} holds the function the three scripts share, which
+ * {@link Script} puts before each of them.</li>
  * <li><b>acknowledge</b>: {@code EVALSHA acknowledge.lua}. Removes the records the claim
  * still owns, remembers their ids and the acknowledging claim in {@code acked} and
  * {@code acked-by}, and answers per record whether this claim, another claim or nobody
@@ -434,7 +436,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			String id = records.get(i).id();
 			Reply reply = replies.get(i);
 			if (reply instanceof Reply.Value value && value.value() instanceof Number code && code.intValue() == 2) {
-				results.add(new Initiated(id, Outcome.STORED, LAPSED_CHECKPOINT, false, null));
+				results.add(new Initiated(id, Outcome.NOT_STORED, LAPSED_CHECKPOINT, false, null));
 			}
 			else if (reply instanceof Reply.Value) {
 				results.add((shortfall != null) ? Initiated.storedNotDurable(id, shortfall) : Initiated.stored(id));

@@ -4,10 +4,14 @@
 -- claim takes it; once it lapses, a claim gives the record back like any lapsed claim's, and it is delivered.
 
 -- Replaces (or, with record id '', removes) an instance's checkpoint of a label. Returns true when the instance had
--- no checkpoint ('previous' is '') or its checkpoint was still its own, false when it had lapsed and a claim took it
--- (that claim deleted the hash).
+-- no checkpoint ('previous' is '') or its checkpoint was still its own; false, writing nothing, when it had lapsed
+-- and a claim took it (that claim deleted the hash).
 local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, recordId, envelope, previous)
   local held = previous == '' or redis.call('EXISTS', hash) == 1
+  if not held then
+    -- What this instance holds now includes state another instance merged: it is not written again.
+    return false
+  end
   for _, old in ipairs(redis.call('HKEYS', hash)) do
     redis.call('HDEL', owner, old)
   end

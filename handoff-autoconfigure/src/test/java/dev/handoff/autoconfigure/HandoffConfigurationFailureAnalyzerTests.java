@@ -1,10 +1,15 @@
 package dev.handoff.autoconfigure;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import dev.handoff.HandoffConfigurationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.BeanCreationException;
 import org.springframework.boot.SpringApplication;
@@ -61,6 +66,27 @@ class HandoffConfigurationFailureAnalyzerTests {
 		assertThatException().isThrownBy(() -> application.run("--handoff.max-deliveries=0"));
 		assertThat(output).contains("APPLICATION FAILED TO START")
 			.containsPattern("Description:\\s+handoff.max-deliveries is 0.\\s+Action:\\s+Set it to at least 1");
+	}
+
+	@Test
+	void spillDirectoryThatIsNotADirectoryFailsStartupWithWhatToChange(@TempDir Path temporary, CapturedOutput output)
+			throws IOException {
+		Path file = Files.writeString(temporary.resolve("not-a-directory"), "");
+		SpringApplication application = new SpringApplication(MisconfiguredApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		assertThatException().isThrownBy(() -> application.run("--handoff.spill.directory=" + file));
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.containsPattern("Description:\\s+handoff.spill.directory '" + file + "' is not a directory.\\s+"
+					+ "Action:\\s+Set handoff.spill.directory to a directory this application may write");
+	}
+
+	@Test
+	void spillDirectoryIsCreatedOwnerOnlyAtStartup(@TempDir Path temporary) throws IOException {
+		Path directory = temporary.resolve("spill");
+		SpringApplication application = new SpringApplication(MisconfiguredApplication.class);
+		application.setWebApplicationType(WebApplicationType.NONE);
+		application.run("--handoff.spill.directory=" + directory).close();
+		assertThat(Files.getPosixFilePermissions(directory)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
 	}
 
 	@Configuration(proxyBeanMethods = false)

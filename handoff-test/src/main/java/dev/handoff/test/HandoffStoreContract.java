@@ -964,24 +964,30 @@ public abstract class HandoffStoreContract {
 	}
 
 	@Test
-	public void handOffAfterTheCheckpointLapsedAndWasClaimedIsStoredAndSaysSo() {
+	public void handOffAfterTheCheckpointLapsedAndWasClaimedIsDeadLetteredAndNoCheckpointIsWrittenAgain() {
 		HandoffStore store = createStore(policy(SHORT_LEASE, 3));
 		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
 		HandoffRecord<byte[]> checkpoint = checkpoint("counters");
 		store.checkpoint(List.of(checkpointOf(checkpoint, null, SHORT_LEASE)));
 		elapse(LAPSE);
-		assertThat(ids(store.claim("counters", "taker"))).containsExactly(checkpoint.id());
+		HandoffClaim claim = store.claim("counters", "taker");
+		assertThat(ids(claim)).containsExactly(checkpoint.id());
+		assertThat(store.checkpoint(List.of(checkpointOf(checkpoint("counters"), checkpoint.id(), SHORT_LEASE))))
+			.singleElement()
+			.satisfies((result) -> assertThat(result.lapsed()).isTrue());
 		HandoffRecord<byte[]> last = record("counters");
 		assertThat(
 				store.handOff(List.of(last), "instance-a", Map.of("counters", checkpoint.id()), Duration.ofSeconds(10)))
 			.singleElement()
 			.satisfies((result) -> {
-				assertThat(result.isStored()).isTrue();
+				assertThat(result.outcome()).isEqualTo(Outcome.NOT_STORED);
+				assertThat(result.retryable()).isFalse();
 				assertThat(result.problem()).isEqualTo(HandoffStore.LAPSED_CHECKPOINT);
 			});
-		assertThat(store.checkpoint(List.of(checkpointOf(checkpoint("counters"), checkpoint.id(), SHORT_LEASE))))
-			.singleElement()
-			.satisfies((result) -> assertThat(result.lapsed()).isTrue());
+		assertThat(deadLetters("counters")).containsOnlyKeys(last.id());
+		assertThat(store.acknowledge(claim, List.of(checkpoint.id()))).isOne();
+		elapse(LAPSE);
+		assertThat(store.claim("counters", "taker").isEmpty()).isTrue();
 	}
 
 	@Test
