@@ -1,8 +1,11 @@
 package dev.handoff.benchmarks;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -82,7 +85,7 @@ public final class Benchmarks {
 		// Logback would pick first.
 		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
 		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9));
+		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
 		boolean jedis = true;
 		double scale = 1;
 		boolean quick = false;
@@ -116,7 +119,7 @@ public final class Benchmarks {
 				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
 						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
 						+ "  --quick         about a fifth of the rounds\n"
-						+ "  --figures=      only these figures (1-9)\n" + "  --no-jedis      skip the Jedis rows\n"
+						+ "  --figures=      only these figures (1-10)\n" + "  --no-jedis      skip the Jedis rows\n"
 						+ "  --no-breakdown  skip the notes on where the time goes\n"
 						+ "  --scale=F       F times the default rounds\n"
 						+ "  --profile=N     instead of the table: where Handoff's time goes in figure N, from JFR");
@@ -265,6 +268,9 @@ public final class Benchmarks {
 		}
 		if (this.figures.contains(5)) {
 			restore(port, raw, engine, payload, store, app.connectionFactory());
+		}
+		if (this.figures.contains(10)) {
+			checkpoints(port, raw, store, payload);
 		}
 		if (this.figures.contains(6)) {
 			progress("figure 6: initiate -> receiveHandoff p50");
@@ -446,6 +452,71 @@ public final class Benchmarks {
 		}
 	}
 
+	/**
+	 * Figure 10: one checkpoint of {@link #PARTICIPANTS} labels, as the checkpoints of an
+	 * interval are written, against as many raw initiates in one pipeline; and its round
+	 * trips.
+	 */
+	private void checkpoints(int port, RawLettuce raw, HandoffStore store, byte[] payload) throws Exception {
+		progress("figure 10: checkpoint of " + PARTICIPANTS + " labels");
+		Map<String, String> previous = new HashMap<>();
+		Interleaved.Result result = Interleaved.latency(plan(10, 60, 5),
+				() -> checkpointAll(store, "f10", payload, previous),
+				() -> EngineFigures.rawShutdown(raw, PARTICIPANTS, payload), null);
+		String figure = "10. checkpoint, " + PARTICIPANTS + " labels (Lettuce)";
+		this.report.latency(figure, result);
+		this.report.note(figure + ": Handoff is HandoffStore.checkpoint() of " + PARTICIPANTS + " labels, each "
+				+ "replacing this instance's previous checkpoint of its label (checkpoint.lua), as every "
+				+ "handoff.checkpoint.interval writes them; raw is " + PARTICIPANTS + " pipelined EVALSHAs of the raw "
+				+ "initiate");
+		raw.sync().flushall();
+		try (CountingProxy proxy = CountingProxy.start(port, this::scriptName, true);
+				BootApp proxied = BootApp.builder(proxy.port()).namespace("f10c").start()) {
+			HandoffStore counted = proxied.store();
+			Map<String, String> counting = new HashMap<>();
+			checkpointAll(counted, "f10c", payload, counting);
+			List<Integer> counts = new ArrayList<>();
+			List<CountingProxy.Burst> bursts = new ArrayList<>();
+			for (int i = 0; i < countingSamples(); i++) {
+				proxy.reset();
+				checkpointAll(counted, "f10c", payload, counting);
+				bursts.clear();
+				bursts.addAll(proxy.bursts());
+				counts.add(bursts.size());
+			}
+			String rtFigure = "10b. checkpoint round trips, " + PARTICIPANTS + " labels (Lettuce)";
+			this.report.roundTrips(rtFigure, median(counts), 1, 1, 1);
+			this.report.note(rtFigure + ": per sample " + counts + "; the last:\n"
+					+ CountingProxy.describe(bursts).stripTrailing());
+		}
+		raw.sync().flushall();
+	}
+
+	private static long checkpointAll(HandoffStore store, String instance, byte[] payload,
+			Map<String, String> previous) {
+		List<HandoffStore.Checkpoint> checkpoints = new ArrayList<>(PARTICIPANTS);
+		List<String> ids = new ArrayList<>(PARTICIPANTS);
+		for (int i = 0; i < PARTICIPANTS; i++) {
+			String label = BootApp.label(i);
+			HandoffRecord<byte[]> record = new HandoffRecord<>(StoreFigures.nextId(), label, 1, payload, instance,
+					Instant.now());
+			ids.add(record.id());
+			checkpoints
+				.add(new HandoffStore.Checkpoint(instance, label, record, previous.get(label), Duration.ofMinutes(1)));
+		}
+		long start = System.nanoTime();
+		List<HandoffStore.Checkpointed> results = store.checkpoint(checkpoints);
+		long elapsed = System.nanoTime() - start;
+		for (int i = 0; i < PARTICIPANTS; i++) {
+			HandoffStore.Checkpointed written = results.get(i);
+			if (!written.written() || written.lapsed()) {
+				throw new IllegalStateException("Checkpoint of " + written.label() + " not written: " + written);
+			}
+			previous.put(written.label(), ids.get(i));
+		}
+		return elapsed;
+	}
+
 	private void restore(int port, RawLettuce raw, EngineFigures engine, byte[] payload, HandoffStore store,
 			RedisConnectionFactory seedFactory) throws Exception {
 		progress("figure 5: startup restore of " + PARTICIPANTS + " labels");
@@ -580,17 +651,34 @@ public final class Benchmarks {
 		return payload;
 	}
 
+	/**
+	 * Names the store's scripts by the SHA-1 that {@code EVALSHA} sends: as the store's
+	 * {@code Script} loads them, those that share {@code checkpoints.lua} with it in
+	 * front.
+	 */
 	private void loadScriptNames() {
-		for (String name : List.of("initiate", "claim", "acknowledge", "dead-letter", "locate", "release", "renew",
-				"inspect", "list", "requeue", "delete-dead-letter")) {
-			try (InputStream in = HandoffStore.class.getResourceAsStream("/dev/handoff/redis/" + name + ".lua")) {
-				if (in != null) {
-					this.scripts.put(CountingProxy.sha1Hex(in.readAllBytes()), name + ".lua");
-				}
+		Set<String> shared = Set.of("initiate", "acknowledge", "checkpoint");
+		for (String name : List.of("initiate", "claim", "acknowledge", "checkpoint", "dead-letter", "locate", "release",
+				"renew", "inspect", "list", "requeue", "delete-dead-letter")) {
+			ByteArrayOutputStream body = new ByteArrayOutputStream();
+			if (shared.contains(name)) {
+				body.writeBytes(script("checkpoints"));
+				body.write('\n');
 			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
+			body.writeBytes(script(name));
+			this.scripts.put(CountingProxy.sha1Hex(body.toByteArray()), name + ".lua");
+		}
+	}
+
+	private static byte[] script(String name) {
+		try (InputStream in = HandoffStore.class.getResourceAsStream("/dev/handoff/redis/" + name + ".lua")) {
+			if (in == null) {
+				throw new IllegalStateException("No script " + name + ".lua on the classpath");
 			}
+			return in.readAllBytes();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 	}
 
