@@ -1,6 +1,10 @@
 package dev.handoff.core;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The engine tests against the in-memory store, shared by the contexts of one test as a
@@ -72,6 +77,67 @@ class InMemoryHandoffEngineTests extends AbstractHandoffEngineTests {
 			.withBean(Counters.class, Counters::new)
 			.run((context) -> assertThat(context.getBean(Counters.class).received).singleElement()
 				.satisfies((record) -> assertThat(record.data()).isEqualTo(STATE)));
+	}
+
+	@Test
+	void checkpointThatLapsedAndWasClaimedWhileTheInstanceRanIsNeverWrittenAgainAndItsFinalHandoffIsDeadLettered(
+			CapturedOutput output) {
+		MutableClock clock = new MutableClock();
+		InMemoryHandoffStore memory = new InMemoryHandoffStore(
+				new HandoffStore.Policy(Duration.ofDays(1), Duration.ofSeconds(30), 5, Duration.ofDays(1)), clock);
+		// A heartbeat every 10 minutes of real time: none runs during the test, so the
+		// checkpoint lapses when the store's clock jumps past its lease.
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(HandoffAutoConfiguration.class))
+			.withBean(HandoffStore.class, () -> memory)
+			.withPropertyValues("handoff.namespace=" + this.namespace, "handoff.instance-id=paused",
+					"handoff.checkpoint.interval=50ms", "handoff.checkpoint.lease=30m")
+			.withBean(Counters.class, () -> new Counters(STATE))
+			.run((context) -> {
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> memory.inspect(List.of("counters")).get("counters").inFlight() == 1);
+				clock.advance(Duration.ofHours(1));
+				HandoffClaim taken = memory.claim("counters", "other");
+				assertThat(taken.deliveries()).singleElement()
+					.satisfies((delivery) -> assertThat(delivery.record().isCheckpoint()).isTrue());
+				memory.acknowledge(taken, List.of(taken.deliveries().get(0).record().id()));
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> output.toString().contains("The checkpoint of label 'counters' lapsed"));
+				// No checkpoint of it is written again.
+				Thread.sleep(300);
+				assertThat(memory.inspect(List.of("counters")).get("counters").inFlight()).isZero();
+			});
+		assertThat(output)
+			.contains("writes no more checkpoints of it, and its final handoff of it goes to the dead " + "letters")
+			.contains(HandoffStore.LAPSED_CHECKPOINT);
+		assertThat(memory.deadLetters("counters").values()).singleElement()
+			.satisfies((reason) -> assertThat(reason).startsWith("superseded: checkpoint"));
+		assertThat(memory.claim("counters", "next").isEmpty()).isTrue();
+	}
+
+	/** A clock that tests move forward. */
+	static final class MutableClock extends Clock {
+
+		private volatile Instant now = Instant.parse("2026-03-01T10:00:00Z");
+
+		void advance(Duration duration) {
+			this.now = this.now.plus(duration);
+		}
+
+		@Override
+		public ZoneId getZone() {
+			return ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public Instant instant() {
+			return this.now;
+		}
+
 	}
 
 	@Override
