@@ -85,7 +85,7 @@ public final class Benchmarks {
 		// Logback would pick first.
 		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
 		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
 		boolean jedis = true;
 		double scale = 1;
 		boolean quick = false;
@@ -119,7 +119,7 @@ public final class Benchmarks {
 				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
 						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
 						+ "  --quick         about a fifth of the rounds\n"
-						+ "  --figures=      only these figures (1-10)\n" + "  --no-jedis      skip the Jedis rows\n"
+						+ "  --figures=      only these figures (1-11)\n" + "  --no-jedis      skip the Jedis rows\n"
 						+ "  --no-breakdown  skip the notes on where the time goes\n"
 						+ "  --scale=F       F times the default rounds\n"
 						+ "  --profile=N     instead of the table: where Handoff's time goes in figure N, from JFR");
@@ -312,6 +312,26 @@ public final class Benchmarks {
 		if (this.figures.contains(9)) {
 			receive(raw, app, store, false);
 		}
+		if (this.figures.contains(11)) {
+			compression(raw);
+		}
+	}
+
+	/** Figure 11: what compressing a large map would cost and save. */
+	private void compression(RawLettuce raw) throws Exception {
+		String figure = "11. deflate a " + ReadFigures.MAP_ENTRIES / 1000 + "k-entry map before Redis (Lettuce)";
+		progress("figure " + figure);
+		byte[] json = ReadFigures.json(ReadFigures.map(ReadFigures.MAP_ENTRIES));
+		int compressedSize = CompressionFigure.deflate(json).length;
+		Interleaved.Result result = Interleaved.latency(plan(2, 12, 2), () -> CompressionFigure.compressed(raw, json),
+				() -> CompressionFigure.plain(raw, json), System::gc);
+		this.report.latency(figure, result);
+		raw.sync().flushall();
+		this.report.note(figure
+				+ String.format(Locale.ROOT, ": %.1f MB of JSON, %.1f MB deflated (level 1, %.0f %%)",
+						json.length / 1e6, compressedSize / 1e6, 100.0 * compressedSize / json.length)
+				+ "; the compressed side deflates, SETs, GETs, inflates and parses; the raw side SETs, GETs and parses "
+				+ "the JSON as it is, on one loopback connection; a ratio above 1 means compression does not pay here");
 	}
 
 	/** Figures 8 and 9: receiving large state of either shape, read into its type. */
