@@ -201,7 +201,11 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 				+ "', " + this.template.getRecordProtection().describe());
 		long start = System.nanoTime();
 		checkStore();
-		handOffSpill(this.settings.startupTimeout().minusNanos(System.nanoTime() - start));
+		SpillDirectory spill = this.spill;
+		if (spill != null) {
+			spill.handOffAtStartup(this.store, this.threads,
+					this.settings.startupTimeout().minusNanos(System.nanoTime() - start));
+		}
 		Duration remaining = this.settings.startupTimeout().minusNanos(System.nanoTime() - start);
 		if (participants.isEmpty()) {
 			return;
@@ -211,14 +215,10 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		synchronized (this.lifecycleMonitor) {
 			this.executor = executor;
 			this.scheduler = scheduler;
-			SpillDirectory spill = this.spill;
 			if (spill != null) {
 				// Also takes what another instance on the same directory spills later.
-				Duration interval = this.settings.pollInterval();
-				Duration wait = (interval.compareTo(this.settings.startupTimeout()) < 0) ? interval
-						: this.settings.startupTimeout();
-				this.spillPoll = executor.scheduleWithFixedDelay(() -> handOffSpillAgain(spill, wait),
-						interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+				this.spillPoll = spill.poll(executor, this.store, this.settings.pollInterval(),
+						this.settings.startupTimeout());
 			}
 		}
 		Checkpoints checkpoints = checkpoints(participants);
@@ -274,54 +274,6 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 			}
 		});
 		preparing.start();
-	}
-
-	/**
-	 * Hands off what the spill directory holds, on a thread of its own, waiting at most
-	 * the time given: a store that does not answer leaves the files for the next poll.
-	 */
-	private void handOffSpill(Duration timeout) {
-		SpillDirectory spill = this.spill;
-		if (spill == null) {
-			return;
-		}
-		Duration wait = timeout.isNegative() ? Duration.ZERO : timeout;
-		CompletableFuture<Integer> handedOff = new CompletableFuture<>();
-		Thread handingOff = this.threads.newThread(() -> {
-			try {
-				handedOff.complete(spill.handOff(this.store, wait));
-			}
-			catch (Throwable ex) {
-				handedOff.completeExceptionally(ex);
-			}
-		});
-		handingOff.start();
-		try {
-			handedOff.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			logger.warn("Could not hand off the records spilled to " + spill.directory() + ": " + ex.getCause()
-					+ ". They are tried again at each handoff.poll-interval.", ex.getCause());
-		}
-		catch (TimeoutException ex) {
-			logger.warn("The records spilled to " + spill.directory() + " were not handed off within "
-					+ "handoff.startup-timeout (" + this.settings.startupTimeout() + "); going on, and trying again "
-					+ "at each handoff.poll-interval.");
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private void handOffSpillAgain(SpillDirectory spill, Duration wait) {
-		try {
-			spill.handOff(this.store, wait);
-		}
-		catch (RuntimeException ex) {
-			// Thrown out of a scheduled task, it would end the task for good.
-			logger.warn("Could not hand off the records spilled to " + spill.directory() + ": " + ex
-					+ ". They are tried again at the next handoff.poll-interval.", ex);
-		}
 	}
 
 	/**

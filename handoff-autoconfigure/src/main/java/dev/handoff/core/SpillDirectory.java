@@ -27,6 +27,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.handoff.HandoffConfigurationException;
@@ -264,6 +271,68 @@ final class SpillDirectory {
 		finally {
 			this.handingOff.unlock();
 		}
+	}
+
+	/**
+	 * Hands off what the directory holds at startup, on a thread of its own, waiting at
+	 * most the time given: a store that does not answer leaves the files for the next
+	 * poll.
+	 * @param store the store
+	 * @param threads where the thread comes from
+	 * @param timeout how long startup may wait
+	 */
+	void handOffAtStartup(HandoffStore store, ThreadFactory threads, Duration timeout) {
+		Duration wait = timeout.isNegative() ? Duration.ZERO : timeout;
+		CompletableFuture<Integer> handedOff = new CompletableFuture<>();
+		Thread handingOff = threads.newThread(() -> {
+			try {
+				handedOff.complete(handOff(store, wait));
+			}
+			catch (Throwable ex) {
+				handedOff.completeExceptionally(ex);
+			}
+		});
+		handingOff.start();
+		try {
+			handedOff.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			logger.warn("Could not hand off the records spilled to " + this.directory + ": " + ex.getCause()
+					+ ". They are tried again at each handoff.poll-interval.", ex.getCause());
+		}
+		catch (TimeoutException ex) {
+			logger.warn("The records spilled to " + this.directory + " were not handed off within "
+					+ "handoff.startup-timeout (" + timeout + "); going on, and trying again at each "
+					+ "handoff.poll-interval.");
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Hands off what the directory holds at each interval, which also takes what another
+	 * instance on the same directory spills later.
+	 * @param executor where it runs
+	 * @param store the store
+	 * @param interval how often
+	 * @param longest the longest one pass waits for the store (it waits at most the
+	 * interval)
+	 * @return the scheduled task, to cancel at shutdown
+	 */
+	ScheduledFuture<?> poll(ScheduledExecutorService executor, HandoffStore store, Duration interval,
+			Duration longest) {
+		Duration wait = (interval.compareTo(longest) < 0) ? interval : longest;
+		return executor.scheduleWithFixedDelay(() -> {
+			try {
+				handOff(store, wait);
+			}
+			catch (RuntimeException ex) {
+				// Thrown out of a scheduled task, it would end the task for good.
+				logger.warn("Could not hand off the records spilled to " + this.directory + ": " + ex
+						+ ". They are tried again at the next handoff.poll-interval.", ex);
+			}
+		}, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
 	/**
