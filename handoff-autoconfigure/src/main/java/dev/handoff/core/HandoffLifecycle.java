@@ -362,8 +362,7 @@ public final class HandoffLifecycle implements SmartLifecycle, SmartInitializing
 		StateCapture capture;
 		Checkpoints checkpoints = this.checkpoints;
 		if (checkpoints != null) {
-			// A checkpoint being written lands before the final handoff, which replaces
-			// it.
+			// A checkpoint being written lands before the final handoff replaces it.
 			long start = System.nanoTime();
 			Map<String, String> written = checkpoints.close(budget.dividedBy(4));
 			capture = new StateCapture(this.template, this.store, budget.minusNanos(System.nanoTime() - start),

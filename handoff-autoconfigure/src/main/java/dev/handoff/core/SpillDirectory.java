@@ -256,8 +256,8 @@ final class SpillDirectory {
 					delete(file.file());
 				}
 				else {
-					// Refused too (Redis out of memory, say): kept, as Redis may take it
-					// later.
+					// Refused (Redis out of memory, say): kept, as Redis may
+					// take it later.
 					waiting.put(file.file(), String.valueOf(result.problem()));
 				}
 			}

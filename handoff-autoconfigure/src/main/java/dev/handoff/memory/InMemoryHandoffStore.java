@@ -371,9 +371,7 @@ public final class InMemoryHandoffStore implements HandoffStore {
 				boolean checkpoint = stored.owner != null && stored.owner.startsWith(CHECKPOINT_PREFIX);
 				stored.owner = null;
 				if (checkpoint) {
-					// Its instance died without shutdown: it waits for a first taker,
-					// within the
-					// ttl.
+					// Its instance died without shutdown: it waits for a first taker.
 					this.pending.put(stored.record.id(), new Stored(stored.record, now.plus(policy.ttl())));
 				}
 				else if (stored.attempts >= policy.maxDeliveries()) {

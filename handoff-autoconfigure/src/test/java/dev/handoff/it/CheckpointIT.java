@@ -50,9 +50,9 @@ class CheckpointIT {
 		AppProcess beside = start("beside", POLL);
 		beside.awaitReady();
 		Map<String, Long> checkpointed = old.mutate(40);
-		// Three intervals: the checkpoint holds the 40 increments, and the instance
-		// beside
-		// it claims every second without getting it.
+		// Three intervals: the checkpoint holds the 40 increments,
+		// and the instance beside it claims every second without
+		// getting it.
 		Thread.sleep(6_000);
 		assertThat(beside.counters()).isEmpty();
 		assertThat(beside.received("counters")).isFalse();
