@@ -71,7 +71,7 @@ class CheckpointIT {
 			.contains("is the checkpoint that old took at")
 			.contains("ended without handing off"));
 		// Nothing more arrives: the checkpoint was delivered once.
-		Thread.sleep(4_000);
+		Thread.sleep(2_500);
 		assertThat(beside.counters()).isEqualTo(received);
 	}
 
@@ -81,7 +81,7 @@ class CheckpointIT {
 		AppProcess old = start("old", "--handoff.checkpoint.interval=1s", LEASE);
 		old.awaitReady();
 		old.mutate(20);
-		Thread.sleep(2_500);
+		Thread.sleep(1_500);
 		for (int i = 0; i < 5; i++) {
 			assertThat(old.post("/increment?key=client-" + i % 4).statusCode()).isEqualTo(200);
 		}
@@ -92,9 +92,9 @@ class CheckpointIT {
 		// acknowledgement holds what it merged.
 		AppProcess taker = start("taker", "--handoff.checkpoint.interval=10m", LEASE, POLL);
 		assertThat(AppProcess.countersIn(taker.awaitReady())).isEqualTo(last);
-		// Past the old instance's heartbeat lease, and a few polls: no checkpoint of it
-		// follows the final state.
-		Thread.sleep(4_500);
+		// The old instance stopped longer ago than its heartbeat lease, before this one
+		// started; two polls more, and no checkpoint of it has followed the final state.
+		Thread.sleep(2_500);
 		assertThat(taker.counters()).isEqualTo(last);
 		taker.kill();
 		assertThat(taker.awaitExit(EXIT)).isEqualTo(137);
