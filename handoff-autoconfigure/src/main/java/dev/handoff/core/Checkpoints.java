@@ -10,6 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
@@ -36,9 +37,9 @@ import org.jspecify.annotations.Nullable;
  * ({@link HandoffStore#handOff}), and the checkpoints of labels with nothing to hand off
  * are removed.</li>
  * </ul>
- * Checkpoints and merges take turns ({@link #turn}), so that a checkpoint captured before
- * a merge never replaces one written after it; neither runs while the final capture holds
- * a participant.
+ * Checkpoints and merges take turns ({@link #inTurn}), so that a checkpoint captured
+ * before a merge never replaces one written after it; neither runs while the final
+ * capture holds a participant.
  * <p>
  * A checkpoint whose heartbeat lapsed while this instance ran (a long pause, or Redis out
  * of reach) and that another instance claimed has left part of this instance's state with
@@ -60,7 +61,7 @@ final class Checkpoints {
 	private final Duration lease;
 
 	/** Held while checkpoints are captured and written, and while records are merged. */
-	final ReentrantLock turn = new ReentrantLock();
+	private final ReentrantLock turn = new ReentrantLock();
 
 	/**
 	 * Label → the id of this instance's last checkpoint of it that the store confirmed.
@@ -100,6 +101,22 @@ final class Checkpoints {
 		}
 		catch (RejectedExecutionException ex) {
 			// Shutting down.
+		}
+	}
+
+	/**
+	 * Runs work that merges records, in turns with the checkpoints.
+	 * @param work the work
+	 * @param <T> what it returns
+	 * @return what it returned
+	 */
+	<T> T inTurn(Supplier<T> work) {
+		this.turn.lock();
+		try {
+			return work.get();
+		}
+		finally {
+			this.turn.unlock();
 		}
 	}
 

@@ -217,16 +217,8 @@ final class ClaimScheduler {
 		}
 		Duration took = Duration.ofNanos(System.nanoTime() - start);
 		Checkpoints checkpoints = this.checkpoints;
-		if (checkpoints == null) {
-			return deliver(receivers, claims, took);
-		}
-		checkpoints.turn.lock();
-		try {
-			return deliver(receivers, claims, took);
-		}
-		finally {
-			checkpoints.turn.unlock();
-		}
+		return (checkpoints != null) ? checkpoints.inTurn(() -> deliver(receivers, claims, took))
+				: deliver(receivers, claims, took);
 	}
 
 	private List<String> deliver(List<Receiver<?>> receivers, HandoffStore.Claims claims, Duration took) {

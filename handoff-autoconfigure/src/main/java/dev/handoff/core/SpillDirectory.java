@@ -283,16 +283,8 @@ final class SpillDirectory {
 	 */
 	void handOffAtStartup(HandoffStore store, ThreadFactory threads, Duration timeout) {
 		Duration wait = timeout.isNegative() ? Duration.ZERO : timeout;
-		CompletableFuture<Integer> handedOff = new CompletableFuture<>();
-		Thread handingOff = threads.newThread(() -> {
-			try {
-				handedOff.complete(handOff(store, wait));
-			}
-			catch (Throwable ex) {
-				handedOff.completeExceptionally(ex);
-			}
-		});
-		handingOff.start();
+		CompletableFuture<Integer> handedOff = CompletableFuture.supplyAsync(() -> handOff(store, wait),
+				(task) -> threads.newThread(task).start());
 		try {
 			handedOff.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
 		}
@@ -427,16 +419,15 @@ final class SpillDirectory {
 			logger.warn("Could not read the spill file " + file + ": " + describe(ex) + "; it is tried again later");
 			return null;
 		}
-		HandoffRecord<byte[]> record;
-		String checkpoint;
+		Decoded decoded;
 		try {
-			record = decode(content);
-			checkpoint = checkpointOf(content);
+			decoded = decode(content);
 		}
 		catch (HandoffException ex) {
 			reject(file, ex.getMessage() + "; it is damaged, or was not written by Handoff", "");
 			return null;
 		}
+		HandoffRecord<byte[]> record = decoded.record();
 		Instant now = this.clock.instant();
 		if (Duration.between(record.createdAt(), now).compareTo(this.maxAge) > 0) {
 			reject(file,
@@ -461,7 +452,7 @@ final class SpillDirectory {
 			reject(file, "its record " + record.id() + " of label '" + record.label() + "' does not verify: " + ex, "");
 			return null;
 		}
-		return new Spilled(file, record, checkpoint);
+		return new Spilled(file, record, decoded.checkpoint());
 	}
 
 	private void reject(Path file, String why, String action) {
@@ -549,37 +540,12 @@ final class SpillDirectory {
 	}
 
 	/**
-	 * Reads the id of the checkpoint a spill file's record replaces, from a file that
-	 * {@link #decode} read.
-	 * @param content the file's bytes
-	 * @return the checkpoint id, or null when the record replaces none
-	 */
-	static @Nullable String checkpointOf(byte[] content) {
-		int newline = MAGIC.length;
-		while (content[newline] != '\n') {
-			newline++;
-		}
-		try (JsonParser parser = mapper.createParser(content, MAGIC.length, newline - MAGIC.length)) {
-			parser.nextToken();
-			String name;
-			while ((name = parser.nextName()) != null) {
-				JsonToken value = parser.nextToken();
-				if ("checkpoint".equals(name) && value == JsonToken.VALUE_STRING) {
-					return parser.getString();
-				}
-				parser.skipChildren();
-			}
-		}
-		return null;
-	}
-
-	/**
 	 * Reads a spill file's record, after checking its digest.
 	 * @param content the file's bytes
-	 * @return the record in its protected form
+	 * @return the record in its protected form, and the checkpoint it replaces
 	 * @throws HandoffException when it is not a whole spill file of this format
 	 */
-	static HandoffRecord<byte[]> decode(byte[] content) {
+	static Decoded decode(byte[] content) {
 		if (content.length < MAGIC.length + DIGEST_BYTES
 				|| !Arrays.equals(content, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
 			throw new HandoffException("it does not start with '"
@@ -604,6 +570,7 @@ final class SpillDirectory {
 		String origin = null;
 		Instant createdAt = null;
 		int version = 0;
+		String checkpoint = null;
 		Map<String, String> headers = new LinkedHashMap<>();
 		try (JsonParser parser = mapper.createParser(content, MAGIC.length, newline - MAGIC.length)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -619,6 +586,10 @@ final class SpillDirectory {
 					case "origin" -> origin = parser.getString();
 					case "createdAt" -> createdAt = Instant.parse(parser.getString());
 					case "headers" -> readHeaders(parser, value, headers);
+					case "checkpoint" -> {
+						checkpoint = (value == JsonToken.VALUE_STRING) ? parser.getString() : null;
+						parser.skipChildren();
+					}
 					default -> parser.skipChildren();
 				}
 			}
@@ -631,8 +602,8 @@ final class SpillDirectory {
 			throw new HandoffException("its metadata has no id, label, origin or createdAt");
 		}
 		try {
-			return new HandoffRecord<>(id, label, version, Arrays.copyOfRange(content, newline + 1, end), origin,
-					createdAt, headers);
+			return new Decoded(new HandoffRecord<>(id, label, version, Arrays.copyOfRange(content, newline + 1, end),
+					origin, createdAt, headers), checkpoint);
 		}
 		catch (IllegalArgumentException ex) {
 			throw new HandoffException("its metadata is not valid: " + ex.getMessage());
@@ -682,6 +653,16 @@ final class SpillDirectory {
 	 * replaces, or null
 	 */
 	record Spilled(Path file, HandoffRecord<byte[]> record, @Nullable String checkpoint) {
+	}
+
+	/**
+	 * What a spill file holds.
+	 *
+	 * @param record the record in its protected form
+	 * @param checkpoint the id of the checkpoint of its instance that the record
+	 * replaces, or null
+	 */
+	record Decoded(HandoffRecord<byte[]> record, @Nullable String checkpoint) {
 	}
 
 }

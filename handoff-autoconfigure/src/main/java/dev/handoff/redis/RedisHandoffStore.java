@@ -271,8 +271,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	private static final Policy CHECK_POLICY = new Policy(Duration.ofSeconds(20), Duration.ofSeconds(15), 1,
 			Duration.ofSeconds(30));
 
-	private static final String LAPSED_CHECKPOINT = HandoffStore.LAPSED_CHECKPOINT;
-
 	private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
 	private static final Duration TRY_AGAIN_PAUSE = Duration.ofMillis(25);

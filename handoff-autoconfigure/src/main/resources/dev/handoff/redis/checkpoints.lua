@@ -7,8 +7,7 @@
 -- no checkpoint ('previous' is '') or its checkpoint was still its own; false, writing nothing, when it had lapsed
 -- and a claim took it (that claim deleted the hash).
 local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, recordId, envelope, previous)
-  local held = previous == '' or redis.call('EXISTS', hash) == 1
-  if not held then
+  if previous ~= '' and redis.call('EXISTS', hash) == 0 then
     -- What this instance holds now includes state another instance merged: it is not written again.
     return false
   end
@@ -18,7 +17,7 @@ local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, re
   redis.call('DEL', hash)
   if recordId == '' then
     redis.call('ZREM', claims, claimId)
-    return held
+    return true
   end
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -28,5 +27,5 @@ local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, re
   for _, key in ipairs({ hash, owner, claims }) do
     redis.call('PEXPIRE', key, keyTtl)
   end
-  return held
+  return true
 end
