@@ -36,11 +36,13 @@ import org.springframework.util.StringUtils;
  * Markdown table of ratios with the machine it ran on. <pre class="code">
  * ./mvnw -q -pl benchmarks -am -DskipTests package &amp;&amp; java -jar benchmarks/target/benchmarks.jar [options]
  * </pre> Options: {@code --quick} (a fifth of the rounds), {@code --figures=1,2,8} (a
- * subset), {@code --no-jedis}, {@code --no-breakdown} (no notes on where the time goes),
- * {@code --scale=F} (F times the rounds), and {@code --profile=N} (instead of the table,
- * Java Flight Recorder on Handoff's side of figure N). It is a plain harness rather than
- * JMH because the two sides must alternate in small rounds within one measurement; see
- * README.md.
+ * subset of 1 to 11, which run by default; 12, the smallest {@code -Xmx} with which a
+ * child JVM hands off and receives 100 MiB, and 13, 1 GiB at a fixed {@code -Xmx}, run
+ * only when named, see {@link MemoryFigures}), {@code --no-jedis}, {@code --no-breakdown}
+ * (no notes on where the time goes), {@code --scale=F} (F times the rounds), and
+ * {@code --profile=N} (instead of the table, Java Flight Recorder on Handoff's side of
+ * figure N). It is a plain harness rather than JMH because the two sides must alternate
+ * in small rounds within one measurement; see README.md.
  */
 public final class Benchmarks {
 
@@ -85,6 +87,9 @@ public final class Benchmarks {
 		// Logback would pick first.
 		System.setProperty("logback.configurationFile", "handoff-benchmarks-logback.xml");
 		System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
+		if (args.length > 0 && args[0].startsWith(MemoryFigures.CHILD)) {
+			System.exit(MemoryFigures.child(args));
+		}
 		Set<Integer> figures = new LinkedHashSet<>(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
 		boolean jedis = true;
 		double scale = 1;
@@ -119,7 +124,9 @@ public final class Benchmarks {
 				System.err.println("Usage: java -jar benchmarks/target/benchmarks.jar [--quick] [--figures=1,2,...] "
 						+ "[--no-jedis] [--no-breakdown] [--scale=F]\n"
 						+ "  --quick         about a fifth of the rounds\n"
-						+ "  --figures=      only these figures (1-11)\n" + "  --no-jedis      skip the Jedis rows\n"
+						+ "  --figures=      only these figures (1-11 by default; 12: the smallest -Xmx that hands off "
+						+ "and receives 100 MiB, in child JVMs; 13: 1 GiB at a fixed -Xmx; 12 and 13 run only when named)\n"
+						+ "  --no-jedis      skip the Jedis rows\n"
 						+ "  --no-breakdown  skip the notes on where the time goes\n"
 						+ "  --scale=F       F times the default rounds\n"
 						+ "  --profile=N     instead of the table: where Handoff's time goes in figure N, from JFR");
@@ -314,6 +321,16 @@ public final class Benchmarks {
 		}
 		if (this.figures.contains(11)) {
 			compression(raw);
+		}
+		if (this.figures.contains(12) || this.figures.contains(13)) {
+			raw.sync().flushall();
+			MemoryFigures memory = new MemoryFigures(port, raw, this.report, Benchmarks::progress);
+			if (this.figures.contains(12)) {
+				memory.figure12();
+			}
+			if (this.figures.contains(13)) {
+				memory.figure13();
+			}
 		}
 	}
 
