@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -218,8 +219,20 @@ final class MemoryFigures {
 	 * set, and says what limits it has.
 	 */
 	private String redisLimits() {
-		Map<String, String> config = this.raw.sync()
-			.configGet("maxmemory", "proto-max-bulk-len", "client-query-buffer-limit");
+		try {
+			return liftLimits();
+		}
+		catch (RuntimeException ex) {
+			return "redis-server limits unknown (" + ex + ")";
+		}
+	}
+
+	private String liftLimits() {
+		// One parameter a CONFIG GET: Redis before 7 takes no more.
+		Map<String, String> config = new HashMap<>();
+		for (String parameter : List.of("maxmemory", "proto-max-bulk-len", "client-query-buffer-limit")) {
+			config.putAll(this.raw.sync().configGet(parameter));
+		}
 		String maxmemory = config.getOrDefault("maxmemory", "0");
 		String lifted = "";
 		if (!maxmemory.equals("0")) {
@@ -293,7 +306,9 @@ final class MemoryFigures {
 			.append(STEP_MIB)
 			.append(" MiB steps, timeout ")
 			.append(TIMEOUT.toSeconds())
-			.append(" s; attempts, Handoff and raw in turn: Handoff ")
+			.append(" s; -Xmx also caps direct memory (MaxDirectMemorySize defaults to it), where Lettuce's Netty buffers ")
+			.append("a command or a reply; ratio: Handoff's smallest -Xmx over raw's, the target is on Handoff's own -Xmx")
+			.append(" over the state; attempts, Handoff and raw in turn: Handoff ")
 			.append(searches[0].log)
 			.append(", raw ")
 			.append(searches[1].log);
