@@ -70,6 +70,10 @@ final class MemoryFigures {
 
 	private static final int MAX_FACTOR = 8;
 
+	private static final int EMPTY_MIN_MIB = 16;
+
+	private static final int EMPTY_MAX_MIB = 128;
+
 	/** Figure 13's fixed {@code -Xmx}, over the state. */
 	private static final int LARGE_FACTOR = 2;
 
@@ -150,6 +154,16 @@ final class MemoryFigures {
 			return child(mib, TIMEOUT, "raw-send", label, ENTRIES);
 		});
 		row(handOff, sent, stateMib);
+		this.progress.accept("figure 12a: the same child with an empty list, for Boot's and Handoff's own heap");
+		Search empty = new Search("Handoff", (mib) -> child(mib, TIMEOUT, "handoff-send", label("z"), 0), EMPTY_MIN_MIB,
+				EMPTY_MAX_MIB);
+		while (!empty.done()) {
+			empty.step();
+		}
+		this.raw.sync().flushall();
+		this.report.note(handOff + ": the same Handoff child with an empty list (Boot, Redis and Handoff alone, what "
+				+ "no streaming saves) passes at " + (empty.overMax() ? "> " : (empty.failing < 0) ? "≤ " : "")
+				+ empty.smallest() + " MiB, attempts " + empty.log);
 		this.report.note(handOff + ": Handoff is a fresh child JVM that generates the state, starts a BootApp (Boot's "
 				+ "Redis auto-configuration and Handoff's) and returns from HandoffTemplate.initiate(label, 1, state); "
 				+ "raw generates it, JsonMapper.writeValueAsBytes and one EVALSHA of the raw initiate (HSET) on raw "
@@ -321,7 +335,7 @@ final class MemoryFigures {
 	}
 
 	private Search[] interleave(int max, Attempt handoff, Attempt raw) throws Exception {
-		Search[] searches = { new Search("Handoff", handoff, max), new Search("raw", raw, max) };
+		Search[] searches = { new Search("Handoff", handoff, MIN_MIB, max), new Search("raw", raw, MIN_MIB, max) };
 		while (!searches[0].done() || !searches[1].done()) {
 			for (Search search : searches) {
 				if (!search.done()) {
@@ -527,7 +541,7 @@ final class MemoryFigures {
 	}
 
 	/**
-	 * A binary search for the smallest passing {@code -Xmx} in {@code [MIN_MIB, max]}, in
+	 * A binary search for the smallest passing {@code -Xmx} in {@code [min, max]}, in
 	 * {@value #STEP_MIB} MiB steps: first the top, then halves.
 	 */
 	private static final class Search {
@@ -535,6 +549,8 @@ final class MemoryFigures {
 		final String side;
 
 		private final Attempt attempt;
+
+		private final int min;
 
 		private final int steps;
 
@@ -552,10 +568,11 @@ final class MemoryFigures {
 
 		@Nullable String lastFailure;
 
-		Search(String side, Attempt attempt, int max) {
+		Search(String side, Attempt attempt, int min, int max) {
 			this.side = side;
 			this.attempt = attempt;
-			this.steps = (max - MIN_MIB) / STEP_MIB;
+			this.min = min;
+			this.steps = (max - min) / STEP_MIB;
 			this.passing = this.steps;
 		}
 
@@ -596,8 +613,8 @@ final class MemoryFigures {
 			return bound + String.format(Locale.ROOT, "%.2fx (%d MiB)", smallest() / stateMib, smallest());
 		}
 
-		private static int mib(int step) {
-			return MIN_MIB + STEP_MIB * step;
+		private int mib(int step) {
+			return this.min + STEP_MIB * step;
 		}
 
 	}
