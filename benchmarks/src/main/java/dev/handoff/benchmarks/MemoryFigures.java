@@ -29,23 +29,30 @@ import org.springframework.core.ParameterizedTypeReference;
  * size; and whether a state of about 1 GiB, larger than Redis' 512 MiB
  * {@code proto-max-bulk-len}, hands off and is received at all.
  * <p>
- * The state is a {@code List<String>} of strings of {@value #STRING_LENGTH} ASCII letters
- * and digits, generated from their index, as a warm cache's values are: a Latin-1
- * {@code String} takes one byte a character on the heap and its JSON one byte a character
- * plus three, so the state's heap is within 5 % of its JSON and the ratio shows what
- * handing it off costs rather than Java's object overhead (a map of small entries would
- * take several times its JSON in objects before anything is sent). Nothing in it needs
- * escaping.
+ * The state is a {@code List<String>} of strings of {@value #STRING_LENGTH} ASCII
+ * letters, digits, {@code -} and {@code _}, generated from their index, as a warm cache's
+ * values are: a Latin-1 {@code String} takes one byte a character on the heap and its
+ * JSON one byte a character plus three, so the state's heap is within 5 % of its JSON and
+ * the ratio shows what handing it off costs rather than Java's object overhead (a map of
+ * small entries would take several times its JSON in objects before anything is sent).
+ * Nothing in it needs escaping.
  * <p>
- * Each attempt is a child {@code java}: the running JVM's executable and class path,
- * {@link #JVM_FLAGS} and {@code -Xmx}, with {@code --memory-child=MODE} as the only
- * arguments of {@link Benchmarks#main}. It passes when it exits 0 within the timeout; an
- * {@code OutOfMemoryError} ends it at once ({@code -XX:+ExitOnOutOfMemoryError}, so no
- * thread swallows it and no GC thrashes to the timeout). The search halves the range from
- * {@value #MIN_MIB} MiB to 8 times the state in {@value #STEP_MIB} MiB steps, the Handoff
- * and raw searches taking turns, one child at a time. Records are written for a receive
- * by this JVM, outside the child, under a label of the attempt's own, and Redis is
- * flushed after every attempt.
+ * Each attempt is a child {@code java}: the running JVM's executable and class path (with
+ * {@code -jar} when that is one jar), {@link #JVM_FLAGS} and {@code -Xmx}, running
+ * {@link Benchmarks#main} with {@code --memory-child=MODE port label entries timeout}. It
+ * passes when it exits 0 within the timeout; an {@code OutOfMemoryError} ends it at once
+ * ({@code -XX:+ExitOnOutOfMemoryError}, so no thread swallows it and no GC thrashes to
+ * the timeout). The search halves the range from {@value #MIN_MIB} MiB to 8 times the
+ * state in {@value #STEP_MIB} MiB steps, the top first, the Handoff and raw searches
+ * taking turns, one child at a time. Records are written for a receive by this JVM,
+ * outside the child, under a label of the attempt's own, and Redis is flushed after every
+ * attempt. Handoff's children (and this JVM's writer) run with
+ * {@code handoff.max-record-size=2GB}, {@code handoff.max-claim-size=2GB} and
+ * {@code spring.data.redis.timeout} the attempt's timeout (2 minutes, 10 for figure 13).
+ * <p>
+ * Figure 13 hands off about 1 GiB in one child and receives it in another, both at a
+ * fixed {@code -Xmx} of {@value #LARGE_FACTOR} times the state: a pass or a failure, with
+ * the child's last error line. Raw Lettuce cannot write it as one value at all.
  */
 final class MemoryFigures {
 
@@ -154,6 +161,11 @@ final class MemoryFigures {
 			return child(mib, TIMEOUT, "raw-send", label, ENTRIES);
 		});
 		row(handOff, sent, stateMib);
+		this.report.note(handOff + ": Handoff is a fresh child JVM that generates the state, starts a BootApp (Boot's "
+				+ "Redis auto-configuration and Handoff's) and returns from HandoffTemplate.initiate(label, 1, state); "
+				+ "raw generates it, JsonMapper.writeValueAsBytes and one EVALSHA of the raw initiate (HSET) on raw "
+				+ "Lettuce; " + describe(json.length, sent));
+
 		this.progress.accept("figure 12a: the same child with an empty list, for Boot's and Handoff's own heap");
 		Search empty = new Search("Handoff", (mib) -> child(mib, TIMEOUT, "handoff-send", label("z"), 0), EMPTY_MIN_MIB,
 				EMPTY_MAX_MIB);
@@ -164,10 +176,6 @@ final class MemoryFigures {
 		this.report.note(handOff + ": the same Handoff child with an empty list (Boot, Redis and Handoff alone, what "
 				+ "no streaming saves) passes at " + (empty.overMax() ? "> " : (empty.failing < 0) ? "≤ " : "")
 				+ empty.smallest() + " MiB, attempts " + empty.log);
-		this.report.note(handOff + ": Handoff is a fresh child JVM that generates the state, starts a BootApp (Boot's "
-				+ "Redis auto-configuration and Handoff's) and returns from HandoffTemplate.initiate(label, 1, state); "
-				+ "raw generates it, JsonMapper.writeValueAsBytes and one EVALSHA of the raw initiate (HSET) on raw "
-				+ "Lettuce; " + describe(json.length, sent));
 
 		String receive = "12b. receive " + size + ", smallest -Xmx / state (Lettuce)";
 		this.progress.accept("figure " + receive);
