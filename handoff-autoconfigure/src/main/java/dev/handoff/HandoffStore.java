@@ -48,6 +48,13 @@ import org.springframework.util.Assert;
  * receiver acknowledged is at every moment in the store (a waiting record, a claim under
  * lease, or a checkpoint) until a later checkpoint or handoff of that instance covers it.
  * <p>
+ * A store with a {@linkplain #chunkSize() chunk size} takes large payloads in chunks, as
+ * they are serialized, and holds: a record's chunks are written before its initiate and
+ * no claim sees the record before that initiate stored it, so a claim gets a record with
+ * all of its chunks or not at all; the chunks stay readable while the record waits, is
+ * claimed or is dead-lettered, and go with it when it is acknowledged or its dead letter
+ * ends.
+ * <p>
  * Operations on several records or labels are batches: a store sends them together (the
  * Redis store in one pipeline per Redis node), and one failing item does not fail the
  * others.
@@ -149,6 +156,58 @@ public interface HandoffStore {
 	 */
 	default List<String> renewCheckpoints(String instance, Collection<String> labels, Duration lease) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no checkpoints");
+	}
+
+	/**
+	 * The size of the chunks in which this store takes a large record's payload, or 0
+	 * when it takes whole payloads only. A payload larger than this is
+	 * {@linkplain #writeChunk written in chunks} as it is serialized, before its record
+	 * is initiated, so that neither side holds it whole.
+	 * @return the chunk size in bytes, or 0
+	 */
+	default int chunkSize() {
+		return 0;
+	}
+
+	/**
+	 * Writes one chunk of a record's payload, before the record is {@linkplain #initiate
+	 * initiated}. Chunks are invisible to claims: a claim only finds the record once its
+	 * initiate stored it, after every chunk, so a record is never seen half-written, and
+	 * chunks whose record is never initiated expire unread. Once stored, a record's
+	 * chunks stay with it, whoever holds it, until it is acknowledged or its dead letter
+	 * is deleted or expires. Idempotent per index.
+	 * @param label the record's label
+	 * @param recordId the record id
+	 * @param index the chunk's index, from 0
+	 * @param chunk the chunk
+	 * @throws HandoffException when the store did not confirm the write
+	 * @throws UnsupportedOperationException when the store takes whole payloads only
+	 */
+	default void writeChunk(String label, String recordId, int index, byte[] chunk) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " takes whole payloads only");
+	}
+
+	/**
+	 * Reads one chunk of a record's payload.
+	 * @param label the record's label
+	 * @param recordId the record id
+	 * @param index the chunk's index, from 0
+	 * @return the chunk, or null when the store has no such chunk
+	 * @throws HandoffException when the store could not be read
+	 * @throws UnsupportedOperationException when the store takes whole payloads only
+	 */
+	default byte @Nullable [] readChunk(String label, String recordId, int index) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " takes whole payloads only");
+	}
+
+	/**
+	 * Deletes the chunks of a record that will not be initiated, for example because its
+	 * serialization failed midway.
+	 * @param label the record's label
+	 * @param recordId the record id
+	 * @throws HandoffException when the store did not confirm the delete
+	 */
+	default void deleteChunks(String label, String recordId) {
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.handoff.core;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -195,9 +196,17 @@ final class Checkpoints {
 					previous, this.lease) : null;
 		}
 		HandoffRecord<byte[]> record = this.template.serialize(receiver.type, receiver.label, receiver.version, state);
-		record = this.template.getRecordProtection()
-			.protect(record.withHeaders(Map.of(HandoffRecord.CHECKPOINT_HEADER, "true")));
+		record = this.template.getRecordProtection().protect(record.withHeaders(checkpointHeaders(record)));
 		return new HandoffStore.Checkpoint(this.template.getInstanceId(), receiver.label, record, previous, this.lease);
+	}
+
+	private static Map<String, String> checkpointHeaders(HandoffRecord<byte[]> record) {
+		if (record.headers().isEmpty()) {
+			return Map.of(HandoffRecord.CHECKPOINT_HEADER, "true");
+		}
+		Map<String, String> headers = new LinkedHashMap<>(record.headers());
+		headers.put(HandoffRecord.CHECKPOINT_HEADER, "true");
+		return headers;
 	}
 
 	/**

@@ -1,12 +1,15 @@
 package dev.handoff.core;
 
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -21,6 +24,7 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.observation.HandoffReceiverContext;
+import dev.handoff.security.ChunkSeal;
 import dev.handoff.security.RecordProtection;
 import dev.handoff.security.RejectedRecordException;
 import io.micrometer.observation.Observation;
@@ -52,11 +56,17 @@ final class Deliveries {
 
 	private static final Log logger = LogFactory.getLog(Deliveries.class);
 
+	private static final String REJECTED_REMEDY = "Its state was not read. If the record is genuine, check that "
+			+ "handoff.security.keys lists the key that signed it and that sender and receiver share "
+			+ "handoff.namespace; otherwise someone who can write Redis put it there.";
+
 	private final HandoffStore store;
 
 	private final StateCodecs codecs;
 
 	private final Duration renewEvery;
+
+	private final long maxRecordSize;
 
 	private final Clock clock = Clock.systemUTC();
 
@@ -74,10 +84,11 @@ final class Deliveries {
 
 	private volatile @Nullable Checkpoints checkpoints;
 
-	Deliveries(HandoffStore store, StateCodecs codecs, Duration lease, HandoffActivity activity) {
+	Deliveries(HandoffStore store, StateCodecs codecs, HandoffStore.Policy policy, HandoffActivity activity) {
 		this.store = store;
 		this.codecs = codecs;
-		this.renewEvery = lease.dividedBy(3);
+		this.renewEvery = policy.lease().dividedBy(3);
+		this.maxRecordSize = policy.maxRecordSize();
 		this.activity = activity;
 	}
 
@@ -125,16 +136,16 @@ final class Deliveries {
 			Instant now = this.clock.instant();
 			for (HandoffClaim.Delivery delivery : claim.deliveries()) {
 				HandoffRecord<byte[]> record = verify(claim, delivery.record(), now);
-				if (record == null) {
+				if (record == null || !fits(claim, record)) {
 					continue;
 				}
 				if (record.version() > receiver.version) {
 					newer.add(record.id());
 				}
 				else {
-					S data = read(receiver, claim, record);
+					S data = read(receiver, claim, delivery.record(), record);
 					if (data != null) {
-						readable.add(record.withData(data));
+						readable.add(received(record, data));
 					}
 				}
 			}
@@ -379,18 +390,98 @@ final class Deliveries {
 		catch (RejectedRecordException ex) {
 			this.activity.rejected(claim.label(), ex.getRejection().tag());
 			deadLetter(claim, record.id(), record.origin(), "rejected",
-					"rejected (" + ex.getRejection().tag() + "): " + ex.getMessage(),
-					"Its state was not read. If the record is genuine, check that handoff.security.keys lists the "
-							+ "key that signed it and that sender and receiver share handoff.namespace; otherwise "
-							+ "someone who can write Redis put it there.");
+					"rejected (" + ex.getRejection().tag() + "): " + ex.getMessage(), REJECTED_REMEDY);
 			return null;
 		}
 	}
 
-	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record) {
+	/**
+	 * Whether a large record is within this instance's max record size; one that is not
+	 * is dead-lettered before any of its chunks is read. (The store's claim dead-letters
+	 * a whole record over it.)
+	 */
+	private boolean fits(HandoffClaim claim, HandoffRecord<byte[]> record) {
+		if (!Chunks.isChunked(record)) {
+			return true;
+		}
+		long size;
+		try {
+			size = Chunks.size(record);
+		}
+		catch (NumberFormatException ex) {
+			size = -1;
+		}
+		if (size < 0) {
+			deadLetter(claim, record.id(), record.origin(), "unreadable",
+					"unreadable: its header names no size of " + "its chunks",
+					"It was written by a newer Handoff, or not by Handoff at all.");
+			return false;
+		}
+		if (size > this.maxRecordSize) {
+			deadLetter(claim, record.id(), record.origin(), "too-large",
+					"too large: " + size + " bytes, over the taker's limit of " + this.maxRecordSize,
+					"Raise handoff.max-record-size on the instances that receive label '" + claim.label()
+							+ "', or hand off less state.");
+			return false;
+		}
+		return true;
+	}
+
+	/** The record as the receiver gets it: without Handoff's own headers. */
+	private static <S> HandoffRecord<S> received(HandoffRecord<byte[]> record, S data) {
+		if (!Chunks.isChunked(record)) {
+			return record.withData(data);
+		}
+		Map<String, String> headers = new LinkedHashMap<>(record.headers());
+		headers.keySet().removeIf((name) -> name.startsWith("handoff-"));
+		return record.withData(data).withHeaders(headers);
+	}
+
+	/**
+	 * Reads a record's state, a large one from its chunks as it parses, with the claim's
+	 * lease renewed meanwhile; a record that cannot be read is dead-lettered, except when
+	 * the store could not be reached, and then it is delivered again once the lease
+	 * lapses.
+	 * @return the state, or null when it was not read
+	 */
+	private <S> @Nullable S read(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> stored,
+			HandoffRecord<byte[]> record) {
+		if (!Chunks.isChunked(record)) {
+			return parse(receiver, claim, record, null);
+		}
+		ChunkSeal seal = this.protection.chunkSeal(stored);
+		ScheduledFuture<?> renewal = scheduleRenewal(claim);
+		try {
+			return parse(receiver, claim, record, () -> new Chunks.Input(this.store, record, seal));
+		}
+		catch (RejectedRecordException ex) {
+			this.activity.rejected(claim.label(), ex.getRejection().tag());
+			deadLetter(claim, record.id(), record.origin(), "rejected",
+					"rejected (" + ex.getRejection().tag() + "): " + ex.getMessage(), REJECTED_REMEDY);
+			return null;
+		}
+		catch (Chunks.Unreadable ex) {
+			deadLetter(claim, record.id(), record.origin(), "unreadable", "unreadable: " + ex.getMessage(),
+					"Its chunks were deleted or altered in Redis, or expired.");
+			return null;
+		}
+		catch (HandoffException ex) {
+			logger.warn("Could not read the chunks of handoff record " + record.id() + " of label '" + claim.label()
+					+ "' from " + this.store.describe() + " (" + ex.getMessage() + "); it will be delivered again "
+					+ "once the lease of claim " + claim.id() + " lapses");
+			return null;
+		}
+		finally {
+			renewal.cancel(false);
+		}
+	}
+
+	private <S> @Nullable S parse(Receiver<S> receiver, HandoffClaim claim, HandoffRecord<byte[]> record,
+			@Nullable Supplier<InputStream> chunks) {
 		if (record.version() == receiver.version) {
 			try {
-				return this.codecs.get(receiver.type).read(record.data());
+				return (chunks != null) ? this.codecs.get(receiver.type).read(chunks.get())
+						: this.codecs.get(receiver.type).read(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",
@@ -403,7 +494,8 @@ final class Deliveries {
 		if (receiver.upgrader != null) {
 			JsonNode tree;
 			try {
-				tree = this.codecs.get(receiver.type).readTree(record.data());
+				tree = (chunks != null) ? this.codecs.get(receiver.type).readTree(chunks.get())
+						: this.codecs.get(receiver.type).readTree(record.data());
 			}
 			catch (JacksonException ex) {
 				deadLetter(claim, record.id(), record.origin(), "unreadable",

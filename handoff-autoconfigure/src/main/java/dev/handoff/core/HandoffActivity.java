@@ -34,7 +34,8 @@ public final class HandoffActivity {
 
 	void sent(HandoffRecord<byte[]> record, Instant at, Duration took, @Nullable String notDurable) {
 		this.sent.put(record.label(), new Sent(record.id(), at, took, notDurable));
-		this.listeners.forEach((listener) -> listener.initiated(record.label(), record.data().length, took));
+		this.listeners.forEach((listener) -> listener.initiated(record.label(),
+				(int) Math.min(Integer.MAX_VALUE, Chunks.payloadSize(record)), took));
 	}
 
 	void claimed(String label, int records, Duration took) {

@@ -18,6 +18,7 @@ import dev.handoff.HandoffRecord;
 import dev.handoff.HandoffStore;
 import dev.handoff.HandoffSubscription;
 import dev.handoff.observation.HandoffObservation;
+import dev.handoff.security.ChunkSeal;
 import dev.handoff.security.RecordProtection;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -111,7 +112,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		this.instanceId = instanceId;
 		this.maxRecordSize = policy.maxRecordSize();
 		this.codecs = new StateCodecs(mapper);
-		this.deliveries = new Deliveries(store, this.codecs, policy.lease(), this.activity);
+		this.deliveries = new Deliveries(store, this.codecs, policy, this.activity);
 	}
 
 	/**
@@ -269,7 +270,11 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 
 	/**
 	 * Writes state as a record, ready for the store, stopping as soon as it grows past
-	 * the max record size.
+	 * the max record size. A state larger than the store's chunk size goes to the store
+	 * in chunks as it is written (see {@link Chunks}), and the record that the store then
+	 * takes names them; when the store does not take a chunk, the state is written again
+	 * whole, so that the caller's handling of a record the store did not take (the
+	 * shutdown's spill) still has it.
 	 * @param codec the codec of the state's type, or null to write the state as its
 	 * runtime class
 	 * @param label the label
@@ -283,7 +288,42 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			String recordId) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
-		BoundedOutputStream out = new BoundedOutputStream(this.maxRecordSize);
+		HandoffRecord<byte[]> record = new HandoffRecord<>(recordId, label, version, new byte[0], this.instanceId,
+				this.clock.instant());
+		int chunkSize = this.store.chunkSize();
+		if (chunkSize <= 0) {
+			Chunks.Output out = write(codec, record, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE);
+			return record.withData(out.toByteArray());
+		}
+		ChunkSeal seal = this.protection.chunkSeal(label, recordId);
+		Chunks.Output out;
+		try {
+			out = write(codec, record, state, chunkSize, (index, buffer, length) -> this.store.writeChunk(label,
+					recordId, index, seal.seal(index, buffer, length)));
+		}
+		catch (ChunkNotStoredException ex) {
+			deleteChunks(record);
+			logger.warn("Could not write the state of label '" + label + "' to " + this.store.describe()
+					+ " in chunks (" + ex.getMessage() + "); writing it whole instead");
+			return record.withData(write(codec, record, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE).toByteArray());
+		}
+		catch (RuntimeException ex) {
+			deleteChunks(record);
+			throw ex;
+		}
+		if (!out.isChunked()) {
+			return record.withData(out.toByteArray());
+		}
+		return record.withHeaders(Chunks.headers(record, out, seal));
+	}
+
+	/**
+	 * Writes state into the store's chunks or, when it fits one, into memory.
+	 * @throws ChunkNotStoredException when the store did not take a chunk
+	 */
+	private Chunks.Output write(@Nullable StateCodec codec, HandoffRecord<byte[]> record, Object state, int chunkSize,
+			Chunks.Sink sink) {
+		Chunks.Output out = new Chunks.Output(chunkSize, this.maxRecordSize, sink);
 		try {
 			if (codec != null) {
 				codec.write(out, state);
@@ -291,23 +331,50 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			else {
 				this.mapper.writeValue(out, state);
 			}
+			out.finish();
 		}
 		catch (RuntimeException ex) {
+			RuntimeException failure = out.failure();
+			if (failure != null) {
+				throw new ChunkNotStoredException(failure);
+			}
 			if (out.exceeded()) {
-				throw new HandoffException("The state of label '" + label + "' is larger than handoff.max-record-size ("
-						+ size(this.maxRecordSize) + "): serialization stopped at " + out.size()
-						+ " bytes. Raise handoff.max-record-size "
+				throw new HandoffException("The state of label '" + record.label()
+						+ "' is larger than handoff.max-record-size (" + size(this.maxRecordSize)
+						+ "): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
 						+ "(on the instances that receive it too), or hand off less state.");
 			}
 			if (ex instanceof JacksonException jackson) {
-				throw new HandoffException("Could not write the state of label '" + label + "' as JSON: "
+				throw new HandoffException("Could not write the state of label '" + record.label() + "' as JSON: "
 						+ jackson.getOriginalMessage() + ". Handoff state must be plain data that Jackson can write "
 						+ "and read back: records, beans with a default constructor, collections and maps of them.",
 						ex);
 			}
 			throw ex;
 		}
-		return new HandoffRecord<>(recordId, label, version, out.toByteArray(), this.instanceId, this.clock.instant());
+		return out;
+	}
+
+	/** Deletes what a write cut midway left in the store, as far as the store lets it. */
+	private void deleteChunks(HandoffRecord<byte[]> record) {
+		try {
+			this.store.deleteChunks(record.label(), record.id());
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not delete the chunks of record " + record.id() + " of label '" + record.label()
+					+ "'; they expire within handoff.ttl, unread", ex);
+		}
+	}
+
+	/** The store did not take a chunk. */
+	private static final class ChunkNotStoredException extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		ChunkNotStoredException(RuntimeException cause) {
+			super(cause.getMessage(), cause);
+		}
+
 	}
 
 	/**

@@ -1,5 +1,8 @@
 package dev.handoff.core;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import dev.handoff.HandoffRecord;
 import dev.handoff.observation.HandoffObservation;
 import dev.handoff.observation.HandoffSenderContext;
@@ -39,7 +42,7 @@ final class Initiation {
 			.highCardinalityKeyValue(HandoffObservation.HighCardinalityKeys.RECORD_ID.asString(), record.id())
 			.start();
 		HandoffRecord<byte[]> traced = context.getHeaders().isEmpty() ? record
-				: record.withHeaders(context.getHeaders());
+				: record.withHeaders(merged(record.headers(), context.getHeaders()));
 		try {
 			return new Initiation(protection.protect(traced), observation);
 		}
@@ -48,6 +51,16 @@ final class Initiation {
 			observation.stop();
 			throw ex;
 		}
+	}
+
+	/** The record's own headers (a large record's chunks), and the trace context. */
+	private static Map<String, String> merged(Map<String, String> own, Map<String, String> trace) {
+		if (own.isEmpty()) {
+			return trace;
+		}
+		Map<String, String> headers = new LinkedHashMap<>(trace);
+		headers.putAll(own);
+		return headers;
 	}
 
 	Observation.Scope openScope() {

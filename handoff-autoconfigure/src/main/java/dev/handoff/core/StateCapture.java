@@ -238,7 +238,7 @@ final class StateCapture {
 				// For example an OutOfMemoryError while one large state is encoded: the
 				// others go on their own,
 				// smallest first.
-				records.sort(Comparator.comparingInt((record) -> record.data().length));
+				records.sort(Comparator.comparingLong(Chunks::payloadSize));
 				for (HandoffRecord<byte[]> record : records) {
 					if (!isSettled(record.label())) {
 						writeAlone(record, byRecord, deadline);
@@ -269,8 +269,8 @@ final class StateCapture {
 			Participant<?> participant = participant(byRecord, record);
 			settle(record.label(), "failed");
 			logger.error("Could not hand off the state of label '" + record.label() + "' (participant '"
-					+ participant.beanName() + "', " + record.data().length + " bytes); it is lost: " + describe(ex),
-					ex);
+					+ participant.beanName() + "', " + Chunks.payloadSize(record) + " bytes); it is lost: "
+					+ describe(ex), ex);
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.handoff.core;
 
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -105,7 +106,17 @@ final class StateCodec {
 		return this.reader.readValue(json);
 	}
 
+	// S is the receiver's state type, which this codec's JavaType was resolved from.
+	@SuppressWarnings("TypeParameterUnusedInFormals")
+	<S> S read(InputStream json) {
+		return this.reader.readValue(json);
+	}
+
 	JsonNode readTree(byte[] json) {
+		return this.treeReader.readTree(json);
+	}
+
+	JsonNode readTree(InputStream json) {
 		return this.treeReader.readTree(json);
 	}
 

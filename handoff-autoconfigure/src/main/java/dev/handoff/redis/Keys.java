@@ -93,6 +93,10 @@ final class Keys {
 		return key("claim:" + claimId);
 	}
 
+	byte[] chunks(String recordId) {
+		return key("chunks:" + recordId);
+	}
+
 	byte[] report(String claimId) {
 		return key("report:" + claimId);
 	}

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -147,6 +148,16 @@ import org.springframework.util.ClassUtils;
  * letters past it</td>
  * <td>dead-letter ttl</td>
  * </tr>
+ * <tr>
+ * <td>{@code chunks:<record id>}</td>
+ * <td>hash</td>
+ * <td>chunk index → chunk, the payload of a record larger than the
+ * {@linkplain #chunkSize() chunk size} (1 MiB), written before the record's initiate; the
+ * envelope in {@code pending} (or a claim, or {@code dead}) then holds the header alone,
+ * naming the chunks' count and size</td>
+ * <td>ttl until the record is stored, then key ttl; dead-letter ttl once dead-lettered;
+ * deleted with the record</td>
+ * </tr>
  * </table>
  * The key ttl is {@code ttl + dead-letter-ttl}, refreshed on every write; the key ttl
  * only frees memory when no instance serving the label ever runs again. Records that
@@ -203,6 +214,15 @@ import org.springframework.util.ClassUtils;
  * each poll) are one pipeline. A claim whose reply never came is sent again under the
  * same claim id by the next claim of its label, and its replay returns what it took and
  * its report.</li>
+ * <li><b>large records</b>: the payload of a record over the chunk size is written as it
+ * is serialized, one {@code EVALSHA write-chunk.lua} ({@code HSET chunks:<id>} and
+ * {@code PEXPIRE}) per 1 MiB chunk, before its initiate; until that initiate no claim
+ * sees the record, so a write cut midway leaves only chunks that expire unread (and that
+ * the writer deletes with {@code EVALSHA delete-chunks.lua} when it can). The taker reads
+ * them one by one with {@code EVALSHA read-chunk.lua} ({@code HGET}) as it parses, under
+ * its claim's lease; a taker that dies midway leaves them in place for the next claim.
+ * {@code acknowledge.lua} deletes them with the record, the dead-letter scripts give them
+ * the dead letter's ttl, and dropping or deleting the dead letter deletes them.</li>
  * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver
  * merges: moves the claim's lease deadline to now + lease.</li>
  * <li><b>checkpoint</b>, with {@code handoff.checkpoint.interval}: {@code EVALSHA
@@ -284,6 +304,13 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * for the header.
 	 */
 	private static final long ENVELOPE_HEADER_ALLOWANCE = 64 * 1024;
+
+	/**
+	 * The size of a large record's chunks: small next to Redis' 512 MiB limit on a value
+	 * and to a heap, large enough that a round trip per chunk costs little next to its
+	 * transfer.
+	 */
+	static final int CHUNK_SIZE = 1024 * 1024;
 
 	private final String namespace;
 
@@ -846,6 +873,33 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 		return deleted instanceof Number number && number.intValue() == 1;
 	}
 
+	@Override
+	public int chunkSize() {
+		return CHUNK_SIZE;
+	}
+
+	@Override
+	public void writeChunk(String label, String recordId, int index, byte[] chunk) {
+		Keys keys = keys(label);
+		value(runScript(eval(Script.WRITE_CHUNK, List.of(keys.chunks(recordId)), index, chunk, this.args.ttl())),
+				"write of chunk " + index + " of record " + recordId, label);
+	}
+
+	@Override
+	public byte @Nullable [] readChunk(String label, String recordId, int index) {
+		Keys keys = keys(label);
+		Object chunk = value(runScript(eval(Script.READ_CHUNK, List.of(keys.chunks(recordId)), index)),
+				"read of chunk " + index + " of record " + recordId, label);
+		return (chunk instanceof byte[] bytes) ? bytes : null;
+	}
+
+	@Override
+	public void deleteChunks(String label, String recordId) {
+		Keys keys = keys(label);
+		value(runScript(eval(Script.DELETE_CHUNKS, List.of(keys.chunks(recordId)))),
+				"deletion of the chunks of record " + recordId, label);
+	}
+
 	/**
 	 * Scans the namespace for labels with records not yet settled ({@code SCAN} of
 	 * {@code expiry} keys, on every master of a Cluster, at most 100 000 keys), then
@@ -866,11 +920,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	/**
 	 * Runs every operation of the protocol once on the label {@code :check}, whose keys
 	 * live one minute: initiate (with its {@code PUBLISH}, received on a subscription of
-	 * its own), locate, claim, renew, dead-letter, release, a second claim, acknowledge
-	 * and an inspection. (The scan for unclaimed labels runs after startup, off its path,
-	 * and reports its own failure.) A missing ACL permission, a script Redis refuses or a
-	 * topology that delivers no notifications fails here, at startup, rather than at the
-	 * first deploy.
+	 * its own), locate, claim, renew, dead-letter, release, a second claim, acknowledge,
+	 * an inspection, and a chunk written, read and deleted. (The scan for unclaimed
+	 * labels runs after startup, off its path, and reports its own failure.) A missing
+	 * ACL permission, a script Redis refuses or a topology that delivers no notifications
+	 * fails here, at startup, rather than at the first deploy.
 	 */
 	@Override
 	public void verify() {
@@ -924,6 +978,11 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Assert.state(again.deliveries().size() == 1, "The check's second claim did not return its record");
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 			check.inspect(List.of(CHECK_LABEL));
+			byte[] chunk = { '{', '}' };
+			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk);
+			Assert.state(Arrays.equals(check.readChunk(CHECK_LABEL, kept.id(), 0), chunk),
+					"The check's chunk did not read back");
+			check.deleteChunks(CHECK_LABEL, kept.id());
 		}
 		catch (HandoffConfigurationException ex) {
 			throw ex;

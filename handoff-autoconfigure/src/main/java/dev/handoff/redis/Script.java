@@ -45,6 +45,12 @@ record Script(String name, byte[] body, String sha1, Output output) {
 
 	static final Script DELETE_DEAD_LETTER = load("delete-dead-letter.lua", Output.INTEGER);
 
+	static final Script WRITE_CHUNK = load("write-chunk.lua", Output.INTEGER);
+
+	static final Script READ_CHUNK = load("read-chunk.lua", Output.VALUE);
+
+	static final Script DELETE_CHUNKS = load("delete-chunks.lua", Output.INTEGER);
+
 	/** The shape of a script's reply. */
 	enum Output {
 

@@ -8,10 +8,12 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 
 import javax.crypto.Cipher;
@@ -35,6 +37,9 @@ import org.springframework.util.Assert;
  * <li>{@code handoff-namespace}: the namespace it was handed off in;</li>
  * <li>{@code handoff-nonce}: with encryption, the 96-bit AES-GCM nonce, fresh per record
  * (base64url);</li>
+ * <li>{@code handoff-chunk-nonce}: on a large record whose payload is stored in chunks,
+ * with encryption, the base nonce of its chunks, each of which is sealed on its own (see
+ * {@link #chunkSeal(String, String)});</li>
  * <li>{@code handoff-signature}: HMAC-SHA256 (base64url) over the namespace, label,
  * record id, version, origin, creation time, every other header, and the payload as
  * stored (the ciphertext, with encryption).</li>
@@ -61,6 +66,14 @@ public final class RecordProtection {
 	static final String NONCE = "handoff-nonce";
 
 	static final String SIGNATURE = "handoff-signature";
+
+	static final String CHUNK_NONCE = "handoff-chunk-nonce";
+
+	private static final Set<String> OWN_HEADERS = Set.of(KEY, NAMESPACE, NONCE, SIGNATURE, CHUNK_NONCE);
+
+	private static final byte[] CHUNK_AS = "handoff chunk v1".getBytes(StandardCharsets.UTF_8);
+
+	private static final int TAG_BYTES = 32;
 
 	private static final byte[] SIGNED_AS = "handoff record v1".getBytes(StandardCharsets.UTF_8);
 
@@ -175,7 +188,7 @@ public final class RecordProtection {
 		}
 		Keys key = Objects.requireNonNull(this.keys.get(keyId), "the active key is one of the keys");
 		Map<String, String> headers = new TreeMap<>(record.headers());
-		headers.keySet().removeIf((name) -> name.startsWith("handoff-"));
+		headers.keySet().removeIf((name) -> OWN_HEADERS.contains(name) && !CHUNK_NONCE.equals(name));
 		headers.put(KEY, keyId);
 		headers.put(NAMESPACE, this.namespace);
 		byte[] payload = record.data();
@@ -266,9 +279,145 @@ public final class RecordProtection {
 
 	private static HandoffRecord<byte[]> withoutProtectionHeaders(HandoffRecord<byte[]> record, byte[] payload) {
 		Map<String, String> plain = new LinkedHashMap<>(record.headers());
-		plain.keySet().removeIf((name) -> name.startsWith("handoff-"));
+		plain.keySet().removeIf(OWN_HEADERS::contains);
 		return new HandoffRecord<>(record.id(), record.label(), record.version(), payload, record.origin(),
 				record.createdAt(), plain);
+	}
+
+	/**
+	 * The seal of the chunks of a large record about to be handed off: with a key, each
+	 * chunk carries an HMAC-SHA256 tag over the namespace, label, record id, index and
+	 * its bytes, or, with encryption, is encrypted with AES-256-GCM under a nonce of its
+	 * own (a fresh base nonce per record, its last four bytes XORed with the index) with
+	 * those fields as associated data. Without a key chunks are stored as they are.
+	 * @param label the record's label
+	 * @param recordId the record id
+	 * @return the seal
+	 */
+	public ChunkSeal chunkSeal(String label, String recordId) {
+		String keyId = this.activeKey;
+		if (keyId == null) {
+			return new Seal(null, label, recordId, null, false);
+		}
+		Keys key = Objects.requireNonNull(this.keys.get(keyId), "the active key is one of the keys");
+		byte[] nonce = null;
+		if (this.encrypt) {
+			nonce = new byte[NONCE_BYTES];
+			random.nextBytes(nonce);
+		}
+		return new Seal(key, label, recordId, nonce, true);
+	}
+
+	/**
+	 * The seal that opens the chunks of a large record claimed under a label, once the
+	 * record itself {@linkplain #verify verified}.
+	 * @param stored the record as stored, its protection headers still on it
+	 * @return the seal
+	 */
+	public ChunkSeal chunkSeal(HandoffRecord<byte[]> stored) {
+		Map<String, String> headers = stored.headers();
+		if (!headers.containsKey(SIGNATURE)) {
+			return new Seal(null, stored.label(), stored.id(), null, false);
+		}
+		String nonce = headers.get(CHUNK_NONCE);
+		// verify() let the record through, so the key is listed, unless there are no
+		// keys at all: then a signed record's tags are not checked, like its signature.
+		Keys key = this.keys.get(headers.getOrDefault(KEY, ""));
+		return new Seal(key, stored.label(), stored.id(), (nonce != null) ? base64Decoder.decode(nonce) : null, true);
+	}
+
+	/** A {@link ChunkSeal} with a key, or without one. */
+	private final class Seal implements ChunkSeal {
+
+		private final @Nullable Keys key;
+
+		private final String label;
+
+		private final String recordId;
+
+		private final byte @Nullable [] nonce;
+
+		private final boolean tagged;
+
+		Seal(@Nullable Keys key, String label, String recordId, byte @Nullable [] nonce, boolean tagged) {
+			this.key = key;
+			this.label = label;
+			this.recordId = recordId;
+			this.nonce = nonce;
+			this.tagged = tagged;
+		}
+
+		@Override
+		public byte[] seal(int index, byte[] chunk, int length) {
+			Keys key = this.key;
+			if (key == null) {
+				return (length == chunk.length) ? chunk : Arrays.copyOf(chunk, length);
+			}
+			if (this.nonce != null) {
+				return key.crypt(Cipher.ENCRYPT_MODE, nonce(index), fields(index), chunk, length);
+			}
+			byte[] stored = Arrays.copyOf(chunk, length + TAG_BYTES);
+			key.tag(fields(index), chunk, length, stored);
+			return stored;
+		}
+
+		@Override
+		public byte[] open(int index, byte[] stored) {
+			Keys key = this.key;
+			if (this.nonce != null) {
+				if (key == null) {
+					throw new RejectedRecordException(Rejection.UNKNOWN_KEY, "its chunks are encrypted");
+				}
+				try {
+					return key.crypt(Cipher.DECRYPT_MODE, nonce(index), fields(index), stored, stored.length);
+				}
+				catch (RejectedRecordException ex) {
+					throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its chunk " + index
+							+ " could not be decrypted (altered or swapped in Redis, or sealed by another secret)");
+				}
+			}
+			if (!this.tagged) {
+				return stored;
+			}
+			if (stored.length < TAG_BYTES) {
+				throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its chunk " + index + " has no tag");
+			}
+			int length = stored.length - TAG_BYTES;
+			if (key != null) {
+				byte[] expected = new byte[length + TAG_BYTES];
+				key.tag(fields(index), stored, length, expected);
+				if (!MessageDigest.isEqual(Arrays.copyOfRange(expected, length, expected.length),
+						Arrays.copyOfRange(stored, length, stored.length))) {
+					throw new RejectedRecordException(Rejection.BAD_SIGNATURE, "its chunk " + index
+							+ " does not match its tag (altered or swapped in Redis, or sealed by another secret)");
+				}
+			}
+			return Arrays.copyOf(stored, length);
+		}
+
+		@Override
+		public Map<String, String> headers() {
+			return (this.nonce != null) ? Map.of(CHUNK_NONCE, base64.encodeToString(this.nonce)) : Map.of();
+		}
+
+		private byte[] nonce(int index) {
+			byte[] nonce = Arrays.copyOf(Objects.requireNonNull(this.nonce), NONCE_BYTES);
+			for (int i = 0; i < 4; i++) {
+				nonce[NONCE_BYTES - 1 - i] ^= (byte) (index >>> (8 * i));
+			}
+			return nonce;
+		}
+
+		private byte[] fields(int index) {
+			ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+			write(out, CHUNK_AS);
+			write(out, RecordProtection.this.namespace);
+			write(out, this.label);
+			write(out, this.recordId);
+			write(out, Integer.toString(index));
+			return out.toByteArray();
+		}
+
 	}
 
 	/**
@@ -343,12 +492,33 @@ public final class RecordProtection {
 			}
 		}
 
+		/**
+		 * HMAC-SHA256 of the fields and the first {@code length} bytes of the data,
+		 * written into {@code out} after those bytes.
+		 */
+		void tag(byte[] fields, byte[] data, int length, byte[] out) {
+			try {
+				Mac mac = Mac.getInstance("HmacSHA256");
+				mac.init(this.signing);
+				mac.update(fields);
+				mac.update(data, 0, length);
+				mac.doFinal(out, length);
+			}
+			catch (GeneralSecurityException ex) {
+				throw new IllegalStateException("HMAC-SHA256 is not available", ex);
+			}
+		}
+
 		byte[] crypt(int mode, byte[] nonce, byte[] associatedData, byte[] data) {
+			return crypt(mode, nonce, associatedData, data, data.length);
+		}
+
+		byte[] crypt(int mode, byte[] nonce, byte[] associatedData, byte[] data, int length) {
 			try {
 				Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
 				cipher.init(mode, this.encryption, new GCMParameterSpec(128, nonce));
 				cipher.updateAAD(associatedData);
-				return cipher.doFinal(data);
+				return cipher.doFinal(data, 0, length);
 			}
 			catch (GeneralSecurityException ex) {
 				if (mode == Cipher.ENCRYPT_MODE) {

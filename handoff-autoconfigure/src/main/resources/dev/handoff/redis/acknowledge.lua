@@ -4,6 +4,7 @@
 -- With checkpoints on, the same step writes the acknowledging instance's checkpoint of the label, taken after the
 -- merge (see checkpoints.lua), so that what was merged is at every moment in Redis: in the claim, then in the
 -- checkpoint.
+-- A large record's chunks (see write-chunk.lua) go with it.
 -- Idempotent: a replay reports what the first run did.
 -- KEYS: 1 claim, 2 claims, 3 owner, 4 expiry, 5 attempts, 6 acked, 7 acked by, 8 report, and with a checkpoint
 --       9 checkpoint hash
@@ -17,6 +18,8 @@ local claimId = ARGV[1]
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local codes = {}
+-- Every key of the label starts like claims, 'claims' being its last 6 characters.
+local prefix = string.sub(KEYS[2], 1, -7)
 local n = tonumber(ARGV[3])
 for i = 4, 3 + n do
   local id = ARGV[i]
@@ -27,6 +30,7 @@ for i = 4, 3 + n do
     redis.call('HDEL', KEYS[5], id)
     redis.call('ZADD', KEYS[6], now, id)
     redis.call('HSET', KEYS[7], id, claimId)
+    redis.call('DEL', prefix .. 'chunks:' .. id)
     codes[#codes + 1] = 1
   else
     local by = redis.call('HGET', KEYS[7], id)

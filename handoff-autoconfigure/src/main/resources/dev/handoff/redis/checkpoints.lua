@@ -11,8 +11,11 @@ local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, re
     -- What this instance holds now includes state another instance merged: it is not written again.
     return false
   end
+  -- Every key of the label starts like claims, 'claims' being its last 6 characters.
+  local prefix = string.sub(claims, 1, -7)
   for _, old in ipairs(redis.call('HKEYS', hash)) do
     redis.call('HDEL', owner, old)
+    redis.call('DEL', prefix .. 'chunks:' .. old)
   end
   redis.call('DEL', hash)
   if recordId == '' then
@@ -22,6 +25,7 @@ local function replaceCheckpoint(claims, hash, owner, claimId, lease, keyTtl, re
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
   redis.call('HSET', hash, recordId, envelope)
+  redis.call('PEXPIRE', prefix .. 'chunks:' .. recordId, keyTtl)
   redis.call('HSET', owner, recordId, claimId)
   redis.call('ZADD', claims, now + tonumber(lease), claimId)
   for _, key in ipairs({ hash, owner, claims }) do

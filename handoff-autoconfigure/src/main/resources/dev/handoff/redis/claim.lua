@@ -8,6 +8,7 @@
 -- a claim whose reply it never got) returns the same, and every dead letter reaches the engine's log.
 -- A lapsed claim may be an instance's checkpoint whose heartbeat ended (see checkpoints.lua): its record waits like a
 -- handoff, for a first taker within the ttl.
+-- A large record's chunks (see write-chunk.lua) live as long as the record: a dead letter keeps them for its ttl.
 -- A record whose id was acknowledged already (someone who can write Redis put it back) is dead-lettered as REPLAYED,
 -- never delivered again.
 -- KEYS: 1 pending, 2 expiry, 3 attempts, 4 owner, 5 claims, 6 claim, 7 dead, 8 dead reasons, 9 dead expiry,
@@ -38,6 +39,9 @@ if report or redis.call('ZSCORE', KEYS[5], claimId) then
   return { ids, attemptsOf(ids), settled[1], settled[2], settled[3], settled[4], settled[5] }
 end
 
+-- Every key of the label starts like claims, 'claims' being its last 6 characters. Keys built from it share the
+-- label's hash tag, so they live in the same slot as KEYS.
+local prefix = string.sub(KEYS[5], 1, -7)
 local deadIds, deadCauses, deadReasons = {}, {}, {}
 local function deadLetter(id, envelope, cause, reason)
   redis.call('HSET', KEYS[7], id, envelope)
@@ -45,6 +49,7 @@ local function deadLetter(id, envelope, cause, reason)
   redis.call('ZADD', KEYS[9], now + tonumber(ARGV[4]), id)
   redis.call('ZREM', KEYS[2], id)
   redis.call('HDEL', KEYS[3], id)
+  redis.call('PEXPIRE', prefix .. 'chunks:' .. id, ARGV[4])
   deadIds[#deadIds + 1] = id
   deadCauses[#deadCauses + 1] = cause
   deadReasons[#deadReasons + 1] = reason
@@ -55,11 +60,11 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[9], '-inf', now, 'LIMIT', 0
   redis.call('HDEL', KEYS[7], id)
   redis.call('HDEL', KEYS[8], id)
   redis.call('ZREM', KEYS[9], id)
+  redis.call('DEL', prefix .. 'chunks:' .. id)
 end
 
--- Lapsed claims. Their hashes share this label's hash tag, so they live in the same slot as KEYS.
+-- Lapsed claims.
 local requeued = {}
-local prefix = string.sub(KEYS[5], 1, -7)
 for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)) do
   local lapsedKey = prefix .. 'claim:' .. lapsed
   local isCheckpoint = string.sub(lapsed, 1, 11) == 'checkpoint:'
@@ -74,6 +79,7 @@ for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)) do
       -- The instance died without shutdown: its checkpoint waits for a first taker, within the ttl, like a handoff.
       redis.call('HSET', KEYS[1], id, envelope)
       redis.call('ZADD', KEYS[2], now + tonumber(ARGV[9]), id)
+      redis.call('PEXPIRE', prefix .. 'chunks:' .. id, ARGV[3])
     else
       redis.call('HSET', KEYS[1], id, envelope)
       requeued[#requeued + 1] = id

@@ -1,5 +1,5 @@
 -- Moves one claimed record to the dead letters, if the claim still owns it; the dead letter expires on its own after
--- the dead-letter ttl. Idempotent: a replay finds the record in the dead letters.
+-- the dead-letter ttl, and so do the chunks of a large record. Idempotent: a replay finds the record in the dead letters.
 -- KEYS: 1 claim, 2 claims, 3 owner, 4 expiry, 5 attempts, 6 dead, 7 dead reasons, 8 dead expiry
 -- ARGV: 1 claim id, 2 record id, 3 reason, 4 dead-letter ttl ms
 -- Returns 1 when the record is in the dead letters, 0 when the claim no longer owned it.
@@ -19,6 +19,8 @@ redis.call('HDEL', KEYS[5], id)
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[2], claimId)
 end
+-- Every key of the label starts like claims, 'claims' being its last 6 characters.
+redis.call('PEXPIRE', string.sub(KEYS[2], 1, -7) .. 'chunks:' .. id, ARGV[4])
 for _, i in ipairs({ 6, 7, 8 }) do
   redis.call('PEXPIRE', KEYS[i], ARGV[4])
 end

@@ -29,6 +29,7 @@ if #KEYS >= 10 and not replaceCheckpoint(KEYS[7], KEYS[8], KEYS[3], ARGV[6], 0, 
     redis.call('HSET', KEYS[9], id, 'superseded: checkpoint ' .. ARGV[7] .. ' of the same instance lapsed and was '
         .. 'claimed, so part of this state was merged already')
     redis.call('ZADD', KEYS[10], now + tonumber(ARGV[8]), id)
+    redis.call('PEXPIRE', string.sub(KEYS[1], 1, -8) .. 'chunks:' .. id, ARGV[8])
     for _, i in ipairs({ 5, 9, 10 }) do
       redis.call('PEXPIRE', KEYS[i], ARGV[8])
     end
@@ -39,5 +40,8 @@ redis.call('HSET', KEYS[1], id, ARGV[2])
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), id)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
+-- A large record's chunks (see write-chunk.lua) now live as long as the record: every key of the label starts like
+-- pending, 'pending' being its last 7 characters.
+redis.call('PEXPIRE', string.sub(KEYS[1], 1, -8) .. 'chunks:' .. id, ARGV[5])
 redis.call('PUBLISH', ARGV[3], id)
 return 1

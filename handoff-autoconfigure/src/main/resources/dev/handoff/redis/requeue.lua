@@ -1,4 +1,5 @@
--- Makes a dead letter a waiting record again: its delivery count reset, its ttl started anew, and announced.
+-- Makes a dead letter a waiting record again: its delivery count reset, its ttl started anew (the chunks of a large
+-- one kept as long as the record), and announced.
 -- KEYS: 1 pending, 2 expiry, 3 attempts, 4 dead, 5 dead reasons, 6 dead expiry
 -- ARGV: 1 record id, 2 ttl ms, 3 key ttl ms, 4 channel
 -- Returns 1 when the dead letter was requeued, 0 when there was none.
@@ -17,5 +18,7 @@ redis.call('HDEL', KEYS[3], id)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), id)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
+-- Every key of the label starts like pending, 'pending' being its last 7 characters.
+redis.call('PEXPIRE', string.sub(KEYS[1], 1, -8) .. 'chunks:' .. id, ARGV[3])
 redis.call('PUBLISH', ARGV[4], id)
 return 1

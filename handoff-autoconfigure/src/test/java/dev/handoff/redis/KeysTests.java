@@ -21,6 +21,7 @@ class KeysTests {
 		assertThat(this.keys.prefix()).isEqualTo("shop:handoff:{cart}:");
 		assertThat(string(this.keys.pending())).isEqualTo("shop:handoff:{cart}:pending");
 		assertThat(string(this.keys.claim("c1"))).isEqualTo("shop:handoff:{cart}:claim:c1");
+		assertThat(string(this.keys.chunks("r1"))).isEqualTo("shop:handoff:{cart}:chunks:r1");
 		assertThat(string(this.keys.report("c1"))).isEqualTo("shop:handoff:{cart}:report:c1");
 		assertThat(string(this.keys.claims())).isEqualTo("shop:handoff:{cart}:claims");
 		assertThat(string(this.keys.owner())).isEqualTo("shop:handoff:{cart}:owner");

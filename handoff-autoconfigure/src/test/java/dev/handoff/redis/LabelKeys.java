@@ -49,6 +49,15 @@ public final class LabelKeys {
 		return string(this.keys.deadReasons());
 	}
 
+	/**
+	 * Returns the hash of a large record's chunks.
+	 * @param recordId the record id
+	 * @return its name
+	 */
+	public String chunks(String recordId) {
+		return string(this.keys.chunks(recordId));
+	}
+
 	private static String string(byte[] name) {
 		return new String(name, StandardCharsets.UTF_8);
 	}

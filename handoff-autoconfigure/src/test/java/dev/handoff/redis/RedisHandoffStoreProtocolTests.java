@@ -89,9 +89,10 @@ class RedisHandoffStoreProtocolTests {
 		Map<String, Long> commands = commandsDuring(() -> this.store.initiate(record));
 		// EVALSHA initiate.lua, no MULTI. Inside the script, for a new record: HEXISTS
 		// pending/owner/dead/released and ZSCORE acked (replay checks), HSET pending <id>
-		// <envelope>, TIME, ZADD expiry, PEXPIRE pending/expiry, PUBLISH.
+		// <envelope>, TIME, ZADD expiry, PEXPIRE pending/expiry and chunks:<id> (none: a
+		// record of one chunk is whole), PUBLISH.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.of("evalsha", 1L, "hexists", 4L, "zscore", 1L,
-				"hset", 1L, "time", 1L, "zadd", 1L, "pexpire", 2L, "publish", 1L));
+				"hset", 1L, "time", 1L, "zadd", 1L, "pexpire", 3L, "publish", 1L));
 		assertThat(Envelope.decode(hashField(keys("cache").pending(), record.id().getBytes(StandardCharsets.UTF_8)))
 			.data()).isEqualTo(mebibyte);
 	}
@@ -178,12 +179,13 @@ class RedisHandoffStoreProtocolTests {
 		Map<String, Long> commands = commandsDuring(
 				() -> acknowledged.add(this.store.acknowledge(claim, List.of(record.id()))));
 		// EVALSHA acknowledge.lua (cached by the warm-up). Inside: TIME; per record HGET
-		// owner, HDEL claim/owner/ attempts, ZREM expiry, ZADD acked, HSET acked-by; then
+		// owner, HDEL claim/owner/ attempts, ZREM expiry, ZADD acked, HSET acked-by, DEL
+		// chunks:<id> (none here); then
 		// EXISTS claim, ZREM claims and DEL report (the claim is empty now),
 		// ZRANGEBYSCORE acked (nothing past the retention), PEXPIRE acked/acked-by.
 		assertThat(commands).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(Map.entry("evalsha", 1L),
 				Map.entry("time", 1L), Map.entry("hget", 1L), Map.entry("hdel", 3L), Map.entry("zrem", 2L),
-				Map.entry("zadd", 1L), Map.entry("hset", 1L), Map.entry("exists", 1L), Map.entry("del", 1L),
+				Map.entry("zadd", 1L), Map.entry("hset", 1L), Map.entry("exists", 1L), Map.entry("del", 2L),
 				Map.entry("zrangebyscore", 1L), Map.entry("pexpire", 2L)));
 		assertThat(acknowledged).containsExactly(1);
 	}

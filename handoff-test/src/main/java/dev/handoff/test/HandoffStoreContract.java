@@ -903,6 +903,45 @@ public abstract class HandoffStoreContract {
 	}
 
 	@Test
+	public void chunksOfARecordAreClaimedWithItOnceItIsInitiatedAndGoWithItsAcknowledgement() {
+		HandoffStore store = createStore(POLICY);
+		assumeThat(store.chunkSize()).as("the store takes chunks").isPositive();
+		HandoffRecord<byte[]> record = record("cache").withData(new byte[0]);
+		byte[][] chunks = { filled('a', store.chunkSize()), filled('b', store.chunkSize()), filled('c', 10) };
+		for (int i = 0; i < chunks.length; i++) {
+			store.writeChunk("cache", record.id(), i, chunks[i]);
+		}
+		assertThat(store.claim("cache", "taker").isEmpty()).as("a record whose initiate has not run").isTrue();
+		assertThat(store.initiate(record).isStored()).isTrue();
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(ids(claim)).containsExactly(record.id());
+		for (int i = 0; i < chunks.length; i++) {
+			assertThat(store.readChunk("cache", record.id(), i)).isEqualTo(chunks[i]);
+		}
+		assertThat(store.readChunk("cache", record.id(), chunks.length)).isNull();
+		assertThat(store.acknowledge(claim, List.of(record.id()))).isEqualTo(1);
+		assertThat(store.readChunk("cache", record.id(), 0)).isNull();
+	}
+
+	@Test
+	public void chunksOfADeadLetterStayUntilItIsDeletedAndChunksNeverInitiatedCanBeDeleted() {
+		HandoffStore store = createStore(POLICY);
+		assumeThat(store.chunkSize()).as("the store takes chunks").isPositive();
+		HandoffRecord<byte[]> dead = record("cache").withData(new byte[0]);
+		store.writeChunk("cache", dead.id(), 0, filled('d', 10));
+		assertThat(store.initiate(dead).isStored()).isTrue();
+		HandoffClaim claim = store.claim("cache", "taker");
+		assertThat(store.deadLetter(claim, dead.id(), "unreadable")).isTrue();
+		assertThat(store.readChunk("cache", dead.id(), 0)).isEqualTo(filled('d', 10));
+		assertThat(store.deleteDeadLetter("cache", dead.id())).isTrue();
+		assertThat(store.readChunk("cache", dead.id(), 0)).isNull();
+		String cut = UUID.randomUUID().toString();
+		store.writeChunk("cache", cut, 0, filled('e', 10));
+		store.deleteChunks("cache", cut);
+		assertThat(store.readChunk("cache", cut, 0)).isNull();
+	}
+
+	@Test
 	public void checkpointOfAnInstanceWhoseHeartbeatHoldsIsNeverClaimed() {
 		HandoffStore store = createStore(POLICY);
 		assumeThat(store.supportsCheckpoints()).as("the store keeps checkpoints").isTrue();
@@ -1058,6 +1097,12 @@ public abstract class HandoffStoreContract {
 	protected static HandoffRecord<byte[]> record(String label, byte[] data) {
 		HandoffRecord<byte[]> record = record(label);
 		return record.withData(data);
+	}
+
+	private static byte[] filled(char value, int length) {
+		byte[] bytes = new byte[length];
+		Arrays.fill(bytes, (byte) value);
+		return bytes;
 	}
 
 	/**
