@@ -180,10 +180,12 @@ public interface HandoffStore {
 	 * @param recordId the record id
 	 * @param index the chunk's index, from 0
 	 * @param chunk the chunk
+	 * @param timeout how long to wait for the store at most; a store waits no longer than
+	 * it waits for any write
 	 * @throws HandoffException when the store did not confirm the write
 	 * @throws UnsupportedOperationException when the store takes whole payloads only
 	 */
-	default void writeChunk(String label, String recordId, int index, byte[] chunk) {
+	default void writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " takes whole payloads only");
 	}
 

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
@@ -58,6 +59,11 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * never stored.
 	 */
 	private static final String WARM_UP_LABEL = "handoff.warm-up";
+
+	/**
+	 * A serialization whose chunks the store may take as long as it waits for any write.
+	 */
+	private static final long NO_DEADLINE = Long.MIN_VALUE;
 
 	private static final HandoffStore.Policy DEFAULT_POLICY = new HandoffStore.Policy(Duration.ofHours(1),
 			Duration.ofSeconds(30), 5, Duration.ofDays(7));
@@ -261,11 +267,26 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @return the record
 	 */
 	HandoffRecord<byte[]> serialize(JavaType type, String label, int version, Object state) {
-		return serialize(this.codecs.get(type), label, version, state, UUID.randomUUID().toString());
+		return serialize(this.codecs.get(type), label, version, state, UUID.randomUUID().toString(), NO_DEADLINE);
+	}
+
+	/**
+	 * Writes a participant's state as {@link #serialize(JavaType, String, int, Object)}
+	 * does, giving the store's chunks at most until a deadline: past it, a large state is
+	 * written whole in memory instead, for the caller to spill or report.
+	 * @param type the participant's state type
+	 * @param label the label
+	 * @param version the version of the state's shape
+	 * @param state the state
+	 * @param deadline the deadline, in {@link System#nanoTime()}'s time
+	 * @return the record
+	 */
+	HandoffRecord<byte[]> serialize(JavaType type, String label, int version, Object state, long deadline) {
+		return serialize(this.codecs.get(type), label, version, state, UUID.randomUUID().toString(), deadline);
 	}
 
 	private HandoffRecord<byte[]> serialize(String label, int version, Object state, String recordId) {
-		return serialize(null, label, version, state, recordId);
+		return serialize(null, label, version, state, recordId, NO_DEADLINE);
 	}
 
 	/**
@@ -281,11 +302,13 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * @param version the version of the state's shape
 	 * @param state the state
 	 * @param recordId the record id
+	 * @param deadline until when the store may take chunks, in
+	 * {@link System#nanoTime()}'s time, or {@link #NO_DEADLINE}
 	 * @return the record
 	 * @throws HandoffException when the state cannot be written as JSON, or is too large
 	 */
 	private HandoffRecord<byte[]> serialize(@Nullable StateCodec codec, String label, int version, Object state,
-			String recordId) {
+			String recordId, long deadline) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
 		HandoffRecord<byte[]> record = new HandoffRecord<>(recordId, label, version, new byte[0], this.instanceId,
@@ -299,10 +322,11 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 		Chunks.Output out;
 		try {
 			out = write(codec, record, state, chunkSize, (index, buffer, length) -> this.store.writeChunk(label,
-					recordId, index, seal.seal(index, buffer, length)));
+					recordId, index, seal.seal(index, buffer, length), remaining(deadline)));
 		}
 		catch (ChunkNotStoredException ex) {
-			deleteChunks(record);
+			// Not deleted: the store that did not take a chunk would not take the
+			// deletion either, and the chunks expire unread.
 			logger.warn("Could not write the state of label '" + label + "' to " + this.store.describe()
 					+ " in chunks (" + ex.getMessage() + "); writing it whole instead");
 			return record.withData(write(codec, record, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE).toByteArray());
@@ -353,6 +377,21 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			throw ex;
 		}
 		return out;
+	}
+
+	/**
+	 * The time left until a deadline, for a chunk.
+	 * @throws HandoffException when there is none
+	 */
+	private static Duration remaining(long deadline) {
+		if (deadline == NO_DEADLINE) {
+			return ChronoUnit.FOREVER.getDuration();
+		}
+		long left = deadline - System.nanoTime();
+		if (left <= 0) {
+			throw new HandoffException("the time for Redis within handoff.shutdown-timeout ran out");
+		}
+		return Duration.ofNanos(left);
 	}
 
 	/** Deletes what a write cut midway left in the store, as far as the store lets it. */

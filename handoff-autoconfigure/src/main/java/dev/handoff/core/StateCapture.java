@@ -219,7 +219,7 @@ final class StateCapture {
 				if (this.timedOut) {
 					return;
 				}
-				HandoffRecord<byte[]> captured = capture(participant);
+				HandoffRecord<byte[]> captured = capture(participant, deadline);
 				if (captured != null) {
 					Initiation initiation = this.template.startInitiation(captured);
 					this.initiations.put(captured.id(), initiation);
@@ -404,7 +404,7 @@ final class StateCapture {
 	 * Captures and serializes a participant's state, or returns {@code null} when it has
 	 * none or failed.
 	 */
-	private @Nullable HandoffRecord<byte[]> capture(Participant<?> participant) {
+	private @Nullable HandoffRecord<byte[]> capture(Participant<?> participant, long deadline) {
 		String label = participant.label();
 		try {
 			stopIfRunning(participant);
@@ -423,7 +423,7 @@ final class StateCapture {
 				logger.info("Participant '" + participant.beanName() + "' has no state to hand off");
 				return null;
 			}
-			return this.template.serialize(receiver.type, label, receiver.version, state);
+			return this.template.serialize(receiver.type, label, receiver.version, state, deadline);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

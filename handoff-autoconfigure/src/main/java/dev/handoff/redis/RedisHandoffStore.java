@@ -879,10 +879,12 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	@Override
-	public void writeChunk(String label, String recordId, int index, byte[] chunk) {
+	public void writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
 		Keys keys = keys(label);
-		value(runScript(eval(Script.WRITE_CHUNK, List.of(keys.chunks(recordId)), index, chunk, this.args.ttl())),
-				"write of chunk " + index + " of record " + recordId, label);
+		value(runScripts(
+				List.of(eval(Script.WRITE_CHUNK, List.of(keys.chunks(recordId)), index, chunk, this.args.ttl())),
+				min(timeout, this.timeout))
+			.get(0), "write of chunk " + index + " of record " + recordId, label);
 	}
 
 	@Override
@@ -979,7 +981,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 			check.inspect(List.of(CHECK_LABEL));
 			byte[] chunk = { '{', '}' };
-			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk);
+			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk, this.timeout);
 			Assert.state(Arrays.equals(check.readChunk(CHECK_LABEL, kept.id(), 0), chunk),
 					"The check's chunk did not read back");
 			check.deleteChunks(CHECK_LABEL, kept.id());

@@ -18,6 +18,7 @@ import dev.handoff.HandoffStore;
 import dev.handoff.redis.LabelKeys;
 import dev.handoff.redis.RedisHandoffStore;
 import dev.handoff.security.RecordProtection;
+import dev.handoff.test.FaultProxy;
 import dev.handoff.test.RedisExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.TypeFactory;
 
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -166,7 +170,7 @@ class LargeStateTests {
 			assertThat(new String(chunk, 0, 10, StandardCharsets.UTF_8)).isEqualTo("z".repeat(10));
 		}
 		chunk[5] ^= 1;
-		store().writeChunk(LABEL, altered.id(), 1, chunk);
+		store().writeChunk(LABEL, altered.id(), 1, chunk, Duration.ofSeconds(10));
 		assertThat(taker.complete(LABEL, 1, String.class, received::addAll)).isZero();
 		assertThat(redis().opsForHash().get(keys().deadReasons(), altered.id())).asString()
 			.startsWith("rejected (bad-signature): its chunk 1 ");
@@ -196,6 +200,35 @@ class LargeStateTests {
 		})).isZero();
 		assertThat(redis().opsForHash().get(keys().deadReasons(), sent.id())).asString()
 			.isEqualTo("unreadable: its chunk 0 of 3 is not in the store");
+	}
+
+	@Test
+	void aLargeStateWhoseChunksRedisDoesNotTakeInTimeIsWrittenWholeForTheShutdownToSpill() {
+		try (FaultProxy proxy = FaultProxy.start("127.0.0.1", redis.server().port())) {
+			LettuceConnectionFactory connectionFactory = new LettuceConnectionFactory(
+					new RedisStandaloneConfiguration("127.0.0.1", proxy.port()));
+			connectionFactory.afterPropertiesSet();
+			connectionFactory.start();
+			try {
+				RedisHandoffStore store = new RedisHandoffStore(connectionFactory, redis.namespace(), POLICY);
+				this.stores.add(store);
+				HandoffTemplate template = new HandoffTemplate(store, JsonMapper.builder().build(), "old", POLICY);
+				String state = "u".repeat(3 * CHUNK);
+				// The connection is open, as a running instance's is when it shuts down.
+				assertThat(store.claim(LABEL, "old").isEmpty()).isTrue();
+				proxy.blackhole();
+				long start = System.nanoTime();
+				HandoffRecord<byte[]> record = template.serialize(
+						TypeFactory.createDefaultInstance().constructType(String.class), LABEL, 1, state,
+						start + Duration.ofMillis(500).toNanos());
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+				assertThat(record.headers()).isEmpty();
+				assertThat(record.data()).hasSize(3 * CHUNK + 2);
+			}
+			finally {
+				connectionFactory.destroy();
+			}
+		}
 	}
 
 	private HandoffTemplate template(String instanceId) {

@@ -909,7 +909,7 @@ public abstract class HandoffStoreContract {
 		HandoffRecord<byte[]> record = record("cache").withData(new byte[0]);
 		byte[][] chunks = { filled('a', store.chunkSize()), filled('b', store.chunkSize()), filled('c', 10) };
 		for (int i = 0; i < chunks.length; i++) {
-			store.writeChunk("cache", record.id(), i, chunks[i]);
+			store.writeChunk("cache", record.id(), i, chunks[i], Duration.ofSeconds(10));
 		}
 		assertThat(store.claim("cache", "taker").isEmpty()).as("a record whose initiate has not run").isTrue();
 		assertThat(store.initiate(record).isStored()).isTrue();
@@ -928,7 +928,7 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(POLICY);
 		assumeThat(store.chunkSize()).as("the store takes chunks").isPositive();
 		HandoffRecord<byte[]> dead = record("cache").withData(new byte[0]);
-		store.writeChunk("cache", dead.id(), 0, filled('d', 10));
+		store.writeChunk("cache", dead.id(), 0, filled('d', 10), Duration.ofSeconds(10));
 		assertThat(store.initiate(dead).isStored()).isTrue();
 		HandoffClaim claim = store.claim("cache", "taker");
 		assertThat(store.deadLetter(claim, dead.id(), "unreadable")).isTrue();
@@ -936,7 +936,7 @@ public abstract class HandoffStoreContract {
 		assertThat(store.deleteDeadLetter("cache", dead.id())).isTrue();
 		assertThat(store.readChunk("cache", dead.id(), 0)).isNull();
 		String cut = UUID.randomUUID().toString();
-		store.writeChunk("cache", cut, 0, filled('e', 10));
+		store.writeChunk("cache", cut, 0, filled('e', 10), Duration.ofSeconds(10));
 		store.deleteChunks("cache", cut);
 		assertThat(store.readChunk("cache", cut, 0)).isNull();
 	}
