@@ -175,30 +175,34 @@ public interface HandoffStore {
 	 * initiate stored it, after every chunk, so a record is never seen half-written, and
 	 * chunks whose record is never initiated expire unread. Once stored, a record's
 	 * chunks stay with it, whoever holds it, until it is acknowledged or its dead letter
-	 * is deleted or expires. Idempotent per index.
+	 * is deleted or expires. Idempotent per index. The chunk is sent at once and
+	 * confirmed when the caller awaits it, so that the next one is serialized meanwhile;
+	 * the array is the store's from then on, and the caller does not change it.
 	 * @param label the record's label
 	 * @param recordId the record id
 	 * @param index the chunk's index, from 0
 	 * @param chunk the chunk
-	 * @param timeout how long to wait for the store at most; a store waits no longer than
-	 * it waits for any write
-	 * @throws HandoffException when the store did not confirm the write
+	 * @param timeout how long, from now, to wait for the store at most; a store waits no
+	 * longer than it waits for any write
+	 * @return the write, to await: it throws {@link HandoffException} when the store did
+	 * not confirm it
 	 * @throws UnsupportedOperationException when the store takes whole payloads only
 	 */
-	default void writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
+	default ChunkWrite writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " takes whole payloads only");
 	}
 
 	/**
-	 * Reads one chunk of a record's payload.
+	 * Reads one chunk of a record's payload: asks at once, and answers when the caller
+	 * awaits it, so that the last chunk is parsed meanwhile.
 	 * @param label the record's label
 	 * @param recordId the record id
 	 * @param index the chunk's index, from 0
-	 * @return the chunk, or null when the store has no such chunk
-	 * @throws HandoffException when the store could not be read
+	 * @return the read, to await: it returns the chunk, or null when the store has no
+	 * such chunk, and throws {@link HandoffException} when the store could not be read
 	 * @throws UnsupportedOperationException when the store takes whole payloads only
 	 */
-	default byte @Nullable [] readChunk(String label, String recordId, int index) {
+	default ChunkRead readChunk(String label, String recordId, int index) {
 		throw new UnsupportedOperationException(getClass().getSimpleName() + " takes whole payloads only");
 	}
 
@@ -383,6 +387,31 @@ public interface HandoffStore {
 	 */
 	default String describe() {
 		return getClass().getSimpleName();
+	}
+
+	/** A chunk on its way to the store. */
+	@FunctionalInterface
+	interface ChunkWrite {
+
+		/**
+		 * Waits until the store confirmed the chunk.
+		 * @throws HandoffException when it did not, in time
+		 */
+		void await();
+
+	}
+
+	/** A chunk on its way from the store. */
+	@FunctionalInterface
+	interface ChunkRead {
+
+		/**
+		 * Waits for the chunk.
+		 * @return the chunk, or null when the store has no such chunk
+		 * @throws HandoffException when the store could not be read, in time
+		 */
+		byte @Nullable [] await();
+
 	}
 
 	/**

@@ -696,7 +696,8 @@ public final class Benchmarks {
 	private void loadScriptNames() {
 		Set<String> shared = Set.of("initiate", "acknowledge", "checkpoint");
 		for (String name : List.of("initiate", "claim", "acknowledge", "checkpoint", "dead-letter", "locate", "release",
-				"renew", "inspect", "list", "requeue", "delete-dead-letter", "write-chunk", "read-chunk", "delete-chunks")) {
+				"renew", "inspect", "list", "requeue", "delete-dead-letter", "write-chunk", "read-chunk",
+				"delete-chunks")) {
 			ByteArrayOutputStream body = new ByteArrayOutputStream();
 			if (shared.contains(name)) {
 				body.writeBytes(script("checkpoints"));

@@ -77,7 +77,7 @@ final class Chunks {
 		return headers;
 	}
 
-	/** Takes each full chunk; the store's write, sealed. */
+	/** Takes each full chunk: the store's write, sealed. */
 	@FunctionalInterface
 	interface Sink {
 
@@ -89,19 +89,21 @@ final class Chunks {
 		};
 
 		/**
-		 * Writes a chunk; the buffer is reused once this returns.
+		 * Sends a chunk to the store; the buffer is reused once this returns.
 		 * @param index the chunk's index, from 0
 		 * @param buffer the buffer holding it
 		 * @param length its length, from the buffer's start
+		 * @return the write, to await
 		 */
-		void write(int index, byte[] buffer, int length);
+		HandoffStore.ChunkWrite write(int index, byte[] buffer, int length);
 
 	}
 
 	/**
 	 * Where state is serialized: in memory while it fits one chunk, so a small state is
 	 * one array as before; past that, each full chunk goes to the sink, and the buffer
-	 * starts again. Refuses to grow past a limit, so that a state that is too large stops
+	 * starts again. One chunk is on its way to the store while the next is written, and
+	 * no more. Refuses to grow past a limit, so that a state that is too large stops
 	 * early.
 	 */
 	static final class Output extends OutputStream {
@@ -123,6 +125,8 @@ final class Chunks {
 		private boolean exceeded;
 
 		private @Nullable RuntimeException failure;
+
+		private HandoffStore.@Nullable ChunkWrite inFlight;
 
 		Output(int chunkSize, long limit, Sink sink) {
 			this.chunkSize = chunkSize;
@@ -165,7 +169,8 @@ final class Chunks {
 
 		private void flush(int length) {
 			try {
-				this.sink.write(this.chunks, this.buffer, length);
+				awaitInFlight();
+				this.inFlight = this.sink.write(this.chunks, this.buffer, length);
 			}
 			catch (RuntimeException ex) {
 				this.failure = ex;
@@ -175,12 +180,42 @@ final class Chunks {
 			this.count = 0;
 		}
 
+		private void awaitInFlight() {
+			HandoffStore.ChunkWrite previous = this.inFlight;
+			this.inFlight = null;
+			if (previous != null) {
+				previous.await();
+			}
+		}
+
 		/**
-		 * Writes the last chunk, when the state took more than one.
+		 * Writes the last chunk, when the state took more than one, and waits until the
+		 * store has every chunk.
+		 * @throws RuntimeException when the store did not take one
 		 */
 		void finish() {
 			if (this.chunks > 0 && this.count > 0) {
 				flush(this.count);
+			}
+			try {
+				awaitInFlight();
+			}
+			catch (RuntimeException ex) {
+				this.failure = ex;
+				throw ex;
+			}
+		}
+
+		/**
+		 * Waits for the chunk on its way, if any, whatever becomes of it: a write cut
+		 * midway is then deleted after its last chunk arrived, not before.
+		 */
+		void settle() {
+			try {
+				awaitInFlight();
+			}
+			catch (RuntimeException ex) {
+				this.failure = ex;
 			}
 		}
 
@@ -237,6 +272,8 @@ final class Chunks {
 
 		private long read;
 
+		private HandoffStore.@Nullable ChunkRead ahead;
+
 		Input(HandoffStore store, HandoffRecord<?> record, ChunkSeal seal) {
 			this.store = store;
 			this.record = record;
@@ -275,7 +312,12 @@ final class Chunks {
 				}
 				return false;
 			}
-			byte[] stored = this.store.readChunk(this.record.label(), this.record.id(), this.next);
+			// The next chunk is asked for before this one is parsed, and no further.
+			HandoffStore.ChunkRead pending = (this.ahead != null) ? this.ahead
+					: this.store.readChunk(this.record.label(), this.record.id(), this.next);
+			this.ahead = (this.next + 1 < this.count)
+					? this.store.readChunk(this.record.label(), this.record.id(), this.next + 1) : null;
+			byte[] stored = pending.await();
 			if (stored == null) {
 				throw new Unreadable("its chunk " + this.next + " of " + this.count + " is not in the store");
 			}

@@ -358,6 +358,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			out.finish();
 		}
 		catch (RuntimeException ex) {
+			out.settle();
 			RuntimeException failure = out.failure();
 			if (failure != null) {
 				throw new ChunkNotStoredException(failure);

@@ -75,18 +75,24 @@ final class LettuceCommandRunner implements CommandRunner {
 
 	@Override
 	public List<Reply> run(List<? extends Command> commands, Duration timeout) {
+		return send(commands, timeout).await();
+	}
+
+	@Override
+	public Sent send(List<? extends Command> commands, Duration timeout) {
 		StatefulConnection<byte[], byte[]> shared;
 		try {
 			shared = connection().stateful();
 		}
 		catch (RuntimeException ex) {
-			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+			List<Reply> failed = commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+			return () -> failed;
 		}
 		return dispatch(shared, commands, timeout);
 	}
 
-	/** Writes and flushes the commands at once, and waits for their replies. */
-	private static List<Reply> dispatch(StatefulConnection<byte[], byte[]> connection, List<? extends Command> commands,
+	/** Writes and flushes the commands at once; their replies are awaited later. */
+	private static Sent dispatch(StatefulConnection<byte[], byte[]> connection, List<? extends Command> commands,
 			Duration timeout) {
 		List<AsyncCommand<byte[], byte[], ?>> sent = new ArrayList<>(commands.size());
 		for (Command command : commands) {
@@ -96,14 +102,17 @@ final class LettuceCommandRunner implements CommandRunner {
 			connection.dispatch(sent);
 		}
 		catch (RuntimeException ex) {
-			return sent.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+			List<Reply> failed = sent.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();
+			return () -> failed;
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
-		List<Reply> replies = new ArrayList<>(sent.size());
-		for (AsyncCommand<byte[], byte[], ?> command : sent) {
-			replies.add(await(command, deadline));
-		}
-		return replies;
+		return () -> {
+			List<Reply> replies = new ArrayList<>(sent.size());
+			for (AsyncCommand<byte[], byte[], ?> command : sent) {
+				replies.add(await(command, deadline));
+			}
+			return replies;
+		};
 	}
 
 	/**
@@ -122,7 +131,7 @@ final class LettuceCommandRunner implements CommandRunner {
 		}
 		try {
 			springConnection.openPipeline();
-			return dispatch(stateful(springConnection.getNativeConnection()), commands, timeout);
+			return dispatch(stateful(springConnection.getNativeConnection()), commands, timeout).await();
 		}
 		catch (RuntimeException ex) {
 			return commands.stream().map((command) -> (Reply) new Reply.NoAnswer(ex)).toList();

@@ -879,20 +879,42 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	}
 
 	@Override
-	public void writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
-		Keys keys = keys(label);
-		value(runScripts(
-				List.of(eval(Script.WRITE_CHUNK, List.of(keys.chunks(recordId)), index, chunk, this.args.ttl())),
-				min(timeout, this.timeout))
-			.get(0), "write of chunk " + index + " of record " + recordId, label);
+	public ChunkWrite writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
+		Command.Eval command = eval(Script.WRITE_CHUNK, List.of(keys(label).chunks(recordId)), index, chunk,
+				this.args.ttl());
+		Sent sent = send(command, min(timeout, this.timeout));
+		return () -> value(sent.await(), "write of chunk " + index + " of record " + recordId, label);
 	}
 
 	@Override
-	public byte @Nullable [] readChunk(String label, String recordId, int index) {
-		Keys keys = keys(label);
-		Object chunk = value(runScript(eval(Script.READ_CHUNK, List.of(keys.chunks(recordId)), index)),
-				"read of chunk " + index + " of record " + recordId, label);
-		return (chunk instanceof byte[] bytes) ? bytes : null;
+	public ChunkRead readChunk(String label, String recordId, int index) {
+		Sent sent = send(eval(Script.READ_CHUNK, List.of(keys(label).chunks(recordId)), index), this.timeout);
+		return () -> (value(sent.await(), "read of chunk " + index + " of record " + recordId,
+				label) instanceof byte[] chunk) ? chunk : null;
+	}
+
+	/**
+	 * Sends a script without waiting for its reply; it goes again through
+	 * {@link #runScripts} when its node answered {@code NOSCRIPT} or {@code TRYAGAIN}.
+	 */
+	private Sent send(Command.Eval command, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		CommandRunner.Sent sent = this.runner.send(List.of(command), timeout);
+		return () -> {
+			Reply reply = sent.await().get(0);
+			if (reply instanceof Reply.RedisError error && (error.isNoScript() || error.isTryAgain())) {
+				return runScripts(List.of(command), remaining(deadline)).get(0);
+			}
+			return reply;
+		};
+	}
+
+	/** A script sent, whose reply is awaited later. */
+	@FunctionalInterface
+	private interface Sent {
+
+		Reply await();
+
 	}
 
 	@Override
@@ -981,8 +1003,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 			check.inspect(List.of(CHECK_LABEL));
 			byte[] chunk = { '{', '}' };
-			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk, this.timeout);
-			Assert.state(Arrays.equals(check.readChunk(CHECK_LABEL, kept.id(), 0), chunk),
+			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk, this.timeout).await();
+			Assert.state(Arrays.equals(check.readChunk(CHECK_LABEL, kept.id(), 0).await(), chunk),
 					"The check's chunk did not read back");
 			check.deleteChunks(CHECK_LABEL, kept.id());
 		}

@@ -16,8 +16,7 @@ public interface ChunkSeal {
 	 * @param index the chunk's index, from 0
 	 * @param chunk a buffer holding the chunk
 	 * @param length the chunk's length, from the buffer's start
-	 * @return the chunk as stored, a new array unless the buffer is exactly the chunk and
-	 * nothing is added to it
+	 * @return the chunk as stored, a new array, so the buffer can be reused at once
 	 */
 	byte[] seal(int index, byte[] chunk, int length);
 

@@ -351,7 +351,7 @@ public final class RecordProtection {
 		public byte[] seal(int index, byte[] chunk, int length) {
 			Keys key = this.key;
 			if (key == null) {
-				return (length == chunk.length) ? chunk : Arrays.copyOf(chunk, length);
+				return Arrays.copyOf(chunk, length);
 			}
 			if (this.nonce != null) {
 				return key.crypt(Cipher.ENCRYPT_MODE, nonce(index), fields(index), chunk, length);

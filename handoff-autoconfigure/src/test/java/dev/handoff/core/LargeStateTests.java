@@ -140,7 +140,7 @@ class LargeStateTests {
 		HandoffClaim claim = store.claim(LABEL, "dying");
 		assertThat(claim.deliveries()).singleElement()
 			.satisfies((delivery) -> assertThat(delivery.record().id()).isEqualTo(sent.id()));
-		assertThat(store.readChunk(LABEL, sent.id(), 0)).hasSize(CHUNK);
+		assertThat(store.readChunk(LABEL, sent.id(), 0).await()).hasSize(CHUNK);
 		// Its lease of one second lapses without an acknowledgement.
 		List<HandoffRecord<String>> received = new ArrayList<>();
 		HandoffTemplate next = template("next");
@@ -164,13 +164,13 @@ class LargeStateTests {
 			assertThat(record.headers()).isEmpty();
 		});
 		HandoffRecord<String> altered = old.initiate(LABEL, 1, state);
-		byte[] chunk = store().readChunk(LABEL, altered.id(), 1);
+		byte[] chunk = store().readChunk(LABEL, altered.id(), 1).await();
 		assertThat(chunk).isNotNull();
 		if (!encrypt) {
 			assertThat(new String(chunk, 0, 10, StandardCharsets.UTF_8)).isEqualTo("z".repeat(10));
 		}
 		chunk[5] ^= 1;
-		store().writeChunk(LABEL, altered.id(), 1, chunk, Duration.ofSeconds(10));
+		store().writeChunk(LABEL, altered.id(), 1, chunk, Duration.ofSeconds(10)).await();
 		assertThat(taker.complete(LABEL, 1, String.class, received::addAll)).isZero();
 		assertThat(redis().opsForHash().get(keys().deadReasons(), altered.id())).asString()
 			.startsWith("rejected (bad-signature): its chunk 1 ");

@@ -909,18 +909,18 @@ public abstract class HandoffStoreContract {
 		HandoffRecord<byte[]> record = record("cache").withData(new byte[0]);
 		byte[][] chunks = { filled('a', store.chunkSize()), filled('b', store.chunkSize()), filled('c', 10) };
 		for (int i = 0; i < chunks.length; i++) {
-			store.writeChunk("cache", record.id(), i, chunks[i], Duration.ofSeconds(10));
+			store.writeChunk("cache", record.id(), i, chunks[i], Duration.ofSeconds(10)).await();
 		}
 		assertThat(store.claim("cache", "taker").isEmpty()).as("a record whose initiate has not run").isTrue();
 		assertThat(store.initiate(record).isStored()).isTrue();
 		HandoffClaim claim = store.claim("cache", "taker");
 		assertThat(ids(claim)).containsExactly(record.id());
 		for (int i = 0; i < chunks.length; i++) {
-			assertThat(store.readChunk("cache", record.id(), i)).isEqualTo(chunks[i]);
+			assertThat(store.readChunk("cache", record.id(), i).await()).isEqualTo(chunks[i]);
 		}
-		assertThat(store.readChunk("cache", record.id(), chunks.length)).isNull();
+		assertThat(store.readChunk("cache", record.id(), chunks.length).await()).isNull();
 		assertThat(store.acknowledge(claim, List.of(record.id()))).isEqualTo(1);
-		assertThat(store.readChunk("cache", record.id(), 0)).isNull();
+		assertThat(store.readChunk("cache", record.id(), 0).await()).isNull();
 	}
 
 	@Test
@@ -928,17 +928,17 @@ public abstract class HandoffStoreContract {
 		HandoffStore store = createStore(POLICY);
 		assumeThat(store.chunkSize()).as("the store takes chunks").isPositive();
 		HandoffRecord<byte[]> dead = record("cache").withData(new byte[0]);
-		store.writeChunk("cache", dead.id(), 0, filled('d', 10), Duration.ofSeconds(10));
+		store.writeChunk("cache", dead.id(), 0, filled('d', 10), Duration.ofSeconds(10)).await();
 		assertThat(store.initiate(dead).isStored()).isTrue();
 		HandoffClaim claim = store.claim("cache", "taker");
 		assertThat(store.deadLetter(claim, dead.id(), "unreadable")).isTrue();
-		assertThat(store.readChunk("cache", dead.id(), 0)).isEqualTo(filled('d', 10));
+		assertThat(store.readChunk("cache", dead.id(), 0).await()).isEqualTo(filled('d', 10));
 		assertThat(store.deleteDeadLetter("cache", dead.id())).isTrue();
-		assertThat(store.readChunk("cache", dead.id(), 0)).isNull();
+		assertThat(store.readChunk("cache", dead.id(), 0).await()).isNull();
 		String cut = UUID.randomUUID().toString();
-		store.writeChunk("cache", cut, 0, filled('e', 10), Duration.ofSeconds(10));
+		store.writeChunk("cache", cut, 0, filled('e', 10), Duration.ofSeconds(10)).await();
 		store.deleteChunks("cache", cut);
-		assertThat(store.readChunk("cache", cut, 0)).isNull();
+		assertThat(store.readChunk("cache", cut, 0).await()).isNull();
 	}
 
 	@Test
