@@ -413,7 +413,7 @@ final class Deliveries {
 		}
 		if (size < 0) {
 			deadLetter(claim, record.id(), record.origin(), "unreadable",
-					"unreadable: its header names no size of " + "its chunks",
+					"unreadable: its header names no size of its chunks",
 					"It was written by a newer Handoff, or not by Handoff at all.");
 			return false;
 		}
@@ -429,7 +429,7 @@ final class Deliveries {
 
 	/** The record as the receiver gets it: without Handoff's own headers. */
 	private static <S> HandoffRecord<S> received(HandoffRecord<byte[]> record, S data) {
-		if (!Chunks.isChunked(record)) {
+		if (record.headers().keySet().stream().noneMatch((name) -> name.startsWith("handoff-"))) {
 			return record.withData(data);
 		}
 		Map<String, String> headers = new LinkedHashMap<>(record.headers());

@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
@@ -64,6 +63,11 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 * A serialization whose chunks the store may take as long as it waits for any write.
 	 */
 	private static final long NO_DEADLINE = Long.MIN_VALUE;
+
+	/**
+	 * The wait for a chunk without a deadline: longer than any store waits for a write.
+	 */
+	private static final Duration NO_TIMEOUT = Duration.ofDays(1);
 
 	private static final HandoffStore.Policy DEFAULT_POLICY = new HandoffStore.Policy(Duration.ofHours(1),
 			Duration.ofSeconds(30), 5, Duration.ofDays(7));
@@ -386,7 +390,7 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	 */
 	private static Duration remaining(long deadline) {
 		if (deadline == NO_DEADLINE) {
-			return ChronoUnit.FOREVER.getDuration();
+			return NO_TIMEOUT;
 		}
 		long left = deadline - System.nanoTime();
 		if (left <= 0) {
