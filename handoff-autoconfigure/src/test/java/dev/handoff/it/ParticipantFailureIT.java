@@ -34,11 +34,25 @@ class ParticipantFailureIT {
 	}
 
 	@Test
-	void outOfMemoryWhileOneStateIsWrittenIsReportedAndTheOtherParticipantsAreStillHandedOff() {
-		// 80 MiB of state in a 256 MiB heap: its JSON buffer, doubling past 64 MiB, does
-		// not fit. The record size
-		// limit is raised so that it does not stop serialization first.
-		List<String> output = deployWithBigState("--handoff.max-record-size=1GB");
+	void stateOfAThirdOfTheHeapIsHandedOffAndReceivedInChunks() {
+		// 80 MiB of state in a 256 MiB heap, on both sides: serialized whole, its JSON
+		// buffer alone, doubling past 64 MiB, would not fit.
+		AppProcess old = start("old", "--test.big-state-mb=80", "--handoff.max-record-size=1GB");
+		AppProcess next = start("new", "--test.big-state-mb=0", "--handoff.max-record-size=1GB");
+		old.awaitReady();
+		next.awaitReady();
+		old.terminate();
+		old.awaitExit(HANDOFF);
+		next.awaitLine((line) -> line.equals("RECEIVED big 1 of 80 MiB"), HANDOFF);
+		assertThat(old.output()).noneMatch((line) -> line.contains(" ERROR "));
+	}
+
+	@Test
+	void outOfMemoryWhileOneStateIsCapturedIsReportedAndTheOtherParticipantsAreStillHandedOff() {
+		// The state streams to Redis, so it is the snapshot that handoffState() takes
+		// that
+		// does not fit the 256 MiB heap.
+		List<String> output = deployWithBigState("--handoff.max-record-size=1GB", "--test.big-state-snapshot-mb=300");
 		assertThat(output).anySatisfy((line) -> assertThat(line).contains("ERROR")
 			.contains("label 'big'")
 			.contains("OutOfMemoryError")

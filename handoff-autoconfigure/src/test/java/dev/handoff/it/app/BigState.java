@@ -13,8 +13,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * A participant whose state is as large as {@code test.big-state-mb} says, in
- * one-mebibyte strings: with a small {@code -Xmx}, writing it as JSON does not fit the
- * heap.
+ * one-mebibyte strings; with {@code test.big-state-snapshot-mb}, its
+ * {@code handoffState()} first takes a snapshot of that size, which a small {@code -Xmx}
+ * does not fit.
  */
 @Component
 @Handoff("big")
@@ -23,7 +24,11 @@ class BigState implements HandoffParticipant<List<String>> {
 
 	private final List<String> chunks = new ArrayList<>();
 
-	BigState(@Value("${test.big-state-mb}") int mebibytes) {
+	private final int snapshotMebibytes;
+
+	BigState(@Value("${test.big-state-mb}") int mebibytes,
+			@Value("${test.big-state-snapshot-mb:0}") int snapshotMebibytes) {
+		this.snapshotMebibytes = snapshotMebibytes;
 		for (int i = 0; i < mebibytes; i++) {
 			this.chunks.add(String.valueOf((char) ('a' + i % 26)).repeat(1024 * 1024));
 		}
@@ -31,12 +36,17 @@ class BigState implements HandoffParticipant<List<String>> {
 
 	@Override
 	public List<String> handoffState() {
+		if (this.snapshotMebibytes > 0) {
+			byte[] snapshot = new byte[this.snapshotMebibytes * 1024 * 1024];
+			TestApplication.report("SNAPSHOT " + snapshot.length);
+		}
 		return this.chunks;
 	}
 
 	@Override
 	public void receiveHandoff(List<HandoffRecord<List<String>>> handoffs) {
-		TestApplication.report("RECEIVED big " + handoffs.size());
+		long chars = handoffs.stream().flatMap((record) -> record.data().stream()).mapToLong(String::length).sum();
+		TestApplication.report("RECEIVED big " + handoffs.size() + " of " + chars / (1024 * 1024) + " MiB");
 	}
 
 }
