@@ -216,13 +216,15 @@ import org.springframework.util.ClassUtils;
  * its report.</li>
  * <li><b>large records</b>: the payload of a record over the chunk size is written as it
  * is serialized, one {@code EVALSHA write-chunk.lua} ({@code HSET chunks:<id>} and
- * {@code PEXPIRE}) per 1 MiB chunk, before its initiate; until that initiate no claim
- * sees the record, so a write cut midway leaves only chunks that expire unread (and that
- * the writer deletes with {@code EVALSHA delete-chunks.lua} when it can). The taker reads
- * them one by one with {@code EVALSHA read-chunk.lua} ({@code HGET}) as it parses, under
- * its claim's lease; a taker that dies midway leaves them in place for the next claim.
- * {@code acknowledge.lua} deletes them with the record, the dead-letter scripts give them
- * the dead letter's ttl, and dropping or deleting the dead letter deletes them.</li>
+ * {@code PEXPIRE}) per 1 MiB chunk, sent while the next is serialized, before its
+ * initiate; until that initiate no claim sees the record, so a write cut midway leaves
+ * only chunks that expire unread (and that the writer deletes with
+ * {@code EVALSHA delete-chunks.lua} when it can). The taker reads them one by one with
+ * {@code EVALSHA read-chunk.lua} ({@code HGET}), asking for the next while it parses the
+ * last, under its claim's lease; a taker that dies midway leaves them in place for the
+ * next claim. {@code acknowledge.lua} deletes them with the record, the dead-letter
+ * scripts give them the dead letter's ttl, and dropping or deleting the dead letter
+ * deletes them.</li>
  * <li><b>renew</b>: {@code EVALSHA renew.lua}, every third of the lease while a receiver
  * merges: moves the claim's lease deadline to now + lease.</li>
  * <li><b>checkpoint</b>, with {@code handoff.checkpoint.interval}: {@code EVALSHA
