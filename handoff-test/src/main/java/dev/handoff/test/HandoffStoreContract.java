@@ -164,10 +164,15 @@ public abstract class HandoffStoreContract {
 		// More than a Lua unpack() can spread into one command's arguments (about 8000).
 		HandoffStore store = createStore(POLICY);
 		List<String> initiated = new ArrayList<>();
+		List<HandoffRecord<byte[]>> batch = new ArrayList<>();
 		for (int i = 0; i < 8200; i++) {
 			HandoffRecord<byte[]> record = record("crowded");
-			store.initiate(record);
+			batch.add(record);
 			initiated.add(record.id());
+			if (batch.size() == 1000 || i == 8199) {
+				assertThat(store.initiate(batch)).allSatisfy((result) -> assertThat(result.isStored()).isTrue());
+				batch.clear();
+			}
 		}
 		HandoffClaim claim = store.claim("crowded", "taker");
 		assertThat(ids(claim)).containsExactlyElementsOf(initiated);
