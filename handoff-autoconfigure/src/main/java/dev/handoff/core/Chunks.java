@@ -66,11 +66,10 @@ final class Chunks {
 	}
 
 	/**
-	 * A large record's headers: its own, its chunks' count and size, and what its seal
-	 * needs.
+	 * A large record's headers: its chunks' count and size, and what its seal needs.
 	 */
-	static Map<String, String> headers(HandoffRecord<?> record, Output output, ChunkSeal seal) {
-		Map<String, String> headers = new LinkedHashMap<>(record.headers());
+	static Map<String, String> headers(Output output, ChunkSeal seal) {
+		Map<String, String> headers = new LinkedHashMap<>();
 		headers.put(COUNT, Integer.toString(output.chunks()));
 		headers.put(SIZE, Long.toString(output.size()));
 		headers.putAll(seal.headers());

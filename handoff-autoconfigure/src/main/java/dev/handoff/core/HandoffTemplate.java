@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
@@ -315,17 +316,14 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			String recordId, long deadline) {
 		checkLabel(label);
 		Assert.notNull(state, "'state' must not be null");
-		HandoffRecord<byte[]> record = new HandoffRecord<>(recordId, label, version, new byte[0], this.instanceId,
-				this.clock.instant());
 		int chunkSize = this.store.chunkSize();
 		if (chunkSize <= 0) {
-			Chunks.Output out = write(codec, record, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE);
-			return record.withData(out.toByteArray());
+			return record(recordId, label, version, writeWhole(codec, label, state), Map.of());
 		}
 		ChunkSeal seal = this.protection.chunkSeal(label, recordId);
 		Chunks.Output out;
 		try {
-			out = write(codec, record, state, chunkSize, (index, buffer, length) -> this.store.writeChunk(label,
+			out = write(codec, label, state, chunkSize, (index, buffer, length) -> this.store.writeChunk(label,
 					recordId, index, seal.seal(index, buffer, length), remaining(deadline)));
 		}
 		catch (ChunkNotStoredException ex) {
@@ -333,23 +331,33 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 			// deletion either, and the chunks expire unread.
 			logger.warn("Could not write the state of label '" + label + "' to " + this.store.describe()
 					+ " in chunks (" + ex.getMessage() + "); writing it whole instead");
-			return record.withData(write(codec, record, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE).toByteArray());
+			return record(recordId, label, version, writeWhole(codec, label, state), Map.of());
 		}
 		catch (RuntimeException ex) {
-			deleteChunks(record);
+			deleteChunks(label, recordId);
 			throw ex;
 		}
 		if (!out.isChunked()) {
-			return record.withData(out.toByteArray());
+			return record(recordId, label, version, out.toByteArray(), Map.of());
 		}
-		return record.withHeaders(Chunks.headers(record, out, seal));
+		return record(recordId, label, version, new byte[0], Chunks.headers(out, seal));
+	}
+
+	private HandoffRecord<byte[]> record(String recordId, String label, int version, byte[] data,
+			Map<String, String> headers) {
+		return new HandoffRecord<>(recordId, label, version, data, this.instanceId, this.clock.instant(), headers);
+	}
+
+	/** Writes state into memory, whole: for a store that takes no chunks, or did not. */
+	private byte[] writeWhole(@Nullable StateCodec codec, String label, Object state) {
+		return write(codec, label, state, Integer.MAX_VALUE - 8, Chunks.Sink.NONE).toByteArray();
 	}
 
 	/**
 	 * Writes state into the store's chunks or, when it fits one, into memory.
 	 * @throws ChunkNotStoredException when the store did not take a chunk
 	 */
-	private Chunks.Output write(@Nullable StateCodec codec, HandoffRecord<byte[]> record, Object state, int chunkSize,
+	private Chunks.Output write(@Nullable StateCodec codec, String label, Object state, int chunkSize,
 			Chunks.Sink sink) {
 		Chunks.Output out = new Chunks.Output(chunkSize, this.maxRecordSize, sink);
 		try {
@@ -368,13 +376,13 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 				throw new ChunkNotStoredException(failure);
 			}
 			if (out.exceeded()) {
-				throw new HandoffException("The state of label '" + record.label()
-						+ "' is larger than handoff.max-record-size (" + size(this.maxRecordSize)
-						+ "): serialization stopped at " + out.size() + " bytes. Raise handoff.max-record-size "
+				throw new HandoffException("The state of label '" + label + "' is larger than handoff.max-record-size ("
+						+ size(this.maxRecordSize) + "): serialization stopped at " + out.size()
+						+ " bytes. Raise handoff.max-record-size "
 						+ "(on the instances that receive it too), or hand off less state.");
 			}
 			if (ex instanceof JacksonException jackson) {
-				throw new HandoffException("Could not write the state of label '" + record.label() + "' as JSON: "
+				throw new HandoffException("Could not write the state of label '" + label + "' as JSON: "
 						+ jackson.getOriginalMessage() + ". Handoff state must be plain data that Jackson can write "
 						+ "and read back: records, beans with a default constructor, collections and maps of them.",
 						ex);
@@ -400,12 +408,12 @@ public class HandoffTemplate implements HandoffOperations, DisposableBean {
 	}
 
 	/** Deletes what a write cut midway left in the store, as far as the store lets it. */
-	private void deleteChunks(HandoffRecord<byte[]> record) {
+	private void deleteChunks(String label, String recordId) {
 		try {
-			this.store.deleteChunks(record.label(), record.id());
+			this.store.deleteChunks(label, recordId);
 		}
 		catch (RuntimeException ex) {
-			logger.debug("Could not delete the chunks of record " + record.id() + " of label '" + record.label()
+			logger.debug("Could not delete the chunks of record " + recordId + " of label '" + label
 					+ "'; they expire within handoff.ttl, unread", ex);
 		}
 	}

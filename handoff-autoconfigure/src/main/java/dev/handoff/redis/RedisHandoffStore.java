@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.handoff.HandoffClaim;
 import dev.handoff.HandoffConfigurationException;
@@ -884,14 +885,15 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	public ChunkWrite writeChunk(String label, String recordId, int index, byte[] chunk, Duration timeout) {
 		Command.Eval command = eval(Script.WRITE_CHUNK, List.of(keys(label).chunks(recordId)), index, chunk,
 				this.args.ttl());
-		Sent sent = send(command, min(timeout, this.timeout));
-		return () -> value(sent.await(), "write of chunk " + index + " of record " + recordId, label);
+		Supplier<Reply> sent = send(command, min(timeout, this.timeout));
+		return () -> value(sent.get(), "write of chunk " + index + " of record " + recordId, label);
 	}
 
 	@Override
 	public ChunkRead readChunk(String label, String recordId, int index) {
-		Sent sent = send(eval(Script.READ_CHUNK, List.of(keys(label).chunks(recordId)), index), this.timeout);
-		return () -> (value(sent.await(), "read of chunk " + index + " of record " + recordId,
+		Supplier<Reply> sent = send(eval(Script.READ_CHUNK, List.of(keys(label).chunks(recordId)), index),
+				this.timeout);
+		return () -> (value(sent.get(), "read of chunk " + index + " of record " + recordId,
 				label) instanceof byte[] chunk) ? chunk : null;
 	}
 
@@ -899,7 +901,7 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 	 * Sends a script without waiting for its reply; it goes again through
 	 * {@link #runScripts} when its node answered {@code NOSCRIPT} or {@code TRYAGAIN}.
 	 */
-	private Sent send(Command.Eval command, Duration timeout) {
+	private Supplier<Reply> send(Command.Eval command, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		CommandRunner.Sent sent = this.runner.send(List.of(command), timeout);
 		return () -> {
@@ -909,14 +911,6 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			}
 			return reply;
 		};
-	}
-
-	/** A script sent, whose reply is awaited later. */
-	@FunctionalInterface
-	private interface Sent {
-
-		Reply await();
-
 	}
 
 	@Override
@@ -1005,6 +999,8 @@ public final class RedisHandoffStore implements HandoffStore, DisposableBean {
 			Assert.state(check.acknowledge(again, List.of(kept.id())) == 1, "The check's acknowledge did not count");
 			check.inspect(List.of(CHECK_LABEL));
 			byte[] chunk = { '{', '}' };
+			// Read back only once the write is confirmed: a write answered NOSCRIPT goes
+			// again after a read sent behind it.
 			check.writeChunk(CHECK_LABEL, kept.id(), 0, chunk, this.timeout).await();
 			Assert.state(Arrays.equals(check.readChunk(CHECK_LABEL, kept.id(), 0).await(), chunk),
 					"The check's chunk did not read back");
